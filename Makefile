@@ -1,0 +1,94 @@
+# ekycd build. `make` builds build/ekycd; `make test` builds with ASan+UBSan and runs every test;
+# `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
+
+CC       ?= cc
+PKGS     := libmicrohttpd jansson sqlite3 libsodium
+TESTPKGS := cmocka libcurl
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
+RELFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SANFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+GEN_SRC  := build/gen/sqlite_migrations.c
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+API_SRC  := $(sort $(wildcard tests/api/test_*.c))
+
+REL_OBJ  := $(patsubst %.c,build/release/%.o,$(LIB_SRC) $(GEN_SRC))
+SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
+
+.PHONY: all asan test unit-test api-test run deps format format-check clean
+all: build/ekycd
+
+deps:
+	@scripts/deps.sh
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -O1 $(WARN) -o $@ $<
+
+$(GEN_SRC): build/tools/embed $(MIGRATIONS)
+	@mkdir -p $(@D)
+	build/tools/embed sqlite_migrations $@ $(MIGRATIONS)
+
+build/release/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC+SAN  $<"
+	@$(CC) $(BASEFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/release/libekycd.a: $(REL_OBJ)
+	@ar rcs $@ $^
+
+build/asan/libekycd.a: $(SAN_OBJ)
+	@ar rcs $@ $^
+
+build/ekycd: build/release/src/main.o build/release/libekycd.a
+	$(CC) $(RELFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/ekycd: build/asan/src/main.o build/asan/libekycd.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/tests/%: tests/unit/%.c build/asan/libekycd.a tests/testutil.h
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	@$(CC) $(BASEFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< build/asan/libekycd.a $(PKG_LIBS) $(TEST_LIBS)
+
+build/asan/tests/%: tests/api/%.c build/asan/libekycd.a tests/testutil.h
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	@$(CC) $(BASEFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< build/asan/libekycd.a $(PKG_LIBS) $(TEST_LIBS)
+
+asan: build/asan/ekycd $(UNIT_BIN) $(API_BIN)
+
+# Every test, under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps
+	$(MAKE) asan build/ekycd
+	tests/run.sh $(UNIT_BIN) $(API_BIN)
+
+run: deps
+	$(MAKE) build/ekycd
+	scripts/run.sh
+
+format:
+	clang-format -i $(SRC) $(UNIT_SRC) $(API_SRC) $(wildcard src/*/*.h src/*.h tests/*.h) tools/embed.c
+
+format-check:
+	clang-format --dry-run --Werror $(SRC) $(UNIT_SRC) $(API_SRC) $(wildcard src/*/*.h src/*.h tests/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,36 @@
+/* API handlers: translate spec fields (emas.md) to store/kyc calls and back, nothing else.
+ * The route table in routes.c is the one place a path is bound to a handler. */
+#ifndef EKYCD_API_API_H
+#define EKYCD_API_API_H
+
+#include <stddef.h>
+
+#include "server/router.h"
+#include "store/store.h"
+
+const route *api_routes(size_t *count);
+
+/* journey.c — emas.md §4.1 and a journey status call (docs/api-conventions.md) */
+void api_journey_create(http_request *req, http_response *res);
+void api_journey_status(http_request *req, http_response *res);
+
+/* ops.c — health, readiness, Prometheus metrics */
+void api_healthz(http_request *req, http_response *res);
+void api_readyz(http_request *req, http_response *res);
+void api_metrics(http_request *req, http_response *res);
+
+/* common.c — shared steps of many handlers */
+
+/* Authenticates HTTP Basic credentials; on failure writes INVALID_AUTH_HEADER, WRONG_CREDENTIAL,
+ * ERROR_IDV_EXPIRED, 503 or 500 into res and returns false. */
+bool api_basic_auth(http_request *req, http_response *res, store_account *account);
+
+/* Resolves a journey id for `account_id` (or for any account when account_id is 0). Unknown,
+ * empty, malformed, purged and other accounts' ids all answer INVALID_JOURNEY_ID alike. */
+bool api_load_journey(http_request *req, http_response *res, const char *journey_id,
+                      int64_t account_id, store_journey *journey);
+
+/* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
+void api_invalid_journey(http_response *res);
+
+#endif

@@ -1,0 +1,49 @@
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "server/auth.h"
+#include "util/timeutil.h"
+
+void api_invalid_journey(http_response *res) {
+    respond_error_with(res, "INVALID_JOURNEY_ID",
+                       json_pack("{s:n,s:n}", "messageCode", "scorecardResult"));
+}
+
+bool api_basic_auth(http_request *req, http_response *res, store_account *account) {
+    char user[STORE_USERNAME_MAX + 1], password[AUTH_PASSWORD_MAX + 1];
+    if (auth_parse_basic(request_header(req, "Authorization"), user, sizeof user, password,
+                         sizeof password) != 0) {
+        respond_error(res, "INVALID_AUTH_HEADER");
+        return false;
+    }
+    auth_result r = auth_check(req->app, user, password, time_now_ms(), account);
+    memset(password, 0, sizeof password);
+    switch (r) {
+    case AUTH_OK: return true;
+    case AUTH_NO_USER:
+    case AUTH_BAD_PASSWORD: respond_error(res, "WRONG_CREDENTIAL"); break;
+    case AUTH_EXPIRED: respond_error(res, "ERROR_IDV_EXPIRED"); break;
+    case AUTH_BUSY:
+        respond_status_error(res, 503, "SERVER_BUSY");
+        respond_add_header(res, "Retry-After", "1");
+        break;
+    default: respond_internal_error(res); break;
+    }
+    return false;
+}
+
+bool api_load_journey(http_request *req, http_response *res, const char *journey_id,
+                      int64_t account_id, store_journey *journey) {
+    if (!journey_id || !*journey_id) {
+        api_invalid_journey(res);
+        return false;
+    }
+    store_status st = store_journey_get(req->app->store, journey_id, time_now_ms(), journey);
+    if (st == STORE_OK && (account_id == 0 || journey->account_id == account_id)) return true;
+    if (st == STORE_OK || st == STORE_NOT_FOUND)
+        api_invalid_journey(res);
+    else
+        respond_internal_error(res);
+    return false;
+}

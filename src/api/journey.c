@@ -1,0 +1,104 @@
+/* POST /api/ekyc/journeyid (emas.md §4.1) and GET /api/ekyc/journey/{journeyId}. */
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "server/auth.h"
+#include "server/body.h"
+#include "util/timeutil.h"
+
+/* A credential field: NULL when absent/empty/not a string, *too_long when over max. */
+static const char *credential_field(json_t *body, const char *key, size_t max, bool *too_long) {
+    json_t *v = json_object_get(body, key);
+    *too_long = false;
+    if (!json_is_string(v) || json_string_length(v) == 0) return NULL;
+    if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
+        *too_long = true;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+void api_journey_create(http_request *req, http_response *res) {
+    json_t *body = NULL;
+    body_status bs = body_parse_json(req, &body);
+    if (bs != BODY_OK) {
+        body_respond_error(res, bs);
+        return;
+    }
+    bool user_long = false, pass_long = false;
+    const char *user = credential_field(body, "username", STORE_USERNAME_MAX, &user_long);
+    const char *pass = credential_field(body, "password", AUTH_PASSWORD_MAX, &pass_long);
+    if ((!user && !user_long) || (!pass && !pass_long)) {
+        respond_error(res, "MISSING_PARAM_CRENDENTIAL"); /* sic: the vendor's spelling */
+        json_decref(body);
+        return;
+    }
+    if (user_long) {
+        respond_error(res, "USERNAME_NOT_EXIST");
+        json_decref(body);
+        return;
+    }
+    if (pass_long) {
+        respond_error(res, "INCORRECT_PASSWORD");
+        json_decref(body);
+        return;
+    }
+    int64_t now = time_now_ms();
+    store_account account;
+    auth_result ar = auth_check(req->app, user, pass, now, &account);
+    json_decref(body);
+    switch (ar) {
+    case AUTH_OK: break;
+    case AUTH_NO_USER: respond_error(res, "USERNAME_NOT_EXIST"); return;
+    case AUTH_BAD_PASSWORD: respond_error(res, "INCORRECT_PASSWORD"); return;
+    case AUTH_EXPIRED: respond_error(res, "ERROR_IDV_EXPIRED"); return;
+    case AUTH_BUSY:
+        respond_status_error(res, 503, "SERVER_BUSY");
+        respond_add_header(res, "Retry-After", "1");
+        return;
+    default: respond_internal_error(res); return;
+    }
+    store_journey journey;
+    store_status st = store_journey_create(req->app->store, &account, now, &journey);
+    if (st == STORE_QUOTA) {
+        respond_error(res, "MAX_JOURNEY_EXCEEDED");
+        return;
+    }
+    if (st != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    respond_json(res, 200,
+                 json_pack("{s:s,s:s,s:s}", "status", "success", "message", "api.success",
+                           "journeyId", journey.id));
+}
+
+void api_journey_status(http_request *req, http_response *res) {
+    store_account account;
+    if (!api_basic_auth(req, res, &account)) return;
+    store_journey journey;
+    if (!api_load_journey(req, res, req->route_param, account.id, &journey)) return;
+    store_result *results = NULL;
+    size_t count = 0;
+    if (store_result_list(req->app->store, journey.id, &results, &count) != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    json_t *steps = json_array();
+    for (size_t i = 0; steps && i < count; i++)
+        json_array_append_new(steps, json_pack("{s:s,s:s,s:I}", "id", results[i].id, "component",
+                                               results[i].component, "createdDate",
+                                               (json_int_t)results[i].created_at_ms));
+    store_results_free(results, count);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "status", "success", "message",
+                            "api.success", "journeyId", journey.id, "journeyStatus",
+                            journey.status, "companyId", account.company_id, "createdDate",
+                            (json_int_t)journey.created_at_ms, "purgeDate",
+                            (json_int_t)journey.purge_at_ms, "results", steps);
+    if (out)
+        json_object_set_new(out, "completeDateTime",
+                            journey.completed_at_ms ? json_integer(journey.completed_at_ms)
+                                                    : json_null());
+    respond_json(res, 200, out);
+}

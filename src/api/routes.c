@@ -1,0 +1,15 @@
+#include "api/api.h"
+
+/* Every HTTP route of ekycd, one line each. Keep docs/openapi.yaml in step. */
+static const route routes[] = {
+    {"POST", "/api/ekyc/journeyid", api_journey_create},
+    {"GET", "/api/ekyc/journey/{journeyId}", api_journey_status},
+    {"GET", "/healthz", api_healthz},
+    {"GET", "/readyz", api_readyz},
+    {"GET", "/metrics", api_metrics},
+};
+
+const route *api_routes(size_t *count) {
+    *count = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,21 @@
+/* The running server's shared state, built once by `ekycd serve` and read by every handler. */
+#ifndef EKYCD_APP_H
+#define EKYCD_APP_H
+
+#include <stdatomic.h>
+
+#include "store/store.h"
+#include "util/config.h"
+#include "util/workgate.h"
+
+struct metrics;
+
+typedef struct app {
+    config cfg;
+    store *store;
+    workgate gate;            /* CPU-heavy work admission */
+    struct metrics *metrics;
+    atomic_bool ready;        /* models loaded and store open */
+} app;
+
+#endif

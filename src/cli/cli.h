@@ -1,0 +1,28 @@
+/* Command-line verbs of the ekycd binary. Each returns a process exit code:
+ * 0 success, 1 failure, 2 usage error. */
+#ifndef EKYCD_CLI_CLI_H
+#define EKYCD_CLI_CLI_H
+
+#include "store/store.h"
+#include "util/config.h"
+
+int cli_serve(int argc, char **argv);
+int cli_account(int argc, char **argv);
+
+/* Options every verb that touches the store accepts; NULL when not given. */
+typedef struct {
+    const char *config_file, *data, *store, *key_file;
+} cli_store_opts;
+
+/* Builds cfg from defaults, the config file, the environment and then the flags, in that order
+ * of precedence (flags win). */
+int cli_load_config(config *cfg, const cli_store_opts *o);
+
+/* Creates the data directory (0700) and the master key when missing, opens the store. */
+int cli_open_store(config *cfg, store **out);
+
+/* Prints to stderr "ekycd: <msg>" and returns 1 (or 2 for usage). */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

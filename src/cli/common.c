@@ -1,0 +1,71 @@
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "util/crypto.h"
+
+int cli_fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ekycd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int cli_usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ekycd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see --help)\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static int make_dir_tree(const char *path) {
+    char dir[CONFIG_PATH_MAX];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return -1;
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return (mkdir(dir, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+int cli_load_config(config *cfg, const cli_store_opts *o) {
+    char err[512];
+    config_defaults(cfg);
+    if (o->config_file && config_load_file(cfg, o->config_file, err, sizeof err) != 0)
+        return cli_fail("%s", err);
+    if (config_apply_env(cfg, err, sizeof err) != 0) return cli_fail("%s", err);
+    if (o->data && config_set_data_dir(cfg, o->data, err, sizeof err) != 0)
+        return cli_fail("%s", err);
+    if (o->store && config_copy_string(cfg->store_url, sizeof cfg->store_url, o->store) != 0)
+        return cli_fail("--store is too long");
+    if (o->key_file &&
+        config_copy_string(cfg->key_file, sizeof cfg->key_file, o->key_file) != 0)
+        return cli_fail("--key-file is too long");
+    config_finish(cfg);
+    return 0;
+}
+
+int cli_open_store(config *cfg, store **out) {
+    char err[512];
+    if (make_dir_tree(cfg->data_dir) != 0)
+        return cli_fail("cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
+    uint8_t key[MASTER_KEY_BYTES];
+    if (crypto_load_master_key(cfg->key_file, true, key, err, sizeof err) != 0)
+        return cli_fail("%s", err);
+    store_status st = store_open(cfg->store_url, key, out, err, sizeof err);
+    sodium_memzero(key, sizeof key);
+    if (st != STORE_OK) return cli_fail("%s", err);
+    return 0;
+}

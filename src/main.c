@@ -1,0 +1,52 @@
+/* ekycd: the server and its command-line tools in one binary. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+#ifndef EKYCD_VERSION
+#define EKYCD_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out) {
+    fputs("ekycd " EKYCD_VERSION " — self-hosted eKYC server\n"
+          "\n"
+          "Usage: ekycd COMMAND [OPTIONS]\n"
+          "\n"
+          "Commands:\n"
+          "  serve      run the HTTP API server\n"
+          "  account    manage API accounts (tenants): add, list, show, disable, enable\n"
+          "  version    print the version\n"
+          "  help       show this help\n"
+          "\n"
+          "Run 'ekycd COMMAND --help' for the options of a command.\n",
+          out);
+}
+
+int main(int argc, char **argv) {
+    umask(077); /* every file ekycd writes (database, WAL, key) is private to its user */
+    if (sodium_init() < 0) {
+        fputs("ekycd: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "account") == 0) return cli_account(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        puts("ekycd " EKYCD_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "ekycd: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

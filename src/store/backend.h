@@ -1,0 +1,45 @@
+/* The contract between store.c (encryption, validation) and a storage backend (SQL).
+ * Backends see only sealed bytes for personal data. Internal to src/store/. */
+#ifndef EKYCD_STORE_BACKEND_H
+#define EKYCD_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct {
+    char id[UUID_STR_LEN];
+    char component[STORE_COMPONENT_MAX + 1];
+    int64_t created_at_ms;
+    uint8_t *sealed;
+    size_t sealed_len;
+} backend_sealed_row;
+
+typedef struct {
+    void (*close)(void *db);
+    store_status (*ping)(void *db);
+    store_status (*account_add)(void *db, const store_account *a, int64_t *out_id);
+    /* by username when username != NULL, else by id */
+    store_status (*account_get)(void *db, const char *username, int64_t id, store_account *out);
+    store_status (*account_list)(void *db, store_account **out, size_t *count);
+    store_status (*account_set_disabled)(void *db, const char *username, bool disabled);
+    store_status (*journey_create)(void *db, const store_journey *j);
+    store_status (*journey_get)(void *db, const char *id, int64_t now_ms, store_journey *out);
+    store_status (*journey_delete)(void *db, const char *id);
+    store_status (*purge_expired)(void *db, int64_t now_ms, size_t *purged);
+    store_status (*journey_count)(void *db, int64_t account_id, int64_t *count);
+    store_status (*result_add)(void *db, const char *id, const char *journey_id,
+                               const char *component, int64_t now_ms, const uint8_t *sealed,
+                               size_t sealed_len);
+    store_status (*result_list)(void *db, const char *journey_id, backend_sealed_row **rows,
+                                size_t *count);
+    store_status (*blob_put)(void *db, const store_blob *meta, const uint8_t *sealed,
+                             size_t sealed_len);
+    /* fills meta (data/size untouched) and returns the sealed bytes in *sealed (malloc'd) */
+    store_status (*blob_get)(void *db, const char *id, store_blob *meta, uint8_t **sealed,
+                             size_t *sealed_len);
+} backend_ops;
+
+/* SQLite backend: path is a file name. */
+store_status sqlite_backend_open(const char *path, void **db, const backend_ops **ops, char *err,
+                                 size_t errlen);
+
+#endif

@@ -1,0 +1,672 @@
+/* SQLite backend: WAL mode, busy timeout, foreign keys, secure_delete (deleted personal data
+ * is overwritten in the file), a small pool of connections so readers do not queue behind one
+ * another, and numbered migrations compiled in from src/store/migrations/sqlite/. */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/backend.h"
+#include "util/embedded.h"
+#include "util/log.h"
+
+extern const embedded_file sqlite_migrations[];
+extern const size_t sqlite_migrations_count;
+
+#define POOL_SIZE 4
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t available;
+    sqlite3 *conns[POOL_SIZE];
+    bool busy[POOL_SIZE];
+} sqlite_db;
+
+static void log_sqlite_error(sqlite3 *c, const char *what) {
+    log_event(LOG_ERROR, "store_error",
+              json_pack("{s:s,s:s,s:i}", "op", what, "error", sqlite3_errmsg(c), "code",
+                        sqlite3_extended_errcode(c)));
+}
+
+static sqlite3 *acquire(sqlite_db *db) {
+    pthread_mutex_lock(&db->lock);
+    for (;;) {
+        for (int i = 0; i < POOL_SIZE; i++) {
+            if (!db->busy[i]) {
+                db->busy[i] = true;
+                pthread_mutex_unlock(&db->lock);
+                return db->conns[i];
+            }
+        }
+        pthread_cond_wait(&db->available, &db->lock);
+    }
+}
+
+static void release(sqlite_db *db, sqlite3 *c) {
+    pthread_mutex_lock(&db->lock);
+    for (int i = 0; i < POOL_SIZE; i++) {
+        if (db->conns[i] == c) db->busy[i] = false;
+    }
+    pthread_cond_signal(&db->available);
+    pthread_mutex_unlock(&db->lock);
+}
+
+static int exec_sql(sqlite3 *c, const char *sql) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(c, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_event(LOG_ERROR, "store_error",
+                  json_pack("{s:s,s:s}", "op", "exec", "error", msg ? msg : "?"));
+        sqlite3_free(msg);
+    }
+    return rc;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *c, const char *sql) {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(c, sql, -1, &s, NULL) != SQLITE_OK) {
+        log_sqlite_error(c, "prepare");
+        return NULL;
+    }
+    return s;
+}
+
+static int open_connection(const char *path, sqlite3 **out, char *err, size_t errlen) {
+    sqlite3 *c = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database %s: %s", path,
+                 c ? sqlite3_errmsg(c) : "out of memory");
+        sqlite3_close(c);
+        return -1;
+    }
+    sqlite3_busy_timeout(c, 10000);
+    sqlite3_extended_result_codes(c, 1);
+    if (exec_sql(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;") != SQLITE_OK) {
+        snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(c));
+        sqlite3_close(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static int migration_version(const char *name) {
+    return atoi(name); /* "001_init.sql" -> 1 */
+}
+
+static int apply_migrations(sqlite3 *c, char *err, size_t errlen) {
+    if (exec_sql(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+        != SQLITE_OK) {
+        snprintf(err, errlen, "cannot create schema_migrations: %s", sqlite3_errmsg(c));
+        return -1;
+    }
+    for (size_t i = 0; i < sqlite_migrations_count; i++) {
+        const embedded_file *m = &sqlite_migrations[i];
+        int version = migration_version(m->name);
+        if (exec_sql(c, "BEGIN IMMEDIATE") != SQLITE_OK) goto fail;
+        sqlite3_stmt *q = prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?");
+        if (!q) goto rollback;
+        sqlite3_bind_int(q, 1, version);
+        int applied = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+        if (!applied) {
+            if (exec_sql(c, (const char *)m->data) != SQLITE_OK) goto rollback;
+            sqlite3_stmt *ins = prepare(c, "INSERT INTO schema_migrations VALUES (?, ?, "
+                                           "CAST(strftime('%s','now') AS INTEGER) * 1000)");
+            if (!ins) goto rollback;
+            sqlite3_bind_int(ins, 1, version);
+            sqlite3_bind_text(ins, 2, m->name, -1, SQLITE_STATIC);
+            int rc = sqlite3_step(ins);
+            sqlite3_finalize(ins);
+            if (rc != SQLITE_DONE) goto rollback;
+            log_event(LOG_INFO, "migration_applied", json_pack("{s:s}", "name", m->name));
+        }
+        if (exec_sql(c, "COMMIT") != SQLITE_OK) goto rollback;
+        continue;
+    rollback:
+        exec_sql(c, "ROLLBACK");
+    fail:
+        snprintf(err, errlen, "migration %s failed: %s", m->name, sqlite3_errmsg(c));
+        return -1;
+    }
+    return 0;
+}
+
+static void sqlite_close(void *p) {
+    sqlite_db *db = p;
+    if (!db) return;
+    for (int i = 0; i < POOL_SIZE; i++) sqlite3_close(db->conns[i]);
+    pthread_cond_destroy(&db->available);
+    pthread_mutex_destroy(&db->lock);
+    free(db);
+}
+
+static store_status sqlite_ping(void *p) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    sqlite3_stmt *s = prepare(c, "SELECT count(*) FROM schema_migrations");
+    store_status rc = (s && sqlite3_step(s) == SQLITE_ROW) ? STORE_OK : STORE_ERROR;
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+/* ---- accounts ---- */
+
+static store_status sqlite_account_add(void *p, const store_account *a, int64_t *out_id) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO accounts (username, password_hash, company_id, "
+                                 "disabled, expires_at, max_journeys, retention_days, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, a->username, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, a->password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, a->company_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, a->disabled ? 1 : 0);
+        sqlite3_bind_int64(s, 5, a->expires_at_ms);
+        sqlite3_bind_int64(s, 6, a->max_journeys);
+        sqlite3_bind_int(s, 7, a->retention_days > 0 ? a->retention_days : 14);
+        sqlite3_bind_int64(s, 8, a->created_at_ms);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_DONE) {
+            rc = STORE_OK;
+            if (out_id) *out_id = sqlite3_last_insert_rowid(c);
+        } else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_UNIQUE) {
+            rc = STORE_CONFLICT;
+        } else {
+            log_sqlite_error(c, "account_add");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+#define ACCOUNT_COLUMNS                                                                            \
+    "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "              \
+    "journeys_created, retention_days, created_at"
+
+static void copy_text(char *dst, size_t len, const unsigned char *src) {
+    snprintf(dst, len, "%s", src ? (const char *)src : "");
+}
+
+static void read_account(sqlite3_stmt *s, store_account *a) {
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(s, 0);
+    copy_text(a->username, sizeof a->username, sqlite3_column_text(s, 1));
+    copy_text(a->password_hash, sizeof a->password_hash, sqlite3_column_text(s, 2));
+    copy_text(a->company_id, sizeof a->company_id, sqlite3_column_text(s, 3));
+    a->disabled = sqlite3_column_int(s, 4) != 0;
+    a->expires_at_ms = sqlite3_column_int64(s, 5);
+    a->max_journeys = sqlite3_column_int64(s, 6);
+    a->journeys_created = sqlite3_column_int64(s, 7);
+    a->retention_days = sqlite3_column_int(s, 8);
+    a->created_at_ms = sqlite3_column_int64(s, 9);
+}
+
+static store_status sqlite_account_get(void *p, const char *username, int64_t id,
+                                       store_account *out) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s =
+        prepare(c, username ? "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE username = ?"
+                            : "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ?");
+    if (s) {
+        if (username)
+            sqlite3_bind_text(s, 1, username, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(s, 1, id);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            read_account(s, out);
+            rc = STORE_OK;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "account_get");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_account_list(void *p, store_account **out, size_t *count) {
+    sqlite_db *db = p;
+    *out = NULL;
+    *count = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY username");
+    store_account *arr = NULL;
+    size_t n = 0, cap = 0;
+    if (s) {
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                store_account *grown = realloc(arr, ncap * sizeof *arr);
+                if (!grown) {
+                    rc = STORE_ERROR;
+                    break;
+                }
+                arr = grown;
+                cap = ncap;
+            }
+            read_account(s, &arr[n++]);
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, "account_list");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (rc != STORE_OK) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return STORE_OK;
+}
+
+static store_status run_update(sqlite_db *db, const char *op, sqlite3_stmt *(*bind)(sqlite3 *, const void *),
+                               const void *arg, int *changes) {
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = bind(c, arg);
+    if (s) {
+        if (sqlite3_step(s) == SQLITE_DONE) {
+            rc = STORE_OK;
+            if (changes) *changes = sqlite3_changes(c);
+        } else {
+            log_sqlite_error(c, op);
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+typedef struct {
+    const char *username;
+    bool disabled;
+} disable_args;
+
+static sqlite3_stmt *bind_disable(sqlite3 *c, const void *arg) {
+    const disable_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "UPDATE accounts SET disabled = ? WHERE username = ?");
+    if (s) {
+        sqlite3_bind_int(s, 1, a->disabled ? 1 : 0);
+        sqlite3_bind_text(s, 2, a->username, -1, SQLITE_STATIC);
+    }
+    return s;
+}
+
+static store_status sqlite_account_set_disabled(void *p, const char *username, bool disabled) {
+    disable_args a = {username, disabled};
+    int changes = 0;
+    store_status rc = run_update(p, "account_set_disabled", bind_disable, &a, &changes);
+    if (rc == STORE_OK && changes == 0) rc = STORE_NOT_FOUND;
+    return rc;
+}
+
+/* ---- journeys ---- */
+
+static store_status sqlite_journey_create(void *p, const store_journey *j) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *quota = NULL, *ins = NULL;
+    if (exec_sql(c, "BEGIN IMMEDIATE") != SQLITE_OK) goto done;
+    quota = prepare(c, "UPDATE accounts SET journeys_created = journeys_created + 1 "
+                       "WHERE id = ? AND (max_journeys = 0 OR journeys_created < max_journeys)");
+    if (!quota) goto rollback;
+    sqlite3_bind_int64(quota, 1, j->account_id);
+    if (sqlite3_step(quota) != SQLITE_DONE) {
+        log_sqlite_error(c, "journey_quota");
+        goto rollback;
+    }
+    if (sqlite3_changes(c) == 0) {
+        rc = STORE_QUOTA;
+        goto rollback;
+    }
+    ins = prepare(c, "INSERT INTO journeys (id, account_id, status, created_at, purge_at) "
+                     "VALUES (?, ?, ?, ?, ?)");
+    if (!ins) goto rollback;
+    sqlite3_bind_text(ins, 1, j->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 2, j->account_id);
+    sqlite3_bind_text(ins, 3, j->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 4, j->created_at_ms);
+    sqlite3_bind_int64(ins, 5, j->purge_at_ms);
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+        log_sqlite_error(c, "journey_insert");
+        goto rollback;
+    }
+    if (exec_sql(c, "COMMIT") == SQLITE_OK) {
+        rc = STORE_OK;
+        goto done;
+    }
+    rc = STORE_ERROR;
+rollback:
+    exec_sql(c, "ROLLBACK");
+done:
+    sqlite3_finalize(quota);
+    sqlite3_finalize(ins);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_journey_get(void *p, const char *id, int64_t now_ms,
+                                       store_journey *out) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT id, account_id, status, created_at, completed_at, "
+                                 "purge_at FROM journeys WHERE id = ? AND purge_at > ?");
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now_ms);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            copy_text(out->id, sizeof out->id, sqlite3_column_text(s, 0));
+            out->account_id = sqlite3_column_int64(s, 1);
+            copy_text(out->status, sizeof out->status, sqlite3_column_text(s, 2));
+            out->created_at_ms = sqlite3_column_int64(s, 3);
+            out->completed_at_ms = sqlite3_column_int64(s, 4);
+            out->purge_at_ms = sqlite3_column_int64(s, 5);
+            rc = STORE_OK;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "journey_get");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static sqlite3_stmt *bind_delete_journey(sqlite3 *c, const void *arg) {
+    sqlite3_stmt *s = prepare(c, "DELETE FROM journeys WHERE id = ?");
+    if (s) sqlite3_bind_text(s, 1, (const char *)arg, -1, SQLITE_STATIC);
+    return s;
+}
+
+/* Moves WAL content into the main file and truncates the WAL, so deleted rows leave no copy in
+ * the log (secure_delete has already zeroed them in the pages). */
+static void checkpoint(sqlite_db *db) {
+    sqlite3 *c = acquire(db);
+    sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    release(db, c);
+}
+
+static store_status sqlite_journey_delete(void *p, const char *id) {
+    int changes = 0;
+    store_status rc = run_update(p, "journey_delete", bind_delete_journey, id, &changes);
+    if (rc == STORE_OK && changes == 0) return STORE_NOT_FOUND;
+    if (rc == STORE_OK) checkpoint(p);
+    return rc;
+}
+
+static sqlite3_stmt *bind_purge(sqlite3 *c, const void *arg) {
+    sqlite3_stmt *s = prepare(c, "DELETE FROM journeys WHERE purge_at <= ?");
+    if (s) sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
+    return s;
+}
+
+static store_status sqlite_purge_expired(void *p, int64_t now_ms, size_t *purged) {
+    int changes = 0;
+    store_status rc = run_update(p, "purge_expired", bind_purge, &now_ms, &changes);
+    *purged = rc == STORE_OK ? (size_t)changes : 0;
+    if (rc == STORE_OK && changes > 0) checkpoint(p);
+    return rc;
+}
+
+static store_status sqlite_journey_count(void *p, int64_t account_id, int64_t *count) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT count(*) FROM journeys WHERE account_id = ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, account_id);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            *count = sqlite3_column_int64(s, 0);
+            rc = STORE_OK;
+        } else {
+            log_sqlite_error(c, "journey_count");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+/* ---- results and blobs ---- */
+
+static store_status sqlite_result_add(void *p, const char *id, const char *journey_id,
+                                      const char *component, int64_t now_ms, const uint8_t *sealed,
+                                      size_t sealed_len) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO results (id, journey_id, component, created_at, "
+                                 "payload) VALUES (?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, journey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, component, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, now_ms);
+        sqlite3_bind_blob64(s, 5, sealed, sealed_len, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_DONE)
+            rc = STORE_OK;
+        else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_FOREIGNKEY)
+            rc = STORE_NOT_FOUND;
+        else
+            log_sqlite_error(c, "result_add");
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static uint8_t *copy_blob_column(sqlite3_stmt *s, int col, size_t *len) {
+    const void *src = sqlite3_column_blob(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    uint8_t *dst = malloc(n > 0 ? (size_t)n : 1);
+    if (!dst) return NULL;
+    if (n > 0) memcpy(dst, src, (size_t)n);
+    *len = (size_t)n;
+    return dst;
+}
+
+static store_status sqlite_result_list(void *p, const char *journey_id, backend_sealed_row **rows,
+                                       size_t *count) {
+    sqlite_db *db = p;
+    *rows = NULL;
+    *count = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    backend_sealed_row *arr = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = prepare(c, "SELECT id, component, created_at, payload FROM results "
+                                 "WHERE journey_id = ? ORDER BY created_at, rowid");
+    if (s) {
+        sqlite3_bind_text(s, 1, journey_id, -1, SQLITE_STATIC);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                backend_sealed_row *grown = realloc(arr, ncap * sizeof *arr);
+                if (!grown) {
+                    rc = STORE_ERROR;
+                    break;
+                }
+                arr = grown;
+                cap = ncap;
+            }
+            backend_sealed_row *r = &arr[n];
+            memset(r, 0, sizeof *r);
+            copy_text(r->id, sizeof r->id, sqlite3_column_text(s, 0));
+            copy_text(r->component, sizeof r->component, sqlite3_column_text(s, 1));
+            r->created_at_ms = sqlite3_column_int64(s, 2);
+            r->sealed = copy_blob_column(s, 3, &r->sealed_len);
+            if (!r->sealed) {
+                rc = STORE_ERROR;
+                break;
+            }
+            n++;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, "result_list");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (rc != STORE_OK) {
+        for (size_t i = 0; i < n; i++) free(arr[i].sealed);
+        free(arr);
+        return rc;
+    }
+    *rows = arr;
+    *count = n;
+    return STORE_OK;
+}
+
+static store_status sqlite_blob_put(void *p, const store_blob *m, const uint8_t *sealed,
+                                    size_t sealed_len) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO blobs (id, journey_id, kind, content_type, size, "
+                                 "digest, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, m->journey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, m->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, m->content_type, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)m->size);
+        sqlite3_bind_text(s, 6, m->digest, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, m->created_at_ms);
+        sqlite3_bind_blob64(s, 8, sealed, sealed_len, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_DONE)
+            rc = STORE_OK;
+        else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_FOREIGNKEY)
+            rc = STORE_NOT_FOUND;
+        else
+            log_sqlite_error(c, "blob_put");
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_blob_get(void *p, const char *id, store_blob *m, uint8_t **sealed,
+                                    size_t *sealed_len) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT id, journey_id, kind, content_type, digest, created_at, "
+                                 "data FROM blobs WHERE id = ?");
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            copy_text(m->id, sizeof m->id, sqlite3_column_text(s, 0));
+            copy_text(m->journey_id, sizeof m->journey_id, sqlite3_column_text(s, 1));
+            copy_text(m->kind, sizeof m->kind, sqlite3_column_text(s, 2));
+            copy_text(m->content_type, sizeof m->content_type, sqlite3_column_text(s, 3));
+            copy_text(m->digest, sizeof m->digest, sqlite3_column_text(s, 4));
+            m->created_at_ms = sqlite3_column_int64(s, 5);
+            *sealed = copy_blob_column(s, 6, sealed_len);
+            rc = *sealed ? STORE_OK : STORE_ERROR;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "blob_get");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static const backend_ops sqlite_ops = {
+    .close = sqlite_close,
+    .ping = sqlite_ping,
+    .account_add = sqlite_account_add,
+    .account_get = sqlite_account_get,
+    .account_list = sqlite_account_list,
+    .account_set_disabled = sqlite_account_set_disabled,
+    .journey_create = sqlite_journey_create,
+    .journey_get = sqlite_journey_get,
+    .journey_delete = sqlite_journey_delete,
+    .purge_expired = sqlite_purge_expired,
+    .journey_count = sqlite_journey_count,
+    .result_add = sqlite_result_add,
+    .result_list = sqlite_result_list,
+    .blob_put = sqlite_blob_put,
+    .blob_get = sqlite_blob_get,
+};
+
+static int make_dirs_for(const char *path) {
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return -1;
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return 0;
+    *slash = '\0';
+    for (char *q = dir + 1; *q; q++) {
+        if (*q != '/') continue;
+        *q = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
+        *q = '/';
+    }
+    return (mkdir(dir, 0700) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+store_status sqlite_backend_open(const char *path, void **out, const backend_ops **ops, char *err,
+                                 size_t errlen) {
+    if (!*path) {
+        snprintf(err, errlen, "empty SQLite path");
+        return STORE_ERROR;
+    }
+    if (make_dirs_for(path) != 0) {
+        snprintf(err, errlen, "cannot create directory for %s: %s", path, strerror(errno));
+        return STORE_ERROR;
+    }
+    sqlite_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->available, NULL);
+    for (int i = 0; i < POOL_SIZE; i++) {
+        if (open_connection(path, &db->conns[i], err, errlen) != 0) {
+            sqlite_close(db);
+            return STORE_ERROR;
+        }
+        if (i == 0 && apply_migrations(db->conns[0], err, errlen) != 0) {
+            sqlite_close(db);
+            return STORE_ERROR;
+        }
+    }
+    *out = db;
+    *ops = &sqlite_ops;
+    return STORE_OK;
+}

@@ -1,0 +1,231 @@
+#include "store/store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+
+struct store {
+    void *db;
+    const backend_ops *ops;
+    crypto_keys keys;
+};
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+const char *store_status_name(store_status s) {
+    switch (s) {
+    case STORE_OK: return "ok";
+    case STORE_NOT_FOUND: return "not found";
+    case STORE_CONFLICT: return "already exists";
+    case STORE_QUOTA: return "quota reached";
+    default: return "database error";
+    }
+}
+
+store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYTES], store **out,
+                        char *err, size_t errlen) {
+    *out = NULL;
+    store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
+    crypto_derive_keys(master_key, &st->keys);
+    store_status rc;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        rc = sqlite_backend_open(url + 7, &st->db, &st->ops, err, errlen);
+    } else {
+        snprintf(err, errlen, "unsupported store URL '%s' (expected sqlite:PATH)", url);
+        rc = STORE_ERROR;
+    }
+    if (rc != STORE_OK) {
+        sodium_memzero(&st->keys, sizeof st->keys);
+        free(st);
+        return rc;
+    }
+    *out = st;
+    return STORE_OK;
+}
+
+void store_close(store *st) {
+    if (!st) return;
+    st->ops->close(st->db);
+    sodium_memzero(&st->keys, sizeof st->keys);
+    free(st);
+}
+
+store_status store_ping(store *st) {
+    return st->ops->ping(st->db);
+}
+
+store_status store_account_add(store *st, const store_account *account, int64_t *out_id) {
+    return st->ops->account_add(st->db, account, out_id);
+}
+
+store_status store_account_get(store *st, const char *username, store_account *out) {
+    if (!username || strlen(username) > STORE_USERNAME_MAX) return STORE_NOT_FOUND;
+    return st->ops->account_get(st->db, username, 0, out);
+}
+
+store_status store_account_get_by_id(store *st, int64_t id, store_account *out) {
+    return st->ops->account_get(st->db, NULL, id, out);
+}
+
+store_status store_account_list(store *st, store_account **out, size_t *count) {
+    return st->ops->account_list(st->db, out, count);
+}
+
+store_status store_account_set_disabled(store *st, const char *username, bool disabled) {
+    return st->ops->account_set_disabled(st->db, username, disabled);
+}
+
+store_status store_journey_create(store *st, const store_account *account, int64_t now_ms,
+                                  store_journey *out) {
+    memset(out, 0, sizeof *out);
+    uuid_v4(out->id);
+    out->account_id = account->id;
+    snprintf(out->status, sizeof out->status, "ACTIVE");
+    out->created_at_ms = now_ms;
+    int days = account->retention_days > 0 ? account->retention_days : 14;
+    out->purge_at_ms = now_ms + (int64_t)days * DAY_MS;
+    return st->ops->journey_create(st->db, out);
+}
+
+store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_journey *out) {
+    if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    return st->ops->journey_get(st->db, id, now_ms, out);
+}
+
+store_status store_journey_delete(store *st, const char *id) {
+    if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    return st->ops->journey_delete(st->db, id);
+}
+
+store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged) {
+    return st->ops->purge_expired(st->db, now_ms, purged);
+}
+
+store_status store_journey_count(store *st, int64_t account_id, int64_t *count) {
+    return st->ops->journey_count(st->db, account_id, count);
+}
+
+/* Associated data binding a sealed value to its table and row. */
+static void row_ad(char *ad, size_t len, const char *table, const char *id) {
+    snprintf(ad, len, "ekycd:%s:%s", table, id);
+}
+
+store_status store_result_add(store *st, const char *journey_id, const char *component,
+                              const char *json, size_t json_len, int64_t now_ms,
+                              char out_id[UUID_STR_LEN]) {
+    if (!uuid_is_valid(journey_id) || strlen(component) > STORE_COMPONENT_MAX)
+        return STORE_NOT_FOUND;
+    uuid_v4(out_id);
+    char ad[96];
+    row_ad(ad, sizeof ad, "results", out_id);
+    size_t sealed_len = 0;
+    uint8_t *sealed = crypto_seal(&st->keys, ad, (const uint8_t *)json, json_len, &sealed_len);
+    if (!sealed) return STORE_ERROR;
+    store_status rc =
+        st->ops->result_add(st->db, out_id, journey_id, component, now_ms, sealed, sealed_len);
+    free(sealed);
+    return rc;
+}
+
+void store_results_free(store_result *results, size_t count) {
+    if (!results) return;
+    for (size_t i = 0; i < count; i++) {
+        if (results[i].payload) sodium_memzero(results[i].payload, results[i].payload_len);
+        free(results[i].payload);
+    }
+    free(results);
+}
+
+store_status store_result_list(store *st, const char *journey_id, store_result **out,
+                               size_t *count) {
+    *out = NULL;
+    *count = 0;
+    if (!uuid_is_valid(journey_id)) return STORE_NOT_FOUND;
+    backend_sealed_row *rows = NULL;
+    size_t n = 0;
+    store_status rc = st->ops->result_list(st->db, journey_id, &rows, &n);
+    if (rc != STORE_OK) return rc;
+    store_result *res = n ? calloc(n, sizeof *res) : NULL;
+    if (n && !res) rc = STORE_ERROR;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        memcpy(res[i].id, rows[i].id, sizeof res[i].id);
+        memcpy(res[i].component, rows[i].component, sizeof res[i].component);
+        res[i].created_at_ms = rows[i].created_at_ms;
+        char ad[96];
+        row_ad(ad, sizeof ad, "results", rows[i].id);
+        res[i].payload = (char *)crypto_open(&st->keys, ad, rows[i].sealed, rows[i].sealed_len,
+                                             &res[i].payload_len);
+        if (!res[i].payload) rc = STORE_ERROR; /* altered row or wrong key */
+    }
+    for (size_t i = 0; i < n; i++) free(rows[i].sealed);
+    free(rows);
+    if (rc != STORE_OK) {
+        store_results_free(res, n);
+        return rc;
+    }
+    *out = res;
+    *count = n;
+    return STORE_OK;
+}
+
+store_status store_blob_put(store *st, const char *journey_id, const char *kind,
+                            const char *content_type, const uint8_t *data, size_t size,
+                            int64_t now_ms, char out_id[UUID_STR_LEN]) {
+    if (!uuid_is_valid(journey_id)) return STORE_NOT_FOUND;
+    store_blob meta;
+    memset(&meta, 0, sizeof meta);
+    uuid_v4(meta.id);
+    memcpy(meta.journey_id, journey_id, UUID_STR_LEN);
+    if (snprintf(meta.kind, sizeof meta.kind, "%s", kind) >= (int)sizeof meta.kind ||
+        snprintf(meta.content_type, sizeof meta.content_type, "%s",
+                 content_type ? content_type : "application/octet-stream") >=
+            (int)sizeof meta.content_type)
+        return STORE_ERROR;
+    crypto_digest_hex(&st->keys, data, size, meta.digest);
+    meta.created_at_ms = now_ms;
+    meta.size = size;
+    char ad[96];
+    row_ad(ad, sizeof ad, "blobs", meta.id);
+    size_t sealed_len = 0;
+    uint8_t *sealed = crypto_seal(&st->keys, ad, data, size, &sealed_len);
+    if (!sealed) return STORE_ERROR;
+    store_status rc = st->ops->blob_put(st->db, &meta, sealed, sealed_len);
+    free(sealed);
+    if (rc == STORE_OK) memcpy(out_id, meta.id, UUID_STR_LEN);
+    return rc;
+}
+
+store_status store_blob_get(store *st, const char *blob_id, store_blob *out) {
+    memset(out, 0, sizeof *out);
+    if (!uuid_is_valid(blob_id)) return STORE_NOT_FOUND;
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
+    store_status rc = st->ops->blob_get(st->db, blob_id, out, &sealed, &sealed_len);
+    if (rc != STORE_OK) return rc;
+    char ad[96];
+    row_ad(ad, sizeof ad, "blobs", out->id);
+    out->data = crypto_open(&st->keys, ad, sealed, sealed_len, &out->size);
+    free(sealed);
+    if (!out->data) return STORE_ERROR;
+    char digest[65];
+    crypto_digest_hex(&st->keys, out->data, out->size, digest);
+    if (strcmp(digest, out->digest) != 0) {
+        store_blob_free(out);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+void store_blob_free(store_blob *blob) {
+    if (blob->data) sodium_memzero(blob->data, blob->size);
+    free(blob->data);
+    blob->data = NULL;
+    blob->size = 0;
+}

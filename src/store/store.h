@@ -1,0 +1,116 @@
+/* The store: accounts (tenants), journeys, per-journey results and blobs (images).
+ *
+ * One interface, several backends chosen by URL ("sqlite:PATH" today; PostgreSQL follows behind
+ * the same functions). Callers never see SQL. Personal data (result payloads, blob bytes) is
+ * sealed with the master key here, above the backend, so every backend stores only ciphertext
+ * bound to its row id. A journey whose purge time has passed is treated as absent everywhere,
+ * even before the sweeper deletes it. All functions are thread-safe. */
+#ifndef EKYCD_STORE_STORE_H
+#define EKYCD_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/crypto.h"
+#include "util/ids.h"
+
+typedef enum {
+    STORE_OK = 0,
+    STORE_NOT_FOUND, /* no such row (or purged / not owned) */
+    STORE_CONFLICT,  /* unique key taken (username, company id) */
+    STORE_QUOTA,     /* account journey quota reached */
+    STORE_ERROR      /* database failure; details were logged */
+} store_status;
+
+#define STORE_USERNAME_MAX   128
+#define STORE_COMPANY_ID_MAX 64
+#define STORE_HASH_MAX       256
+#define STORE_COMPONENT_MAX  48
+
+typedef struct {
+    int64_t id;
+    char username[STORE_USERNAME_MAX + 1];
+    char password_hash[STORE_HASH_MAX];
+    char company_id[STORE_COMPANY_ID_MAX + 1];
+    bool disabled;
+    int64_t expires_at_ms;  /* 0 = never expires */
+    int64_t max_journeys;   /* 0 = unlimited */
+    int64_t journeys_created;
+    int retention_days;
+    int64_t created_at_ms;
+} store_account;
+
+typedef struct {
+    char id[UUID_STR_LEN];
+    int64_t account_id;
+    char status[16]; /* ACTIVE or COMPLETED */
+    int64_t created_at_ms;
+    int64_t completed_at_ms; /* 0 while active */
+    int64_t purge_at_ms;
+} store_journey;
+
+typedef struct {
+    char id[UUID_STR_LEN];
+    char component[STORE_COMPONENT_MAX + 1];
+    int64_t created_at_ms;
+    char *payload; /* decrypted, NUL-terminated */
+    size_t payload_len;
+} store_result;
+
+typedef struct {
+    char id[UUID_STR_LEN];
+    char journey_id[UUID_STR_LEN];
+    char kind[STORE_COMPONENT_MAX + 1];
+    char content_type[64];
+    char digest[65]; /* keyed BLAKE2b-256 of the plaintext, hex */
+    int64_t created_at_ms;
+    uint8_t *data; /* decrypted */
+    size_t size;
+} store_blob;
+
+typedef struct store store;
+
+/* Opens (creating if needed) the store at url and applies pending migrations. */
+store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYTES], store **out,
+                        char *err, size_t errlen);
+void store_close(store *st);
+store_status store_ping(store *st);
+
+store_status store_account_add(store *st, const store_account *account, int64_t *out_id);
+store_status store_account_get(store *st, const char *username, store_account *out);
+store_status store_account_get_by_id(store *st, int64_t id, store_account *out);
+/* *out is malloc'd (free with free()); ordered by username. */
+store_status store_account_list(store *st, store_account **out, size_t *count);
+store_status store_account_set_disabled(store *st, const char *username, bool disabled);
+
+/* Creates a journey for the account, counting it against max_journeys atomically. The purge
+ * time is now + the account's retention days. */
+store_status store_journey_create(store *st, const store_account *account, int64_t now_ms,
+                                  store_journey *out);
+/* NOT_FOUND for unknown ids and for journeys whose purge time is <= now_ms. */
+store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_journey *out);
+/* Deletes the journey with every result and blob it holds. */
+store_status store_journey_delete(store *st, const char *id);
+/* Deletes every journey whose purge time is <= now_ms; *purged counts them. */
+store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged);
+store_status store_journey_count(store *st, int64_t account_id, int64_t *count);
+
+store_status store_result_add(store *st, const char *journey_id, const char *component,
+                              const char *json, size_t json_len, int64_t now_ms,
+                              char out_id[UUID_STR_LEN]);
+/* Oldest first. Free with store_results_free. */
+store_status store_result_list(store *st, const char *journey_id, store_result **out,
+                               size_t *count);
+void store_results_free(store_result *results, size_t count);
+
+store_status store_blob_put(store *st, const char *journey_id, const char *kind,
+                            const char *content_type, const uint8_t *data, size_t size,
+                            int64_t now_ms, char out_id[UUID_STR_LEN]);
+/* Fails with STORE_ERROR if the stored bytes were altered. Free with store_blob_free. */
+store_status store_blob_get(store *st, const char *blob_id, store_blob *out);
+void store_blob_free(store_blob *blob);
+
+const char *store_status_name(store_status s);
+
+#endif

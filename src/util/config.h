@@ -1,0 +1,49 @@
+/* Server configuration: defaults, then a JSON config file, then environment variables, then
+ * command-line flags (each later source overrides the earlier). See docs/configuration.md. */
+#ifndef EKYCD_UTIL_CONFIG_H
+#define EKYCD_UTIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_PATH_MAX 1024
+
+typedef struct {
+    char listen_host[256];
+    int listen_port;                   /* 0 = pick a free port (printed and in ready_file) */
+    char data_dir[CONFIG_PATH_MAX];    /* database and local files */
+    char key_file[CONFIG_PATH_MAX];    /* master key; default <data_dir>/ekycd.key */
+    char store_url[CONFIG_PATH_MAX];   /* default sqlite:<data_dir>/ekycd.db */
+    char ready_file[CONFIG_PATH_MAX];  /* written with the bound port once serving; optional */
+    char log_level[16];
+    size_t max_body_bytes;             /* whole request body cap (spec: 5 MB) */
+    unsigned threads;                  /* HTTP thread pool size */
+    unsigned connection_timeout_s;     /* idle/slow-client timeout */
+    unsigned max_connections;
+    unsigned work_slots;               /* CPU-heavy work running at once */
+    unsigned work_queue;               /* CPU-heavy requests allowed to wait; more get 503 */
+    int retention_days;                /* default per-account retention for new accounts */
+} config;
+
+void config_defaults(config *cfg);
+
+/* Loads a JSON object with any of the keys: listen, data, key_file, store, ready_file,
+ * log_level, max_body_bytes, threads, connection_timeout_s, max_connections, work_slots,
+ * work_queue, retention_days. Unknown keys are an error (catches typos). */
+int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
+
+/* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL. */
+int config_apply_env(config *cfg, char *err, size_t errlen);
+
+/* Parses "HOST:PORT" (IPv6 as "[::1]:8080") into cfg. */
+int config_set_listen(config *cfg, const char *text, char *err, size_t errlen);
+
+int config_set_data_dir(config *cfg, const char *dir, char *err, size_t errlen);
+
+/* Fills key_file and store_url from data_dir when they were not set explicitly. */
+void config_finish(config *cfg);
+
+/* Copies src into dst (size dstlen); returns -1 if it does not fit. */
+int config_copy_string(char *dst, size_t dstlen, const char *src);
+
+#endif
