@@ -13,9 +13,9 @@ struct metrics;
 typedef struct app {
     config cfg;
     store *store;
-    workgate gate;            /* CPU-heavy work admission */
+    workgate gate; /* CPU-heavy work admission */
     struct metrics *metrics;
-    atomic_bool ready;        /* models loaded and store open */
+    atomic_bool ready; /* models loaded and store open */
 } app;
 
 #endif

@@ -20,15 +20,22 @@ bool api_basic_auth(http_request *req, http_response *res, store_account *accoun
     auth_result r = auth_check(req->app, user, password, time_now_ms(), account);
     memset(password, 0, sizeof password);
     switch (r) {
-    case AUTH_OK: return true;
+    case AUTH_OK:
+        return true;
     case AUTH_NO_USER:
-    case AUTH_BAD_PASSWORD: respond_error(res, "WRONG_CREDENTIAL"); break;
-    case AUTH_EXPIRED: respond_error(res, "ERROR_IDV_EXPIRED"); break;
+    case AUTH_BAD_PASSWORD:
+        respond_error(res, "WRONG_CREDENTIAL");
+        break;
+    case AUTH_EXPIRED:
+        respond_error(res, "ERROR_IDV_EXPIRED");
+        break;
     case AUTH_BUSY:
         respond_status_error(res, 503, "SERVER_BUSY");
         respond_add_header(res, "Retry-After", "1");
         break;
-    default: respond_internal_error(res); break;
+    default:
+        respond_internal_error(res);
+        break;
     }
     return false;
 }

@@ -49,15 +49,24 @@ void api_journey_create(http_request *req, http_response *res) {
     auth_result ar = auth_check(req->app, user, pass, now, &account);
     json_decref(body);
     switch (ar) {
-    case AUTH_OK: break;
-    case AUTH_NO_USER: respond_error(res, "USERNAME_NOT_EXIST"); return;
-    case AUTH_BAD_PASSWORD: respond_error(res, "INCORRECT_PASSWORD"); return;
-    case AUTH_EXPIRED: respond_error(res, "ERROR_IDV_EXPIRED"); return;
+    case AUTH_OK:
+        break;
+    case AUTH_NO_USER:
+        respond_error(res, "USERNAME_NOT_EXIST");
+        return;
+    case AUTH_BAD_PASSWORD:
+        respond_error(res, "INCORRECT_PASSWORD");
+        return;
+    case AUTH_EXPIRED:
+        respond_error(res, "ERROR_IDV_EXPIRED");
+        return;
     case AUTH_BUSY:
         respond_status_error(res, 503, "SERVER_BUSY");
         respond_add_header(res, "Retry-After", "1");
         return;
-    default: respond_internal_error(res); return;
+    default:
+        respond_internal_error(res);
+        return;
     }
     store_journey journey;
     store_status st = store_journey_create(req->app->store, &account, now, &journey);
@@ -91,11 +100,11 @@ void api_journey_status(http_request *req, http_response *res) {
                                                results[i].component, "createdDate",
                                                (json_int_t)results[i].created_at_ms));
     store_results_free(results, count);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "status", "success", "message",
-                            "api.success", "journeyId", journey.id, "journeyStatus",
-                            journey.status, "companyId", account.company_id, "createdDate",
-                            (json_int_t)journey.created_at_ms, "purgeDate",
-                            (json_int_t)journey.purge_at_ms, "results", steps);
+    json_t *out =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "status", "success", "message",
+                  "api.success", "journeyId", journey.id, "journeyStatus", journey.status,
+                  "companyId", account.company_id, "createdDate", (json_int_t)journey.created_at_ms,
+                  "purgeDate", (json_int_t)journey.purge_at_ms, "results", steps);
     if (out)
         json_object_set_new(out, "completeDateTime",
                             journey.completed_at_ms ? json_integer(journey.completed_at_ms)

@@ -183,7 +183,8 @@ static int account_show(store *st, const account_opts *o) {
 
 static int account_set_disabled(store *st, const account_opts *o, bool disabled) {
     if (!o->username)
-        return cli_usage_error("account %s: --username is required", disabled ? "disable" : "enable");
+        return cli_usage_error("account %s: --username is required",
+                               disabled ? "disable" : "enable");
     store_status rc = store_account_set_disabled(st, o->username, disabled);
     if (rc == STORE_NOT_FOUND) return cli_fail("no account named '%s'", o->username);
     if (rc != STORE_OK) return cli_fail("cannot update account: %s", store_status_name(rc));
@@ -192,31 +193,59 @@ static int account_set_disabled(store *st, const account_opts *o, bool disabled)
 }
 
 static int parse_account_args(int argc, char **argv, account_opts *o) {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},          {"store", required_argument, 0, 's'},
-        {"key-file", required_argument, 0, 'k'},      {"config", required_argument, 0, 'c'},
-        {"username", required_argument, 0, 'u'},      {"password", required_argument, 0, 'p'},
-        {"password-file", required_argument, 0, 'P'}, {"company-id", required_argument, 0, 'i'},
-        {"max-journeys", required_argument, 0, 'm'},  {"expires", required_argument, 0, 'e'},
-        {"retention-days", required_argument, 0, 'r'}, {"disabled", no_argument, 0, 'D'},
-        {"json", no_argument, 0, 'j'},                {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"key-file", required_argument, 0, 'k'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"username", required_argument, 0, 'u'},
+                                         {"password", required_argument, 0, 'p'},
+                                         {"password-file", required_argument, 0, 'P'},
+                                         {"company-id", required_argument, 0, 'i'},
+                                         {"max-journeys", required_argument, 0, 'm'},
+                                         {"expires", required_argument, 0, 'e'},
+                                         {"retention-days", required_argument, 0, 'r'},
+                                         {"disabled", no_argument, 0, 'D'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': o->store.data = optarg; break;
-        case 's': o->store.store = optarg; break;
-        case 'k': o->store.key_file = optarg; break;
-        case 'c': o->store.config_file = optarg; break;
-        case 'u': o->username = optarg; break;
-        case 'p': o->password = optarg; break;
-        case 'P': o->password_file = optarg; break;
-        case 'i': o->company_id = optarg; break;
-        case 'e': o->expires = optarg; break;
-        case 'D': o->disabled = 1; break;
-        case 'j': o->json = 1; break;
+        case 'd':
+            o->store.data = optarg;
+            break;
+        case 's':
+            o->store.store = optarg;
+            break;
+        case 'k':
+            o->store.key_file = optarg;
+            break;
+        case 'c':
+            o->store.config_file = optarg;
+            break;
+        case 'u':
+            o->username = optarg;
+            break;
+        case 'p':
+            o->password = optarg;
+            break;
+        case 'P':
+            o->password_file = optarg;
+            break;
+        case 'i':
+            o->company_id = optarg;
+            break;
+        case 'e':
+            o->expires = optarg;
+            break;
+        case 'D':
+            o->disabled = 1;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
         case 'm':
             o->max_journeys = strtoll(optarg, &end, 10);
             if (*end || o->max_journeys < 0) return cli_usage_error("invalid --max-journeys");
@@ -227,8 +256,11 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
             o->retention_days = (int)v;
             break;
         }
-        case 'h': account_usage(stdout); return -1;
-        default: return cli_usage_error("account: invalid option");
+        case 'h':
+            account_usage(stdout);
+            return -1;
+        default:
+            return cli_usage_error("account: invalid option");
         }
     }
     return 0;

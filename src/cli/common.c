@@ -50,8 +50,7 @@ int cli_load_config(config *cfg, const cli_store_opts *o) {
         return cli_fail("%s", err);
     if (o->store && config_copy_string(cfg->store_url, sizeof cfg->store_url, o->store) != 0)
         return cli_fail("--store is too long");
-    if (o->key_file &&
-        config_copy_string(cfg->key_file, sizeof cfg->key_file, o->key_file) != 0)
+    if (o->key_file && config_copy_string(cfg->key_file, sizeof cfg->key_file, o->key_file) != 0)
         return cli_fail("--key-file is too long");
     config_finish(cfg);
     return 0;

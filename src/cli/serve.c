@@ -77,27 +77,47 @@ static int write_ready_file(const char *path, int port) {
 }
 
 static int parse_serve_args(int argc, char **argv, config *cfg) {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},    {"listen", required_argument, 0, 'l'},
-        {"data", required_argument, 0, 'd'},      {"store", required_argument, 0, 's'},
-        {"key-file", required_argument, 0, 'k'},  {"ready-file", required_argument, 0, 'r'},
-        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"key-file", required_argument, 0, 'k'},
+                                         {"ready-file", required_argument, 0, 'r'},
+                                         {"log-level", required_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     cli_store_opts so = {0};
     const char *listen = NULL, *ready = NULL, *level = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': so.config_file = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'd': so.data = optarg; break;
-        case 's': so.store = optarg; break;
-        case 'k': so.key_file = optarg; break;
-        case 'r': ready = optarg; break;
-        case 'v': level = optarg; break;
-        case 'h': serve_usage(stdout); return -1;
-        default: return cli_usage_error("serve: invalid option");
+        case 'c':
+            so.config_file = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'd':
+            so.data = optarg;
+            break;
+        case 's':
+            so.store = optarg;
+            break;
+        case 'k':
+            so.key_file = optarg;
+            break;
+        case 'r':
+            ready = optarg;
+            break;
+        case 'v':
+            level = optarg;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return -1;
+        default:
+            return cli_usage_error("serve: invalid option");
         }
     }
     if (optind < argc) return cli_usage_error("serve: unexpected argument '%s'", argv[optind]);

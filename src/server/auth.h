@@ -11,11 +11,11 @@
 
 typedef enum {
     AUTH_OK = 0,
-    AUTH_NO_USER,       /* USERNAME_NOT_EXIST / WRONG_CREDENTIAL */
-    AUTH_BAD_PASSWORD,  /* INCORRECT_PASSWORD / WRONG_CREDENTIAL */
-    AUTH_EXPIRED,       /* ERROR_IDV_EXPIRED: disabled or past its expiry date */
-    AUTH_BUSY,          /* work queue full: 503 */
-    AUTH_STORE_ERROR    /* 500 */
+    AUTH_NO_USER,      /* USERNAME_NOT_EXIST / WRONG_CREDENTIAL */
+    AUTH_BAD_PASSWORD, /* INCORRECT_PASSWORD / WRONG_CREDENTIAL */
+    AUTH_EXPIRED,      /* ERROR_IDV_EXPIRED: disabled or past its expiry date */
+    AUTH_BUSY,         /* work queue full: 503 */
+    AUTH_STORE_ERROR   /* 500 */
 } auth_result;
 
 #define AUTH_PASSWORD_MAX 256

@@ -24,7 +24,8 @@ body_status body_parse_json(const http_request *req, json_t **out) {
     if (!is_json_media_type(mt)) return BODY_WRONG_TYPE;
     json_error_t err;
     /* jansson bounds nesting depth (2048) so deep input cannot exhaust the stack. */
-    json_t *root = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb((const char *)req->body, req->body_len,
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root) return BODY_MALFORMED;
     if (!json_is_object(root)) {
         json_decref(root);
@@ -36,10 +37,18 @@ body_status body_parse_json(const http_request *req, json_t **out) {
 
 void body_respond_error(http_response *res, body_status status) {
     switch (status) {
-    case BODY_EMPTY: respond_error(res, "Error in processing."); break;
-    case BODY_WRONG_TYPE: respond_status_error(res, 415, "UNSUPPORTED_CONTENT_TYPE"); break;
-    case BODY_NOT_OBJECT: respond_bad_request(res, "JSON_OBJECT_EXPECTED"); break;
-    default: respond_bad_request(res, "MALFORMED_JSON"); break;
+    case BODY_EMPTY:
+        respond_error(res, "Error in processing.");
+        break;
+    case BODY_WRONG_TYPE:
+        respond_status_error(res, 415, "UNSUPPORTED_CONTENT_TYPE");
+        break;
+    case BODY_NOT_OBJECT:
+        respond_bad_request(res, "JSON_OBJECT_EXPECTED");
+        break;
+    default:
+        respond_bad_request(res, "MALFORMED_JSON");
+        break;
     }
 }
 

@@ -10,10 +10,10 @@
 
 typedef enum {
     BODY_OK = 0,
-    BODY_EMPTY,       /* no bytes (or only whitespace): 200 "Error in processing." */
-    BODY_WRONG_TYPE,  /* Content-Type is neither JSON nor absent: 415 UNSUPPORTED_CONTENT_TYPE */
-    BODY_MALFORMED,   /* not JSON, too deep, duplicate keys, bad UTF-8: 400 MALFORMED_JSON */
-    BODY_NOT_OBJECT   /* valid JSON but not an object: 400 JSON_OBJECT_EXPECTED */
+    BODY_EMPTY,      /* no bytes (or only whitespace): 200 "Error in processing." */
+    BODY_WRONG_TYPE, /* Content-Type is neither JSON nor absent: 415 UNSUPPORTED_CONTENT_TYPE */
+    BODY_MALFORMED,  /* not JSON, too deep, duplicate keys, bad UTF-8: 400 MALFORMED_JSON */
+    BODY_NOT_OBJECT  /* valid JSON but not an object: 400 JSON_OBJECT_EXPECTED */
 } body_status;
 
 /* Parses the body as one JSON object (*out stolen by caller on BODY_OK). */

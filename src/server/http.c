@@ -30,7 +30,7 @@ typedef struct {
     char param[256];
     unsigned char *body;
     size_t body_len, body_cap;
-    int responded;      /* a response has been queued */
+    int responded; /* a response has been queued */
     int status;
     size_t bytes_out;
     char method[16];
@@ -48,8 +48,8 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap) {
 static enum MHD_Result send_response(struct MHD_Connection *c, request_state *st,
                                      http_response *res) {
     if (res->status == 0) respond_internal_error(res);
-    struct MHD_Response *r = MHD_create_response_from_buffer(res->body_len, res->body,
-                                                             MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         response_clear(res);
         return MHD_NO;
@@ -83,7 +83,8 @@ static enum MHD_Result reject(struct MHD_Connection *c, request_state *st, int s
 
 /* Content-Length, or -1 when absent (chunked), or -2 when unparsable. */
 static long long declared_length(struct MHD_Connection *c) {
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl) return -1;
     char *end = NULL;
     errno = 0;
@@ -193,24 +194,25 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     request_state *st = *con_cls;
     if (!st) return;
     double elapsed = time_monotonic_s() - st->started;
-    const char *route_label = st->route_index < s->route_count ? s->routes[st->route_index].pattern
-                                                          : "unmatched";
+    const char *route_label =
+        st->route_index < s->route_count ? s->routes[st->route_index].pattern : "unmatched";
     metrics_request_finished(s->app->metrics, st->route_index, st->status, elapsed);
     /* Route patterns, never raw paths: a path can carry a journey id (a bearer capability). */
     log_event(LOG_INFO, "http",
               json_pack("{s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:b}", "rid", st->request_id, "method",
-                        st->method, "route", route_label, "status", st->status,
-                        "ms", elapsed * 1000.0, "bytes_in", (json_int_t)st->body_len,
-                        "bytes_out", (json_int_t)st->bytes_out, "completed",
+                        st->method, "route", route_label, "status", st->status, "ms",
+                        elapsed * 1000.0, "bytes_in", (json_int_t)st->body_len, "bytes_out",
+                        (json_int_t)st->bytes_out, "completed",
                         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
     free(st->body);
     free(st);
     *con_cls = NULL;
 }
 
-static int resolve_listen(const char *host, int port, struct sockaddr_storage *addr,
-                          char *err, size_t errlen) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+static int resolve_listen(const char *host, int port, struct sockaddr_storage *addr, char *err,
+                          size_t errlen) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char portstr[8];
@@ -241,13 +243,13 @@ http_server *http_server_start(app *a, const route *routes, size_t route_count, 
     s->route_count = route_count;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)a->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)a->cfg.max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-        MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+                                 (unsigned)a->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)a->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned)a->cfg.max_connections, MHD_OPTION_NOTIFY_COMPLETED,
+                                 on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+                                 MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s:%d (address in use or not permitted)",
                  a->cfg.listen_host, a->cfg.listen_port);

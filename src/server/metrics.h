@@ -1,5 +1,6 @@
 /* Prometheus metrics: requests by route/method/status, a latency histogram per route, requests in
- * flight and the heavy-work queue. Counters are lock-free atomics; rendering is text format 0.0.4. */
+ * flight and the heavy-work queue. Counters are lock-free atomics; rendering is text format 0.0.4.
+ */
 #ifndef EKYCD_SERVER_METRICS_H
 #define EKYCD_SERVER_METRICS_H
 

@@ -6,8 +6,11 @@
 #include <strings.h>
 
 const char *multipart_status_name(multipart_status s) {
-    static const char *names[] = {"ok", "not multipart/form-data", "missing boundary",
-                                  "malformed multipart body", "too many parts",
+    static const char *names[] = {"ok",
+                                  "not multipart/form-data",
+                                  "missing boundary",
+                                  "malformed multipart body",
+                                  "too many parts",
                                   "part header too long"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
@@ -91,8 +94,8 @@ static multipart_status parse_part_headers(const char *h, size_t len, multipart_
             if (value_len < 9 || strncasecmp(value, "form-data", 9) != 0) return MP_MALFORMED;
             if (header_param(value, value_len, "name", part->name, sizeof part->name) != 0)
                 return MP_MALFORMED;
-            int f = header_param(value, value_len, "filename", part->filename,
-                                 sizeof part->filename);
+            int f =
+                header_param(value, value_len, "filename", part->filename, sizeof part->filename);
             if (f < 0) return MP_MALFORMED;
             part->is_file = f == 0;
             have_disposition = 1;

@@ -15,10 +15,10 @@ struct MHD_Connection;
 
 typedef struct {
     const char *method;
-    const char *path;               /* without the query string */
-    const unsigned char *body;      /* NUL-terminated copy; body_len excludes the NUL */
+    const char *path;          /* without the query string */
+    const unsigned char *body; /* NUL-terminated copy; body_len excludes the NUL */
     size_t body_len;
-    const char *route_param;        /* the {param} segment of the matched route, or NULL */
+    const char *route_param; /* the {param} segment of the matched route, or NULL */
     char request_id[17];
     struct app *app;
     struct MHD_Connection *conn;
@@ -27,12 +27,12 @@ typedef struct {
 #define RESPONSE_MAX_HEADERS 4
 
 typedef struct {
-    int status;                     /* 0 until a respond_* call */
-    char *body;                     /* malloc'd */
+    int status; /* 0 until a respond_* call */
+    char *body; /* malloc'd */
     size_t body_len;
-    const char *content_type;       /* static string */
+    const char *content_type; /* static string */
     struct {
-        const char *name;           /* static string */
+        const char *name; /* static string */
         char value[128];
     } headers[RESPONSE_MAX_HEADERS];
     int header_count;

@@ -101,9 +101,10 @@ static int migration_version(const char *name) {
 }
 
 static int apply_migrations(sqlite3 *c, char *err, size_t errlen) {
-    if (exec_sql(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
-        != SQLITE_OK) {
+    if (exec_sql(c,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)") !=
+        SQLITE_OK) {
         snprintf(err, errlen, "cannot create schema_migrations: %s", sqlite3_errmsg(c));
         return -1;
     }
@@ -192,7 +193,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
 }
 
 #define ACCOUNT_COLUMNS                                                                            \
-    "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "              \
+    "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
     "journeys_created, retention_days, created_at"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src) {
@@ -282,8 +283,9 @@ static store_status sqlite_account_list(void *p, store_account **out, size_t *co
     return STORE_OK;
 }
 
-static store_status run_update(sqlite_db *db, const char *op, sqlite3_stmt *(*bind)(sqlite3 *, const void *),
-                               const void *arg, int *changes) {
+static store_status run_update(sqlite_db *db, const char *op,
+                               sqlite3_stmt *(*bind)(sqlite3 *, const void *), const void *arg,
+                               int *changes) {
     sqlite3 *c = acquire(db);
     store_status rc = STORE_ERROR;
     sqlite3_stmt *s = bind(c, arg);

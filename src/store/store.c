@@ -17,11 +17,16 @@ struct store {
 
 const char *store_status_name(store_status s) {
     switch (s) {
-    case STORE_OK: return "ok";
-    case STORE_NOT_FOUND: return "not found";
-    case STORE_CONFLICT: return "already exists";
-    case STORE_QUOTA: return "quota reached";
-    default: return "database error";
+    case STORE_OK:
+        return "ok";
+    case STORE_NOT_FOUND:
+        return "not found";
+    case STORE_CONFLICT:
+        return "already exists";
+    case STORE_QUOTA:
+        return "quota reached";
+    default:
+        return "database error";
     }
 }
 

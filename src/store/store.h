@@ -34,8 +34,8 @@ typedef struct {
     char password_hash[STORE_HASH_MAX];
     char company_id[STORE_COMPANY_ID_MAX + 1];
     bool disabled;
-    int64_t expires_at_ms;  /* 0 = never expires */
-    int64_t max_journeys;   /* 0 = unlimited */
+    int64_t expires_at_ms; /* 0 = never expires */
+    int64_t max_journeys;  /* 0 = unlimited */
     int64_t journeys_created;
     int retention_days;
     int64_t created_at_ms;

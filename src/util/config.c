@@ -106,21 +106,38 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
     struct {
         const char *name;
         unsigned long min, max;
-    } ints[] = {{"max_body_bytes", 1024, 1UL << 30}, {"threads", 1, 256},
-                {"connection_timeout_s", 1, 3600},   {"max_connections", 1, 100000},
-                {"work_slots", 1, 256},              {"work_queue", 0, 100000},
+    } ints[] = {{"max_body_bytes", 1024, 1UL << 30},
+                {"threads", 1, 256},
+                {"connection_timeout_s", 1, 3600},
+                {"max_connections", 1, 100000},
+                {"work_slots", 1, 256},
+                {"work_queue", 0, 100000},
                 {"retention_days", 1, 3650}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(key, ints[i].name) != 0) continue;
         if (get_uint(v, key, ints[i].min, ints[i].max, &u, err, errlen) != 0) return -1;
         switch (i) {
-        case 0: cfg->max_body_bytes = u; break;
-        case 1: cfg->threads = (unsigned)u; break;
-        case 2: cfg->connection_timeout_s = (unsigned)u; break;
-        case 3: cfg->max_connections = (unsigned)u; break;
-        case 4: cfg->work_slots = (unsigned)u; break;
-        case 5: cfg->work_queue = (unsigned)u; break;
-        default: cfg->retention_days = (int)u; break;
+        case 0:
+            cfg->max_body_bytes = u;
+            break;
+        case 1:
+            cfg->threads = (unsigned)u;
+            break;
+        case 2:
+            cfg->connection_timeout_s = (unsigned)u;
+            break;
+        case 3:
+            cfg->max_connections = (unsigned)u;
+            break;
+        case 4:
+            cfg->work_slots = (unsigned)u;
+            break;
+        case 5:
+            cfg->work_queue = (unsigned)u;
+            break;
+        default:
+            cfg->retention_days = (int)u;
+            break;
         }
         return 0;
     }

@@ -10,19 +10,19 @@
 
 typedef struct {
     char listen_host[256];
-    int listen_port;                   /* 0 = pick a free port (printed and in ready_file) */
-    char data_dir[CONFIG_PATH_MAX];    /* database and local files */
-    char key_file[CONFIG_PATH_MAX];    /* master key; default <data_dir>/ekycd.key */
-    char store_url[CONFIG_PATH_MAX];   /* default sqlite:<data_dir>/ekycd.db */
-    char ready_file[CONFIG_PATH_MAX];  /* written with the bound port once serving; optional */
+    int listen_port;                  /* 0 = pick a free port (printed and in ready_file) */
+    char data_dir[CONFIG_PATH_MAX];   /* database and local files */
+    char key_file[CONFIG_PATH_MAX];   /* master key; default <data_dir>/ekycd.key */
+    char store_url[CONFIG_PATH_MAX];  /* default sqlite:<data_dir>/ekycd.db */
+    char ready_file[CONFIG_PATH_MAX]; /* written with the bound port once serving; optional */
     char log_level[16];
-    size_t max_body_bytes;             /* whole request body cap (spec: 5 MB) */
-    unsigned threads;                  /* HTTP thread pool size */
-    unsigned connection_timeout_s;     /* idle/slow-client timeout */
+    size_t max_body_bytes;         /* whole request body cap (spec: 5 MB) */
+    unsigned threads;              /* HTTP thread pool size */
+    unsigned connection_timeout_s; /* idle/slow-client timeout */
     unsigned max_connections;
-    unsigned work_slots;               /* CPU-heavy work running at once */
-    unsigned work_queue;               /* CPU-heavy requests allowed to wait; more get 503 */
-    int retention_days;                /* default per-account retention for new accounts */
+    unsigned work_slots; /* CPU-heavy work running at once */
+    unsigned work_queue; /* CPU-heavy requests allowed to wait; more get 503 */
+    int retention_days;  /* default per-account retention for new accounts */
 } config;
 
 void config_defaults(config *cfg);

@@ -32,8 +32,7 @@ static int make_parent_dir(const char *path) {
 static int create_key_file(const char *path, uint8_t key[MASTER_KEY_BYTES], char *err,
                            size_t errlen) {
     if (make_parent_dir(path) != 0) {
-        snprintf(err, errlen, "cannot create directory for key file %s: %s", path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot create directory for key file %s: %s", path, strerror(errno));
         return -1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -58,8 +57,8 @@ static int create_key_file(const char *path, uint8_t key[MASTER_KEY_BYTES], char
     return 0;
 }
 
-int crypto_load_master_key(const char *path, bool create, uint8_t key[MASTER_KEY_BYTES],
-                           char *err, size_t errlen) {
+int crypto_load_master_key(const char *path, bool create, uint8_t key[MASTER_KEY_BYTES], char *err,
+                           size_t errlen) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT && create) return create_key_file(path, key, err, errlen);

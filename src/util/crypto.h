@@ -24,8 +24,8 @@ typedef struct {
  * When the file is missing and create is true, makes one with 0600 permissions (and its parent
  * directory with 0700). Refuses a key file readable by group or others. Returns 0 or -1 with a
  * message in err. */
-int crypto_load_master_key(const char *path, bool create, uint8_t key[MASTER_KEY_BYTES],
-                           char *err, size_t errlen);
+int crypto_load_master_key(const char *path, bool create, uint8_t key[MASTER_KEY_BYTES], char *err,
+                           size_t errlen);
 
 void crypto_derive_keys(const uint8_t master[MASTER_KEY_BYTES], crypto_keys *out);
 

@@ -67,9 +67,9 @@ static void test_rejects(void **state) {
     assert_int_equal(parse("multipart/form-data; boundary=\"unterminated", "--x", &f),
                      MP_NO_BOUNDARY);
     /* truncated: no closing delimiter */
-    assert_int_equal(parse(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nabc",
-                           &f),
-                     MP_MALFORMED);
+    assert_int_equal(
+        parse(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nabc", &f),
+        MP_MALFORMED);
     /* no Content-Disposition */
     assert_int_equal(parse(CT, "--XyZ\r\nContent-Type: text/plain\r\n\r\nabc\r\n--XyZ--", &f),
                      MP_MALFORMED);
@@ -85,8 +85,7 @@ static void test_rejects(void **state) {
     memset(longname, 'n', 299);
     longname[299] = 0;
     snprintf(body, sizeof body,
-             "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\nv\r\n--XyZ--",
-             longname);
+             "--XyZ\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\nv\r\n--XyZ--", longname);
     assert_int_equal(parse(CT, body, &f), MP_MALFORMED);
 }
 
@@ -97,11 +96,14 @@ static void test_limits(void **state) {
     size_t o = 0;
     for (int i = 0; i < MULTIPART_MAX_PARTS + 1; i++)
         o += (size_t)snprintf(body + o, sizeof body - o,
-                              "--XyZ\r\nContent-Disposition: form-data; name=\"p%d\"\r\n\r\nv\r\n", i);
+                              "--XyZ\r\nContent-Disposition: form-data; name=\"p%d\"\r\n\r\nv\r\n",
+                              i);
     snprintf(body + o, sizeof body - o, "--XyZ--");
     assert_int_equal(parse(CT, body, &f), MP_TOO_MANY_PARTS);
-    o = (size_t)snprintf(body, sizeof body, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n");
-    for (int i = 0; i < 1000; i++) o += (size_t)snprintf(body + o, sizeof body - o, "X-Pad: 0123456789\r\n");
+    o = (size_t)snprintf(body, sizeof body,
+                         "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n");
+    for (int i = 0; i < 1000; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o, "X-Pad: 0123456789\r\n");
     snprintf(body + o, sizeof body - o, "\r\nv\r\n--XyZ--");
     assert_int_equal(parse(CT, body, &f), MP_HEADER_TOO_LONG);
 }
@@ -141,8 +143,8 @@ static void test_router(void **state) {
                                   sizeof param, allow, sizeof allow),
                      ROUTE_WRONG_METHOD);
     assert_string_equal(allow, "GET, DELETE");
-    assert_int_equal(router_match(routes, 3, "GET", "/api/ekyc/journey/", &idx, param,
-                                  sizeof param, allow, sizeof allow),
+    assert_int_equal(router_match(routes, 3, "GET", "/api/ekyc/journey/", &idx, param, sizeof param,
+                                  allow, sizeof allow),
                      ROUTE_NOT_FOUND);
     assert_int_equal(router_match(routes, 3, "GET", "/api/ekyc/journey/a/b", &idx, param,
                                   sizeof param, allow, sizeof allow),
@@ -154,9 +156,9 @@ static void test_router(void **state) {
     memset(longpath, 'a', sizeof longpath);
     memcpy(longpath, "/api/ekyc/journey/", 18);
     longpath[399] = 0;
-    assert_int_equal(router_match(routes, 3, "GET", longpath, &idx, param, sizeof param, allow,
-                                  sizeof allow),
-                     ROUTE_NOT_FOUND);
+    assert_int_equal(
+        router_match(routes, 3, "GET", longpath, &idx, param, sizeof param, allow, sizeof allow),
+        ROUTE_NOT_FOUND);
 }
 
 int main(void) {

@@ -139,9 +139,9 @@ static void test_results_and_blobs(void **state) {
     memcpy(image, "\xff\xd8\xff\xe0JFIF-MARKER-PIXELS", 22);
     for (size_t i = 22; i < sizeof image; i++) image[i] = (uint8_t)(i * 31);
     char bid[UUID_STR_LEN];
-    assert_int_equal(store_blob_put(f->st, j.id, "imageBest", "image/jpeg", image, sizeof image,
-                                    now, bid),
-                     STORE_OK);
+    assert_int_equal(
+        store_blob_put(f->st, j.id, "imageBest", "image/jpeg", image, sizeof image, now, bid),
+        STORE_OK);
     store_blob b;
     assert_int_equal(store_blob_get(f->st, bid, &b), STORE_OK);
     assert_int_equal(b.size, sizeof image);

@@ -28,11 +28,11 @@ static void decode_ok(const char *in, const char *expect) {
 static void test_b64_variants(void **state) {
     (void)state;
     decode_ok("aGVsbG8gd29ybGQ=", "hello world");
-    decode_ok("aGVsbG8gd29ybGQ", "hello world");              /* no padding */
-    decode_ok("aGVs\nbG8g\r\nd29y bGQ=", "hello world");      /* whitespace */
-    decode_ok("data:image/png;base64,aGVsbG8=", "hello");     /* data URI */
-    decode_ok("-_8=", "\xfb\xff");                            /* URL-safe */
-    decode_ok("+/8=", "\xfb\xff");                            /* standard */
+    decode_ok("aGVsbG8gd29ybGQ", "hello world");          /* no padding */
+    decode_ok("aGVs\nbG8g\r\nd29y bGQ=", "hello world");  /* whitespace */
+    decode_ok("data:image/png;base64,aGVsbG8=", "hello"); /* data URI */
+    decode_ok("-_8=", "\xfb\xff");                        /* URL-safe */
+    decode_ok("+/8=", "\xfb\xff");                        /* standard */
 }
 
 static void test_b64_rejects(void **state) {
@@ -238,7 +238,7 @@ static void test_workgate(void **state) {
 int main(void) {
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_b64_variants), cmocka_unit_test(test_b64_rejects),
+        cmocka_unit_test(test_b64_variants),  cmocka_unit_test(test_b64_rejects),
         cmocka_unit_test(test_b64_roundtrip), cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_config_listen), cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_seal_open),     cmocka_unit_test(test_key_file),

@@ -1,0 +1,229 @@
+/* API-test helpers: run the real `ekycd` binary (EKYCD_BIN, default build/asan/ekycd) as a CLI
+ * or as a server on a free loopback port, and make HTTP calls to it with libcurl. */
+#ifndef EKYCD_APIUTIL_H
+#define EKYCD_APIUTIL_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <time.h>
+
+#include "testutil.h"
+
+static inline const char *api_bin(void) {
+    const char *b = getenv("EKYCD_BIN");
+    return b && *b ? b : "build/asan/ekycd";
+}
+
+/* Runs `ekycd ARGS...` (NULL-terminated), output to log_path; returns the exit status. */
+static inline int api_run_cli(const char *log_path, const char *const *args) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen(log_path, "a", stdout);
+        if (f) dup2(fileno(stdout), 2);
+        const char *argv[32];
+        int n = 0;
+        argv[n++] = api_bin();
+        for (int i = 0; args[i] && n < 31; i++) argv[n++] = args[i];
+        argv[n] = NULL;
+        execv(api_bin(), (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char dir[512];
+    char log[600];
+    char ready[600];
+} api_server;
+
+/* Starts `ekycd serve` on 127.0.0.1:0 with data in dir; extra_env "NAME=VALUE" or NULL. */
+static inline int api_server_start(api_server *s, const char *dir, const char *config_path,
+                                   const char *extra_env) {
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    snprintf(s->log, sizeof s->log, "%s/server.log", dir);
+    snprintf(s->ready, sizeof s->ready, "%s/ready", dir);
+    unlink(s->ready);
+    s->pid = fork();
+    if (s->pid == 0) {
+        FILE *f = freopen(s->log, "a", stderr);
+        (void)f;
+        if (extra_env) putenv((char *)extra_env);
+        const char *argv[] = {api_bin(),
+                              "serve",
+                              "--data",
+                              dir,
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--ready-file",
+                              s->ready,
+                              config_path ? "--config" : NULL,
+                              config_path,
+                              NULL};
+        execv(api_bin(), (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 600; i++) { /* up to 30 s under sanitizers */
+        size_t n = 0;
+        unsigned char *txt = tu_read_file(s->ready, &n);
+        if (txt) {
+            s->port = atoi((char *)txt);
+            free(txt);
+            if (s->port > 0) return 0;
+        }
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) return -1;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* Sends SIGTERM and returns the exit status (0 = clean, no leak reports). */
+static inline int api_server_stop(api_server *s) {
+    if (s->pid <= 0) return -1;
+    kill(s->pid, SIGTERM);
+    int status = 0;
+    waitpid(s->pid, &status, 0);
+    s->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+typedef struct {
+    long status;
+    char *body;
+    size_t len;
+    char request_id[64];
+    char allow[64];
+    char content_type[128];
+    CURLcode err;
+    curl_off_t uploaded;
+    json_t *json; /* parsed body when it is JSON */
+} api_resp;
+
+static inline void api_resp_free(api_resp *r) {
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+static inline size_t api_write_cb(char *p, size_t size, size_t n, void *ud) {
+    api_resp *r = ud;
+    size_t add = size * n;
+    char *grown = realloc(r->body, r->len + add + 1);
+    if (!grown) return 0;
+    r->body = grown;
+    memcpy(r->body + r->len, p, add);
+    r->len += add;
+    r->body[r->len] = 0;
+    return add;
+}
+
+static inline size_t api_header_cb(char *p, size_t size, size_t n, void *ud) {
+    api_resp *r = ud;
+    size_t len = size * n;
+    char line[256];
+    size_t c = len < sizeof line - 1 ? len : sizeof line - 1;
+    memcpy(line, p, c);
+    line[c] = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    if (strncasecmp(line, "X-Request-Id: ", 14) == 0)
+        snprintf(r->request_id, sizeof r->request_id, "%.63s", line + 14);
+    if (strncasecmp(line, "Allow: ", 7) == 0)
+        snprintf(r->allow, sizeof r->allow, "%.63s", line + 7);
+    if (strncasecmp(line, "Content-Type: ", 14) == 0)
+        snprintf(r->content_type, sizeof r->content_type, "%.127s", line + 14);
+    return len;
+}
+
+typedef struct {
+    const char *method;
+    const char *path;
+    const char *content_type; /* NULL: none */
+    const void *body;
+    size_t body_len;
+    const char *userpwd;  /* "user:password" for Basic auth, or NULL */
+    const char *raw_auth; /* a literal Authorization header value, or NULL */
+    /* streaming upload (big bodies): read_cb with declared length, or -1 for chunked */
+    size_t (*read_cb)(char *, size_t, size_t, void *);
+    void *read_ud;
+    long long stream_len;
+} api_req;
+
+static inline api_resp api_call(int port, const api_req *q) {
+    api_resp r;
+    memset(&r, 0, sizeof r);
+    CURL *c = curl_easy_init();
+    char url[1024];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, q->path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, api_header_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    struct curl_slist *h = NULL;
+    char hdr[512];
+    if (q->content_type) {
+        snprintf(hdr, sizeof hdr, "Content-Type: %s", q->content_type);
+        h = curl_slist_append(h, hdr);
+    } else {
+        h = curl_slist_append(h, "Content-Type:");
+    }
+    if (q->raw_auth) {
+        snprintf(hdr, sizeof hdr, "Authorization: %s", q->raw_auth);
+        h = curl_slist_append(h, hdr);
+    }
+    if (q->userpwd) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, q->userpwd);
+    }
+    if (q->read_cb) {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, q->read_cb);
+        curl_easy_setopt(c, CURLOPT_READDATA, q->read_ud);
+        if (q->stream_len >= 0)
+            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->stream_len);
+        else
+            h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    } else if (q->body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    r.err = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &r.uploaded);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (r.body) r.json = json_loadb(r.body, r.len, 0, NULL);
+    return r;
+}
+
+static inline api_resp api_post_json(int port, const char *path, const char *json) {
+    api_req q = {.method = "POST",
+                 .path = path,
+                 .content_type = "application/json",
+                 .body = json,
+                 .body_len = strlen(json)};
+    return api_call(port, &q);
+}
+
+static inline api_resp api_get(int port, const char *path, const char *userpwd) {
+    api_req q = {.method = "GET", .path = path, .userpwd = userpwd};
+    return api_call(port, &q);
+}
+
+static inline const char *api_str(const api_resp *r, const char *key) {
+    return json_string_value(json_object_get(r->json, key));
+}
+
+#endif
