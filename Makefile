@@ -2,7 +2,7 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c openblas
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -16,7 +16,8 @@ TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-GEN_SRC  := build/gen/sqlite_migrations.c
+GEN_SRC  := build/gen/sqlite_migrations.c build/gen/onnx.pb-c.c
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 API_SRC  := $(sort $(wildcard tests/api/test_*.c))
 
@@ -35,9 +36,21 @@ build/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -O1 $(WARN) -o $@ $<
 
-$(GEN_SRC): build/tools/embed $(MIGRATIONS)
+build/gen/sqlite_migrations.c: build/tools/embed $(MIGRATIONS)
 	@mkdir -p $(@D)
 	build/tools/embed sqlite_migrations $@ $(MIGRATIONS)
+
+# ONNX protobuf reader, generated from Debian's onnx.proto (package libonnx-dev).
+build/gen/onnx.pb-c.c build/gen/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p build/gen
+	cp $(ONNX_PROTO) build/gen/onnx.proto
+	cd build/gen && protoc-c --c_out=. onnx.proto
+
+# nn/ objects need the generated header first
+$(patsubst %.c,build/release/%.o,$(wildcard src/nn/*.c)) $(patsubst %.c,build/asan/%.o,$(wildcard src/nn/*.c)): build/gen/onnx.pb-c.h
+
+# Hot numeric code: full optimisation and FMA contraction in the release build.
+build/release/src/nn/%.o: RELFLAGS += -O3 -ffp-contract=fast
 
 build/release/%.o: %.c
 	@mkdir -p $(@D)
@@ -92,3 +105,8 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- inference core: benchmark tool ----
+build/bench-nn: bench/nn/bench_nn.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)

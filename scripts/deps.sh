@@ -7,6 +7,8 @@ packages=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
   libcmocka-dev libcurl4-openssl-dev openssl sqlite3
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libopenblas-dev
+  nodejs npm
 )
 
 missing=()

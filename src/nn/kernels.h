@@ -1,0 +1,58 @@
+/* Operator kernels on dense row-major tensors. No allocation; scratch is provided by the caller.
+ * Hot loops are compiled twice (AVX2+FMA and baseline) and chosen at run time by the loader. */
+#ifndef EKYCD_NN_KERNELS_H
+#define EKYCD_NN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/graph.h"
+
+#if defined(__x86_64__) && !defined(__clang__)
+#define NN_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define NN_HOT
+#endif
+
+typedef struct {
+    int64_t N, C, H, W; /* input */
+    int64_t M, Ho, Wo;  /* output channels and size */
+    int64_t kh, kw, sh, sw, dh, dw, pt, pl;
+    int64_t group;
+    nn_act act;
+    const float *slope; /* PRelu slope: 1 or M values */
+    size_t slope_n;
+} conv_params;
+
+void k_conv(const conv_params *p, const float *x, const float *w, const float *bias, float *y,
+            float *scratch);
+
+void k_unary(nn_op op, const float *x, float *y, size_t n);
+/* y = a (op) b with numpy broadcasting; op is ADD, SUB, MUL, DIV or PRELU (b = slope). */
+void k_binary(nn_op op, const float *a, const nn_dims *da, const float *b, const nn_dims *db,
+              float *y, const nn_dims *dy);
+void k_batchnorm(const float *x, const nn_dims *d, const float *gamma, const float *beta,
+                 const float *mean, const float *var, float eps, float *y);
+void k_matmul(const float *a, const nn_dims *da, const float *b, const nn_dims *db, float *y);
+void k_gemm(const float *a, const float *b, const float *c, const nn_dims *dc, float *y, int64_t M,
+            int64_t N, int64_t K, int ta, int tb, float alpha, float beta);
+void k_pool(nn_op op, const float *x, const nn_dims *dx, float *y, const nn_dims *dy,
+            const int64_t k[2], const int64_t s[2], const int64_t pad[4], int count_include_pad);
+void k_global_avgpool(const float *x, const nn_dims *dx, float *y);
+void k_softmax(const float *x, const nn_dims *d, int axis, float *y);
+void k_reduce_mean(const float *x, const nn_dims *dx, const int64_t *axes, int naxes, float *y);
+void k_pad(const float *x, const nn_dims *dx, float *y, const nn_dims *dy, const int64_t *pads,
+           nn_pad_mode mode, float value);
+
+/* data movement, for any element size (float32 or int64) */
+void k_transpose(size_t esize, const void *x, const nn_dims *dx, const int64_t *perm, void *y);
+void k_concat(size_t esize, const void *const *xs, const nn_dims *const *dxs, int n, int axis,
+              void *y);
+void k_split(size_t esize, const void *x, const nn_dims *dx, int axis, const int64_t *sizes, int n,
+             void *const *ys);
+void k_slice(size_t esize, const void *x, const nn_dims *dx, const int64_t *starts,
+             const int64_t *axes, int naxes, void *y, const nn_dims *dy);
+void k_gather(size_t esize, const void *x, const nn_dims *dx, const int64_t *idx, size_t nidx,
+              int axis, void *y);
+
+#endif

@@ -1,0 +1,231 @@
+/* Execution: one pass over the live nodes in order, each reading and writing through the
+ * per-run pointer table (arena offsets, constants, caller buffers). Nothing is allocated. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/graph.h"
+#include "nn/kernels.h"
+
+static const nn_dims *D(const nn_model *m, int v) {
+    return &m->values[v].dims;
+}
+
+static void exec_conv(const nn_model *m, const nn_node *n, void **ptrs, float *scratch) {
+    const nn_dims *x = D(m, n->in[0]), *y = D(m, n->out[0]);
+    conv_params p = {
+        .N = x->dim[0],
+        .C = x->dim[1],
+        .H = x->dim[2],
+        .W = x->dim[3],
+        .M = y->dim[1],
+        .Ho = y->dim[2],
+        .Wo = y->dim[3],
+        .kh = n->kernel[0],
+        .kw = n->kernel[1],
+        .sh = n->stride[0],
+        .sw = n->stride[1],
+        .dh = n->dilation[0],
+        .dw = n->dilation[1],
+        .pt = n->pad[0],
+        .pl = n->pad[1],
+        .group = n->group,
+        .act = n->act,
+        .slope = n->act_slope >= 0 ? ptrs[n->act_slope] : NULL,
+        .slope_n = n->act_slope >= 0 ? dims_count(D(m, n->act_slope)) : 0,
+    };
+    const float *bias = n->nin > 2 && n->in[2] >= 0 ? ptrs[n->in[2]] : NULL;
+    k_conv(&p, ptrs[n->in[0]], ptrs[n->in[1]], bias, ptrs[n->out[0]], scratch);
+}
+
+static void exec_gemm(const nn_model *m, const nn_node *n, void **ptrs) {
+    const nn_dims *a = D(m, n->in[0]), *y = D(m, n->out[0]);
+    int64_t K = n->trans_a ? a->dim[0] : a->dim[1];
+    int c = n->nin > 2 ? n->in[2] : -1;
+    k_gemm(ptrs[n->in[0]], ptrs[n->in[1]], c >= 0 ? ptrs[c] : NULL, c >= 0 ? D(m, c) : NULL,
+           ptrs[n->out[0]], y->dim[0], y->dim[1], K, n->trans_a, n->trans_b, n->alpha, n->beta);
+}
+
+int nn_exec_node(const nn_model *m, const nn_node *n, void **ptrs, float *scratch) {
+    int x = n->in[0] >= 0 ? n->in[0] : 0, y = n->out[0];
+    size_t esize = dtype_size(m->values[y].dtype);
+    switch (n->op) {
+    case OP_CONV:
+        if (!scratch && m->scratch_floats) return -1;
+        exec_conv(m, n, ptrs, scratch);
+        return 0;
+    case OP_BATCHNORM:
+        k_batchnorm(ptrs[x], D(m, x), ptrs[n->in[1]], ptrs[n->in[2]], ptrs[n->in[3]],
+                    ptrs[n->in[4]], n->epsilon, ptrs[y]);
+        return 0;
+    case OP_RELU:
+    case OP_SIGMOID:
+    case OP_TANH:
+    case OP_EXP:
+        k_unary(n->op, ptrs[x], ptrs[y], dims_count(D(m, y)));
+        return 0;
+    case OP_PRELU:
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+        k_binary(n->op, ptrs[x], D(m, x), ptrs[n->in[1]], D(m, n->in[1]), ptrs[y], D(m, y));
+        return 0;
+    case OP_MATMUL:
+        k_matmul(ptrs[x], D(m, x), ptrs[n->in[1]], D(m, n->in[1]), ptrs[y]);
+        return 0;
+    case OP_GEMM:
+        exec_gemm(m, n, ptrs);
+        return 0;
+    case OP_MAXPOOL:
+    case OP_AVGPOOL:
+        k_pool(n->op, ptrs[x], D(m, x), ptrs[y], D(m, y), n->kernel, n->stride, n->pad,
+               n->count_include_pad);
+        return 0;
+    case OP_GLOBALAVGPOOL:
+        k_global_avgpool(ptrs[x], D(m, x), ptrs[y]);
+        return 0;
+    case OP_PAD:
+        k_pad(ptrs[x], D(m, x), ptrs[y], D(m, y), n->ints, n->pad_mode, n->pad_value);
+        return 0;
+    case OP_CONCAT: {
+        const void *xs[NN_MAX_IO];
+        const nn_dims *dxs[NN_MAX_IO];
+        for (int i = 0; i < n->nin; i++) {
+            xs[i] = ptrs[n->in[i]];
+            dxs[i] = D(m, n->in[i]);
+        }
+        k_concat(esize, xs, dxs, n->nin, (int)n->axis, ptrs[y]);
+        return 0;
+    }
+    case OP_SPLIT: {
+        void *ys[NN_MAX_IO];
+        for (int i = 0; i < n->nout; i++) ys[i] = ptrs[n->out[i]];
+        k_split(esize, ptrs[x], D(m, x), (int)n->axis, n->ints, n->nout, ys);
+        return 0;
+    }
+    case OP_SLICE:
+        k_slice(esize, ptrs[x], D(m, x), n->ints, n->ints3, n->nints, ptrs[y], D(m, y));
+        return 0;
+    case OP_RESHAPE:
+    case OP_FLATTEN:
+    case OP_UNSQUEEZE:
+        if (ptrs[y] != ptrs[x]) memcpy(ptrs[y], ptrs[x], dims_count(D(m, y)) * esize);
+        return 0;
+    case OP_TRANSPOSE:
+        k_transpose(esize, ptrs[x], D(m, x), n->ints, ptrs[y]);
+        return 0;
+    case OP_SOFTMAX:
+        k_softmax(ptrs[x], D(m, x), (int)n->axis, ptrs[y]);
+        return 0;
+    case OP_REDUCEMEAN:
+        k_reduce_mean(ptrs[x], D(m, x), n->ints, n->nints, ptrs[y]);
+        return 0;
+    case OP_GATHER:
+        k_gather(esize, ptrs[x], D(m, x), ptrs[n->in[1]], dims_count(D(m, n->in[1])), (int)n->axis,
+                 ptrs[y]);
+        return 0;
+    default:
+        return -1; /* Shape and Constant are always folded at load */
+    }
+}
+
+/* ---- public API ---- */
+
+static int default_threads_set;
+
+void nn_set_threads(int threads) {
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+    default_threads_set = 1;
+}
+
+nn_workspace *nn_workspace_create(const nn_model *m) {
+    if (!default_threads_set) nn_set_threads(1);
+    nn_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->model = m;
+    size_t arena = (m->arena_bytes + 63) / 64 * 64;
+    ws->arena = aligned_alloc(64, arena ? arena : 64);
+    ws->scratch =
+        m->scratch_floats ? aligned_alloc(64, (m->scratch_floats * 4 + 63) / 64 * 64) : NULL;
+    ws->ptrs = calloc((size_t)m->nvalues, sizeof *ws->ptrs);
+    if (!ws->arena || !ws->ptrs || (m->scratch_floats && !ws->scratch)) {
+        nn_workspace_free(ws);
+        return NULL;
+    }
+    for (int i = 0; i < m->nvalues; i++) {
+        const nn_value *v = &m->values[i];
+        if (v->kind == VAL_CONST)
+            ws->ptrs[i] = v->data;
+        else if (v->kind == VAL_TEMP)
+            ws->ptrs[i] = ws->arena + v->offset;
+    }
+    return ws;
+}
+
+void nn_workspace_free(nn_workspace *ws) {
+    if (!ws) return;
+    free(ws->arena);
+    free(ws->scratch);
+    free(ws->ptrs);
+    free(ws);
+}
+
+int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, float *const *outputs) {
+    if (!ws || ws->model != m) return -1;
+    for (int i = 0; i < m->ninputs; i++) ws->ptrs[m->inputs[i]] = (void *)inputs[i];
+    /* outputs computed by a node are written straight into the caller's buffers */
+    for (int i = 0; i < m->noutputs; i++) {
+        const nn_value *v = &m->values[m->outputs[i]];
+        if (v->kind == VAL_TEMP) ws->ptrs[m->outputs[i]] = outputs[i];
+    }
+    for (int i = 0; i < m->nnodes; i++) {
+        const nn_node *n = &m->nodes[i];
+        if (!n->dead && nn_exec_node(m, n, ws->ptrs, ws->scratch) != 0) return -1;
+    }
+    for (int i = 0; i < m->noutputs; i++) {
+        const nn_value *v = &m->values[m->outputs[i]];
+        if (v->kind != VAL_TEMP)
+            memcpy(outputs[i], ws->ptrs[m->outputs[i]], dims_count(&v->dims) * sizeof(float));
+    }
+    return 0;
+}
+
+int nn_model_num_inputs(const nn_model *m) {
+    return m->ninputs;
+}
+int nn_model_num_outputs(const nn_model *m) {
+    return m->noutputs;
+}
+const char *nn_model_input_name(const nn_model *m, int i) {
+    return i >= 0 && i < m->ninputs ? m->values[m->inputs[i]].name : NULL;
+}
+const char *nn_model_output_name(const nn_model *m, int i) {
+    return i >= 0 && i < m->noutputs ? m->values[m->outputs[i]].name : NULL;
+}
+
+static int copy_shape(const nn_dims *d, int64_t dims[NN_MAX_RANK]) {
+    for (int i = 0; i < d->rank; i++) dims[i] = d->dim[i];
+    return d->rank;
+}
+
+int nn_model_input_shape(const nn_model *m, int i, int64_t dims[NN_MAX_RANK]) {
+    return i >= 0 && i < m->ninputs ? copy_shape(D(m, m->inputs[i]), dims) : -1;
+}
+int nn_model_output_shape(const nn_model *m, int i, int64_t dims[NN_MAX_RANK]) {
+    return i >= 0 && i < m->noutputs ? copy_shape(D(m, m->outputs[i]), dims) : -1;
+}
+size_t nn_model_input_size(const nn_model *m, int i) {
+    return i >= 0 && i < m->ninputs ? dims_count(D(m, m->inputs[i])) : 0;
+}
+size_t nn_model_output_size(const nn_model *m, int i) {
+    return i >= 0 && i < m->noutputs ? dims_count(D(m, m->outputs[i])) : 0;
+}
+size_t nn_model_workspace_bytes(const nn_model *m) {
+    return m->arena_bytes + m->scratch_floats * sizeof(float);
+}
+int nn_model_node_count(const nn_model *m) {
+    int live = 0;
+    for (int i = 0; i < m->nnodes; i++) live += !m->nodes[i].dead;
+    return live;
+}
