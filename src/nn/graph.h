@@ -127,6 +127,7 @@ void nn_eliminate_dead(nn_model *m);                                  /* optimiz
 int nn_plan_memory(nn_model *m, char *err, size_t errlen);            /* plan.c */
 
 /* execution of one node with data pointers per value (run.c) */
+struct conv_params;
 int nn_exec_node(const nn_model *m, const nn_node *n, void **ptrs, float *scratch);
 
 #endif

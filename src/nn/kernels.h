@@ -17,7 +17,7 @@
 typedef struct {
     int64_t N, C, H, W; /* input */
     int64_t M, Ho, Wo;  /* output channels and size */
-    int64_t kh, kw, sh, sw, dh, dw, pt, pl;
+    int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
     int64_t group;
     nn_act act;
     const float *slope; /* PRelu slope: 1 or M values */
@@ -26,6 +26,10 @@ typedef struct {
 
 void k_conv(const conv_params *p, const float *x, const float *w, const float *bias, float *y,
             float *scratch);
+/* Fills the parameters of a Conv node (ptrs may be NULL at load time; run.c). */
+void nn_conv_params(const nn_model *m, const nn_node *n, const void *const *ptrs, conv_params *out);
+/* Floats of scratch k_conv needs for these parameters. */
+size_t k_conv_scratch(const conv_params *p);
 
 void k_unary(nn_op op, const float *x, float *y, size_t n);
 /* y = a (op) b with numpy broadcasting; op is ADD, SUB, MUL, DIV or PRELU (b = slope). */

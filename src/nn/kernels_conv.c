@@ -6,6 +6,7 @@
 
 #include "nn/kernels.h"
 
+
 /* Output columns ox for which ix = ox*s + off lies in [0, W): [*lo, *hi). */
 static void valid_range(int64_t off, int64_t s, int64_t W, int64_t Wo, int64_t *lo, int64_t *hi) {
     int64_t l = off >= 0 ? 0 : (-off + s - 1) / s;
@@ -41,29 +42,120 @@ NN_HOT static void axpy_row_strided(float *restrict o, const float *restrict in,
     for (int64_t i = 0; i < n; i++) o[i] += w * in[i * s];
 }
 
-static void conv_depthwise(const conv_params *p, const float *x, const float *w, float *y) {
+/* Generic depthwise channel: accumulate each tap over the valid span of every output row. */
+static void dw_generic(const conv_params *p, const float *xc, const float *wc, float *yc) {
+    memset(yc, 0, (size_t)(p->Ho * p->Wo) * sizeof *yc);
+    for (int64_t oy = 0; oy < p->Ho; oy++) {
+        float *orow = yc + oy * p->Wo;
+        for (int64_t ky = 0; ky < p->kh; ky++) {
+            int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+            if (iy < 0 || iy >= p->H) continue;
+            const float *irow = xc + iy * p->W;
+            for (int64_t kx = 0; kx < p->kw; kx++) {
+                int64_t off = kx * p->dw - p->pl, lo, hi;
+                valid_range(off, p->sw, p->W, p->Wo, &lo, &hi);
+                if (hi <= lo) continue;
+                float wv = wc[ky * p->kw + kx];
+                if (p->sw == 1)
+                    axpy_row(orow + lo, irow + lo + off, wv, hi - lo);
+                else
+                    axpy_row_strided(orow + lo, irow + lo * p->sw + off, wv, hi - lo, p->sw);
+            }
+        }
+    }
+}
+
+/* 3x3 interior: all nine taps in registers, one store per output; rows r0..r2 start at the
+ * first tap of output column 0 (invalid rows come with zero weights). */
+NN_HOT static void dw3x3_s1(float *restrict o, const float *r0, const float *r1, const float *r2,
+                            const float *w, int64_t n, int64_t d) {
+    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6],
+                w7 = w[7], w8 = w[8];
+    for (int64_t i = 0; i < n; i++)
+        o[i] = w0 * r0[i] + w1 * r0[i + d] + w2 * r0[i + 2 * d] + w3 * r1[i] + w4 * r1[i + d] +
+               w5 * r1[i + 2 * d] + w6 * r2[i] + w7 * r2[i + d] + w8 * r2[i + 2 * d];
+}
+
+NN_HOT static void dw3x3_s2(float *restrict o, const float *r0, const float *r1, const float *r2,
+                            const float *w, int64_t n, int64_t d) {
+    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6],
+                w7 = w[7], w8 = w[8];
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = 2 * i;
+        o[i] = w0 * r0[j] + w1 * r0[j + d] + w2 * r0[j + 2 * d] + w3 * r1[j] + w4 * r1[j + d] +
+               w5 * r1[j + 2 * d] + w6 * r2[j] + w7 * r2[j + d] + w8 * r2[j + 2 * d];
+    }
+}
+
+static bool is_dw3x3(const conv_params *p) {
+    return p->kh == 3 && p->kw == 3 && (p->sw == 1 || p->sw == 2) && p->sh == p->sw;
+}
+
+/* A kernel that covers the whole unpadded input: each output is one dot product. */
+static bool is_global(const conv_params *p) {
+    return p->Ho == 1 && p->Wo == 1 && p->kh == p->H && p->kw == p->W && !p->pt && !p->pl &&
+           !p->pb && !p->pr;
+}
+
+NN_HOT static float dot(const float *a, const float *b, int64_t n) {
+    float acc = 0.0f;
+    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
+    return acc;
+}
+
+/* 3x3 depthwise over a zero-padded copy of the channel in scratch: no border cases. Stride 1
+ * runs over the flattened padded plane in one call (the columns past Wo are computed and
+ * dropped); stride 2 runs one call per output row. */
+static void dw_3x3(const conv_params *p, const float *xc, const float *wc, float *yc, float *buf) {
+    int64_t Hp = p->H + p->pt + p->pb, Wp = p->W + p->pl + p->pr;
+    int64_t dh = p->dh, dw = p->dw;
+    float *pad = buf, *tmp = buf + Hp * Wp;
+    memset(pad, 0, (size_t)(p->pt * Wp) * sizeof *pad);
+    for (int64_t y = 0; y < p->H; y++) {
+        float *row = pad + (y + p->pt) * Wp;
+        memset(row, 0, (size_t)p->pl * sizeof *row);
+        memcpy(row + p->pl, xc + y * p->W, (size_t)p->W * sizeof *row);
+        memset(row + p->pl + p->W, 0, (size_t)p->pr * sizeof *row);
+    }
+    memset(pad + (p->H + p->pt) * Wp, 0, (size_t)(p->pb * Wp) * sizeof *pad);
+    if (p->sw == 1) {
+        int64_t n = (p->Ho - 1) * Wp + p->Wo;
+        dw3x3_s1(tmp, pad, pad + dh * Wp, pad + 2 * dh * Wp, wc, n, dw);
+        for (int64_t oy = 0; oy < p->Ho; oy++)
+            memcpy(yc + oy * p->Wo, tmp + oy * Wp, (size_t)p->Wo * sizeof *yc);
+    } else {
+        for (int64_t oy = 0; oy < p->Ho; oy++) {
+            const float *r0 = pad + 2 * oy * Wp;
+            dw3x3_s2(yc + oy * p->Wo, r0, r0 + dh * Wp, r0 + 2 * dh * Wp, wc, p->Wo, dw);
+        }
+    }
+}
+
+size_t k_conv_scratch(const conv_params *p) {
+    bool depthwise = p->group == p->C && p->group == p->M;
+    bool pointwise = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && !p->pt && !p->pl &&
+                     p->Ho == p->H && p->Wo == p->W;
+    if (depthwise) {
+        if (is_global(p) || !is_dw3x3(p)) return 0;
+        int64_t Hp = p->H + p->pt + p->pb, Wp = p->W + p->pl + p->pr;
+        return (size_t)(Hp * Wp + p->Ho * Wp + 16);
+    }
+    if (pointwise) return 0;
+    return (size_t)(p->C / p->group * p->kh * p->kw * p->Ho * p->Wo);
+}
+
+static void conv_depthwise(const conv_params *p, const float *x, const float *w, float *y,
+                           float *scratch) {
+    bool k3 = is_dw3x3(p), global = is_global(p);
     for (int64_t c = 0; c < p->C; c++) {
         const float *xc = x + c * p->H * p->W, *wc = w + c * p->kh * p->kw;
         float *yc = y + c * p->Ho * p->Wo;
-        memset(yc, 0, (size_t)(p->Ho * p->Wo) * sizeof *yc);
-        for (int64_t oy = 0; oy < p->Ho; oy++) {
-            float *orow = yc + oy * p->Wo;
-            for (int64_t ky = 0; ky < p->kh; ky++) {
-                int64_t iy = oy * p->sh - p->pt + ky * p->dh;
-                if (iy < 0 || iy >= p->H) continue;
-                const float *irow = xc + iy * p->W;
-                for (int64_t kx = 0; kx < p->kw; kx++) {
-                    int64_t off = kx * p->dw - p->pl, lo, hi;
-                    valid_range(off, p->sw, p->W, p->Wo, &lo, &hi);
-                    if (hi <= lo) continue;
-                    float wv = wc[ky * p->kw + kx];
-                    if (p->sw == 1)
-                        axpy_row(orow + lo, irow + lo + off, wv, hi - lo);
-                    else
-                        axpy_row_strided(orow + lo, irow + lo * p->sw + off, wv, hi - lo, p->sw);
-                }
-            }
-        }
+        if (global)
+            yc[0] = dot(xc, wc, p->H * p->W);
+        else if (k3)
+            dw_3x3(p, xc, wc, yc, scratch);
+        else
+            dw_generic(p, xc, wc, yc);
     }
 }
 
@@ -109,7 +201,7 @@ void k_conv(const conv_params *p, const float *x, const float *w, const float *b
         const float *xn = x + n * p->C * p->H * p->W;
         float *yn = y + n * p->M * plane;
         if (depthwise) {
-            conv_depthwise(p, xn, w, yn);
+            conv_depthwise(p, xn, w, yn, scratch);
         } else {
             for (int64_t gi = 0; gi < g; gi++) {
                 const float *xg = xn + gi * Cg * p->H * p->W;

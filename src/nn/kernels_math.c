@@ -136,8 +136,28 @@ void k_batchnorm(const float *x, const nn_dims *d, const float *gamma, const flo
     }
 }
 
+NN_HOT static float dot_product(const float *a, const float *b, int64_t n) {
+    float acc = 0.0f;
+    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
+    return acc;
+}
+
+/* y[N] = alpha * (a[K] x B[K, N]) + beta * y */
+NN_HOT static void row_times_matrix(const float *a, const float *b, float *restrict y, int64_t K,
+                                    int64_t N, float alpha, float beta) {
+    for (int64_t j = 0; j < N; j++) y[j] = beta != 0.0f ? beta * y[j] : 0.0f;
+    for (int64_t k = 0; k < K; k++) {
+        const float av = alpha * a[k], *brow = b + k * N;
+        for (int64_t j = 0; j < N; j++) y[j] += av * brow[j];
+    }
+}
+
 void k_matmul(const float *a, const nn_dims *da, const float *b, const nn_dims *db, float *y) {
     int64_t K = db->dim[0], N = db->dim[1], rows = (int64_t)(dims_count(da) / (size_t)K);
+    if (rows == 1) { /* y = B^T a */
+        row_times_matrix(a, b, y, K, N, 1.0f, 0.0f);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)N, (int)K, 1.0f, a,
                 (int)K, b, (int)N, 0.0f, y, (int)N);
 }
@@ -156,46 +176,90 @@ void k_gemm(const float *a, const float *b, const float *c, const nn_dims *dc, f
         }
         beta_blas = 1.0f;
     }
+    if (M == 1 && !ta) { /* one row: BLAS call overhead dwarfs the work */
+        if (tb) {
+            for (int64_t j = 0; j < N; j++)
+                y[j] = alpha * dot_product(a, b + j * K, K) + beta_blas * y[j];
+        } else {
+            row_times_matrix(a, b, y, K, N, alpha, beta_blas);
+        }
+        return;
+    }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)M, (int)N, (int)K, alpha, a, ta ? (int)M : (int)K, b, tb ? (int)K : (int)N,
                 beta_blas, y, (int)N);
+}
+
+/* One pooling window with bounds checks (borders, and average pooling). */
+static float pool_point(nn_op op, const float *xp, int64_t H, int64_t W, int64_t y0, int64_t x0,
+                        const int64_t k[2], const int64_t pad[4], int count_include_pad) {
+    int64_t y1 = y0 + k[0], x1 = x0 + k[1];
+    int64_t cy0 = y0 < 0 ? 0 : y0, cy1 = y1 > H ? H : y1;
+    int64_t cx0 = x0 < 0 ? 0 : x0, cx1 = x1 > W ? W : x1;
+    float acc = op == OP_MAXPOOL ? -FLT_MAX : 0.0f;
+    for (int64_t iy = cy0; iy < cy1; iy++) {
+        for (int64_t ix = cx0; ix < cx1; ix++) {
+            float v = xp[iy * W + ix];
+            if (op == OP_MAXPOOL)
+                acc = v > acc ? v : acc;
+            else
+                acc += v;
+        }
+    }
+    if (op == OP_AVGPOOL) {
+        int64_t count;
+        if (count_include_pad) {
+            int64_t ey1 = y1 > H + pad[2] ? H + pad[2] : y1;
+            int64_t ex1 = x1 > W + pad[3] ? W + pad[3] : x1;
+            count = (ey1 - y0) * (ex1 - x0);
+        } else {
+            count = (cy1 - cy0) * (cx1 - cx0);
+        }
+        acc = count > 0 ? acc / (float)count : 0.0f;
+    }
+    return acc;
+}
+
+/* Max over a window fully inside the input, for a run of output columns. */
+NN_HOT static void maxpool_run(float *restrict out, const float *in, int64_t W, int64_t kh,
+                               int64_t kw, int64_t s, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float *p = in + i * s;
+        float acc = p[0];
+        for (int64_t a = 0; a < kh; a++) {
+            for (int64_t b = 0; b < kw; b++) {
+                float v = p[a * W + b];
+                acc = v > acc ? v : acc;
+            }
+        }
+        out[i] = acc;
+    }
 }
 
 void k_pool(nn_op op, const float *x, const nn_dims *dx, float *y, const nn_dims *dy,
             const int64_t k[2], const int64_t s[2], const int64_t pad[4], int count_include_pad) {
     int64_t NC = dx->dim[0] * dx->dim[1], H = dx->dim[2], W = dx->dim[3];
     int64_t Ho = dy->dim[2], Wo = dy->dim[3];
+    /* output columns whose window lies inside the row */
+    int64_t lo = (pad[1] + s[1] - 1) / s[1];
+    int64_t hi = W - k[1] + pad[1] < 0 ? 0 : (W - k[1] + pad[1]) / s[1] + 1;
+    if (hi > Wo) hi = Wo;
+    if (lo > hi) lo = hi;
     for (int64_t nc = 0; nc < NC; nc++) {
         const float *xp = x + nc * H * W;
         float *yp = y + nc * Ho * Wo;
         for (int64_t oy = 0; oy < Ho; oy++) {
-            int64_t y0 = oy * s[0] - pad[0], y1 = y0 + k[0];
-            int64_t cy0 = y0 < 0 ? 0 : y0, cy1 = y1 > H ? H : y1;
+            int64_t y0 = oy * s[0] - pad[0];
+            bool rows_inside = y0 >= 0 && y0 + k[0] <= H;
+            int64_t fast_lo = op == OP_MAXPOOL && rows_inside ? lo : Wo;
+            if (fast_lo < hi)
+                maxpool_run(yp + oy * Wo + lo, xp + y0 * W + lo * s[1] - pad[1], W, k[0], k[1],
+                            s[1], hi - lo);
             for (int64_t ox = 0; ox < Wo; ox++) {
-                int64_t x0 = ox * s[1] - pad[1], x1 = x0 + k[1];
-                int64_t cx0 = x0 < 0 ? 0 : x0, cx1 = x1 > W ? W : x1;
-                float acc = op == OP_MAXPOOL ? -FLT_MAX : 0.0f;
-                for (int64_t iy = cy0; iy < cy1; iy++) {
-                    for (int64_t ix = cx0; ix < cx1; ix++) {
-                        float v = xp[iy * W + ix];
-                        if (op == OP_MAXPOOL)
-                            acc = v > acc ? v : acc;
-                        else
-                            acc += v;
-                    }
-                }
-                if (op == OP_AVGPOOL) {
-                    int64_t count;
-                    if (count_include_pad) {
-                        int64_t ey1 = y1 > H + pad[2] ? H + pad[2] : y1;
-                        int64_t ex1 = x1 > W + pad[3] ? W + pad[3] : x1;
-                        count = (ey1 - y0) * (ex1 - x0);
-                    } else {
-                        count = (cy1 - cy0) * (cx1 - cx0);
-                    }
-                    acc = count > 0 ? acc / (float)count : 0.0f;
-                }
-                yp[oy * Wo + ox] = acc;
+                if (ox == fast_lo && fast_lo < hi) ox = hi;
+                if (ox >= Wo) break;
+                yp[oy * Wo + ox] = pool_point(op, xp, H, W, y0, ox * s[1] - pad[1], k, pad,
+                                              count_include_pad);
             }
         }
     }

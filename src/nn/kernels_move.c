@@ -19,16 +19,22 @@ void k_transpose(size_t esize, const void *x, const nn_dims *dx, const int64_t *
         odim[i] = dx->dim[perm[i]];
         src_stride[i] = xs[perm[i]];
     }
-    size_t total = dims_count(dx);
+    /* Trailing output dims that are also trailing, in order, in the input form one contiguous
+     * run (e.g. H, W in a channel shuffle): copy runs, not elements. */
+    int outer_rank = r;
+    size_t run = 1;
+    while (outer_rank > 0 && perm[outer_rank - 1] == outer_rank - 1 &&
+           src_stride[outer_rank - 1] == (int64_t)run) {
+        run *= (size_t)odim[outer_rank - 1];
+        outer_rank--;
+    }
+    size_t total = dims_count(dx), bytes = run * esize;
     int64_t idx[NN_MAX_RANK] = {0}, src = 0;
     const unsigned char *xb = x;
     unsigned char *yb = y;
-    for (size_t o = 0; o < total; o++) {
-        if (esize == 4)
-            memcpy(yb + o * 4, xb + src * 4, 4);
-        else
-            memcpy(yb + o * esize, xb + (size_t)src * esize, esize);
-        for (int d = r - 1; d >= 0; d--) {
+    for (size_t o = 0; o < total; o += run) {
+        memcpy(yb + o * esize, xb + (size_t)src * esize, bytes);
+        for (int d = outer_rank - 1; d >= 0; d--) {
             idx[d]++;
             src += src_stride[d];
             if (idx[d] < odim[d]) break;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn/graph.h"
+#include "nn/kernels.h"
 
 #define ALIGN 64
 
@@ -85,17 +86,6 @@ static void give_back(arena_plan *p, size_t offset) {
     }
 }
 
-static size_t conv_scratch(const nn_model *m, const nn_node *n) {
-    const nn_value *x = &m->values[n->in[0]], *y = &m->values[n->out[0]];
-    int64_t C = x->dims.dim[1], g = n->group;
-    bool depthwise = g == C && g == y->dims.dim[1];
-    bool pointwise = n->kernel[0] == 1 && n->kernel[1] == 1 && n->stride[0] == 1 &&
-                     n->stride[1] == 1 && !n->pad[0] && !n->pad[1] && !n->pad[2] && !n->pad[3];
-    if (depthwise || pointwise) return 0;
-    return (size_t)(C / g * n->kernel[0] * n->kernel[1]) *
-           (size_t)(y->dims.dim[2] * y->dims.dim[3]);
-}
-
 int nn_plan_memory(nn_model *m, char *err, size_t errlen) {
     for (int i = 0; i < m->nvalues; i++) m->values[i].last_use = -1;
     for (int i = 0; i < m->nnodes; i++) {
@@ -113,7 +103,9 @@ int nn_plan_memory(nn_model *m, char *err, size_t errlen) {
         const nn_node *n = &m->nodes[i];
         if (n->dead) continue;
         if (n->op == OP_CONV) {
-            size_t s = conv_scratch(m, n);
+            conv_params cp;
+            nn_conv_params(m, n, NULL, &cp);
+            size_t s = k_conv_scratch(&cp);
             if (s > m->scratch_floats) m->scratch_floats = s;
         }
         for (int j = 0; j < n->nout; j++) {

@@ -1,6 +1,8 @@
 /* Execution: one pass over the live nodes in order, each reading and writing through the
  * per-run pointer table (arena offsets, constants, caller buffers). Nothing is allocated. */
 #include <cblas.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@ static const nn_dims *D(const nn_model *m, int v) {
     return &m->values[v].dims;
 }
 
-static void exec_conv(const nn_model *m, const nn_node *n, void **ptrs, float *scratch) {
+void nn_conv_params(const nn_model *m, const nn_node *n, const void *const *ptrs, conv_params *out) {
     const nn_dims *x = D(m, n->in[0]), *y = D(m, n->out[0]);
     conv_params p = {
         .N = x->dim[0],
@@ -29,11 +31,19 @@ static void exec_conv(const nn_model *m, const nn_node *n, void **ptrs, float *s
         .dw = n->dilation[1],
         .pt = n->pad[0],
         .pl = n->pad[1],
+        .pb = n->pad[2],
+        .pr = n->pad[3],
         .group = n->group,
         .act = n->act,
-        .slope = n->act_slope >= 0 ? ptrs[n->act_slope] : NULL,
+        .slope = n->act_slope >= 0 && ptrs ? ptrs[n->act_slope] : NULL,
         .slope_n = n->act_slope >= 0 ? dims_count(D(m, n->act_slope)) : 0,
     };
+    *out = p;
+}
+
+static void exec_conv(const nn_model *m, const nn_node *n, void **ptrs, float *scratch) {
+    conv_params p;
+    nn_conv_params(m, n, (const void *const *)ptrs, &p);
     const float *bias = n->nin > 2 && n->in[2] >= 0 ? ptrs[n->in[2]] : NULL;
     k_conv(&p, ptrs[n->in[0]], ptrs[n->in[1]], bias, ptrs[n->out[0]], scratch);
 }
@@ -179,9 +189,25 @@ int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, floa
         const nn_value *v = &m->values[m->outputs[i]];
         if (v->kind == VAL_TEMP) ws->ptrs[m->outputs[i]] = outputs[i];
     }
+    static int profile = -1;
+    if (profile < 0) profile = getenv("EKYCD_NN_PROFILE") != NULL;
     for (int i = 0; i < m->nnodes; i++) {
         const nn_node *n = &m->nodes[i];
-        if (!n->dead && nn_exec_node(m, n, ws->ptrs, ws->scratch) != 0) return -1;
+        if (n->dead) continue;
+        struct timespec t0, t1;
+        if (profile) clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (nn_exec_node(m, n, ws->ptrs, ws->scratch) != 0) return -1;
+        if (profile) { /* developer aid: per-node time on stderr */
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            const nn_dims *o = D(m, n->out[0]);
+            fprintf(stderr, "%-18s %-28.28s %8.3f ms  out=[%lld,%lld,%lld,%lld] k=%lldx%lld s=%lld g=%lld\n",
+                    op_name(n->op), n->name,
+                    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+                    (long long)o->dim[0], (long long)(o->rank > 1 ? o->dim[1] : 0),
+                    (long long)(o->rank > 2 ? o->dim[2] : 0), (long long)(o->rank > 3 ? o->dim[3] : 0),
+                    (long long)n->kernel[0], (long long)n->kernel[1], (long long)n->stride[0],
+                    (long long)n->group);
+        }
     }
     for (int i = 0; i < m->noutputs; i++) {
         const nn_value *v = &m->values[m->outputs[i]];
