@@ -3,7 +3,7 @@
 
 CC       ?= cc
 PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c openblas
-TESTPKGS := cmocka libcurl
+TESTPKGS := cmocka libcurl libjpeg
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
 RELFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -26,7 +26,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test unit-test api-test run deps format format-check clean
+.PHONY: all asan test run deps models bench-nn fuzz-nn format format-check clean
 all: build/ekycd
 
 deps:
@@ -86,12 +86,18 @@ build/asan/tests/%: tests/api/%.c build/asan/libekycd.a tests/testutil.h
 
 asan: build/asan/ekycd $(UNIT_BIN) $(API_BIN)
 
+models:
+	@scripts/fetch-models.sh
+
 # Every test, under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
+	@scripts/fetch-models.sh
+	@scripts/fetch-ort.sh
 	$(MAKE) asan build/ekycd
 	tests/run.sh $(UNIT_BIN) $(API_BIN)
 
 run: deps
+	@scripts/fetch-models.sh
 	$(MAKE) build/ekycd
 	scripts/run.sh
 
@@ -110,3 +116,18 @@ clean:
 build/bench-nn: bench/nn/bench_nn.c build/release/libekycd.a
 	@echo "  LD      $@"
 	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+# libFuzzer over the ONNX loader (clang); seeds are the pinned models. FUZZ_SECONDS to bound it.
+FUZZ_SECONDS ?= 60
+fuzz-nn: build/gen/onnx.pb-c.h models
+	@mkdir -p build/fuzz/corpus
+	cp models/*.onnx build/fuzz/corpus/ 2>/dev/null || true
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Ibuild/gen \
+	    $(PKG_CFLAGS) -o build/fuzz/fuzz_onnx_load tests/fuzz/fuzz_onnx_load.c \
+	    src/nn/*.c build/gen/onnx.pb-c.c $(PKG_LIBS)
+	build/fuzz/fuzz_onnx_load -max_total_time=$(FUZZ_SECONDS) -max_len=300000 build/fuzz/corpus
+
+# One line per model: ekycd vs ONNX Runtime, one thread each, same inputs (docs/performance.md).
+bench-nn: models build/bench-nn
+	@scripts/fetch-ort.sh
+	@bench/nn/run.sh

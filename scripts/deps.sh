@@ -7,14 +7,18 @@ packages=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
   libcmocka-dev libcurl4-openssl-dev openssl sqlite3
-  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libopenblas-dev
-  nodejs npm
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libopenblas-dev libjpeg62-turbo-dev
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js runs `npm pack` for the models and the ONNX Runtime reference in tests; use the
+# machine's own when it has one.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2

@@ -6,7 +6,6 @@
 
 #include "nn/kernels.h"
 
-
 /* Output columns ox for which ix = ox*s + off lies in [0, W): [*lo, *hi). */
 static void valid_range(int64_t off, int64_t s, int64_t W, int64_t Wo, int64_t *lo, int64_t *hi) {
     int64_t l = off >= 0 ? 0 : (-off + s - 1) / s;

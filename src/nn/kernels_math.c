@@ -258,8 +258,8 @@ void k_pool(nn_op op, const float *x, const nn_dims *dx, float *y, const nn_dims
             for (int64_t ox = 0; ox < Wo; ox++) {
                 if (ox == fast_lo && fast_lo < hi) ox = hi;
                 if (ox >= Wo) break;
-                yp[oy * Wo + ox] = pool_point(op, xp, H, W, y0, ox * s[1] - pad[1], k, pad,
-                                              count_include_pad);
+                yp[oy * Wo + ox] =
+                    pool_point(op, xp, H, W, y0, ox * s[1] - pad[1], k, pad, count_include_pad);
             }
         }
     }

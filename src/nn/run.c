@@ -13,7 +13,8 @@ static const nn_dims *D(const nn_model *m, int v) {
     return &m->values[v].dims;
 }
 
-void nn_conv_params(const nn_model *m, const nn_node *n, const void *const *ptrs, conv_params *out) {
+void nn_conv_params(const nn_model *m, const nn_node *n, const void *const *ptrs,
+                    conv_params *out) {
     const nn_dims *x = D(m, n->in[0]), *y = D(m, n->out[0]);
     conv_params p = {
         .N = x->dim[0],
@@ -200,13 +201,15 @@ int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, floa
         if (profile) { /* developer aid: per-node time on stderr */
             clock_gettime(CLOCK_MONOTONIC, &t1);
             const nn_dims *o = D(m, n->out[0]);
-            fprintf(stderr, "%-18s %-28.28s %8.3f ms  out=[%lld,%lld,%lld,%lld] k=%lldx%lld s=%lld g=%lld\n",
-                    op_name(n->op), n->name,
-                    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
-                    (long long)o->dim[0], (long long)(o->rank > 1 ? o->dim[1] : 0),
-                    (long long)(o->rank > 2 ? o->dim[2] : 0), (long long)(o->rank > 3 ? o->dim[3] : 0),
-                    (long long)n->kernel[0], (long long)n->kernel[1], (long long)n->stride[0],
-                    (long long)n->group);
+            fprintf(
+                stderr,
+                "%-18s %-28.28s %8.3f ms  out=[%lld,%lld,%lld,%lld] k=%lldx%lld s=%lld g=%lld\n",
+                op_name(n->op), n->name,
+                (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+                (long long)o->dim[0], (long long)(o->rank > 1 ? o->dim[1] : 0),
+                (long long)(o->rank > 2 ? o->dim[2] : 0), (long long)(o->rank > 3 ? o->dim[3] : 0),
+                (long long)n->kernel[0], (long long)n->kernel[1], (long long)n->stride[0],
+                (long long)n->group);
         }
     }
     for (int i = 0; i < m->noutputs; i++) {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Benchmarks every pinned model in ekycd (build/bench-nn) and ONNX Runtime (bench/nn/ort.js),
+# one thread each, on the same deterministic input, and prints one line per model.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${RUNS:-50}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ORT_MODULE="$PWD/build/ort/node_modules/onnxruntime-node"
+echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; runs=$runs, median"
+for model in models/fr_detect.onnx models/fr_landmark.onnx models/fr_feature.onnx \
+             models/fr_liveness.onnx models/fr_eye.onnx models/fr_pose.onnx; do
+  name=$(basename "$model" .onnx)
+  build/bench-nn gen "$model" "$tmp/$name.in" 7
+  dims=$(node -e "
+    const ort = require(process.env.ORT_MODULE);
+    ort.InferenceSession.create('$model').then(s => {
+      const m = s.inputMetadata ? s.inputMetadata[0] : null;
+      console.log(JSON.stringify(m && m.shape ? m.shape : null));
+    });")
+  if [ "$dims" = "null" ] || [ -z "$dims" ]; then
+    case $name in
+      fr_detect) dims='[1,3,240,320]' ;; fr_landmark) dims='[1,1,64,64]' ;;
+      fr_feature) dims='[1,3,112,112]' ;; fr_liveness) dims='[1,3,128,128]' ;;
+      fr_eye) dims='[1,1,24,24]' ;; fr_pose) dims='[1,3,224,224]' ;;
+    esac
+  fi
+  ek=$(build/bench-nn run "$model" "$tmp/$name.in" "$tmp/$name.ek" "$runs" | cut -d= -f2)
+  INPUT_DIMS="$dims" node bench/nn/ort.js "$model" "$tmp/$name.in" "$runs" "$tmp/$name.ek" "$ek"
+done
