@@ -32,6 +32,17 @@ NN_HOT static void epilogue(float *y, size_t hw, float b, nn_act act, float slop
     }
 }
 
+/* Bias and activation for output channels [m0, m1) over `len` values starting at `offset` of
+ * each channel plane: run on each tile right after it is computed, while it is in cache. */
+static void finish_tile(const conv_params *p, const float *bias, float *y, int64_t m0, int64_t m1,
+                        int64_t offset, int64_t len) {
+    int64_t plane = p->Ho * p->Wo;
+    for (int64_t m = m0; m < m1; m++) {
+        float slope = p->slope ? p->slope[p->slope_n == 1 ? 0 : m] : 0.0f;
+        epilogue(y + m * plane + offset, (size_t)len, bias ? bias[m] : 0.0f, p->act, slope);
+    }
+}
+
 NN_HOT static void axpy_row(float *restrict o, const float *restrict in, float w, int64_t n) {
     for (int64_t i = 0; i < n; i++) o[i] += w * in[i];
 }
@@ -117,17 +128,84 @@ static void dw_3x3(const conv_params *p, const float *xc, const float *wc, float
         memset(row + p->pl + p->W, 0, (size_t)p->pr * sizeof *row);
     }
     memset(pad + (p->H + p->pt) * Wp, 0, (size_t)(p->pb * Wp) * sizeof *pad);
-    if (p->sw == 1) {
+    if (p->sw == 1 && p->Wo * p->Ho <= 4096) {
+        /* small plane: one call over the flattened plane beats a call per row */
         int64_t n = (p->Ho - 1) * Wp + p->Wo;
         dw3x3_s1(tmp, pad, pad + dh * Wp, pad + 2 * dh * Wp, wc, n, dw);
         for (int64_t oy = 0; oy < p->Ho; oy++)
             memcpy(yc + oy * p->Wo, tmp + oy * Wp, (size_t)p->Wo * sizeof *yc);
+    } else if (p->sw == 1) {
+        for (int64_t oy = 0; oy < p->Ho; oy++) {
+            const float *r0 = pad + oy * Wp;
+            dw3x3_s1(yc + oy * p->Wo, r0, r0 + dh * Wp, r0 + 2 * dh * Wp, wc, p->Wo, dw);
+        }
     } else {
         for (int64_t oy = 0; oy < p->Ho; oy++) {
             const float *r0 = pad + 2 * oy * Wp;
             dw3x3_s2(yc + oy * p->Wo, r0, r0 + dh * Wp, r0 + 2 * dh * Wp, wc, p->Wo, dw);
         }
     }
+}
+
+
+static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *bias,
+                           float *y, float *scratch) {
+    bool k3 = is_dw3x3(p), global = is_global(p);
+    for (int64_t c = 0; c < p->C; c++) {
+        const float *xc = x + c * p->H * p->W, *wc = w + c * p->kh * p->kw;
+        float *yc = y + c * p->Ho * p->Wo;
+        if (global)
+            yc[0] = dot(xc, wc, p->H * p->W);
+        else if (k3)
+            dw_3x3(p, xc, wc, yc, scratch);
+        else
+            dw_generic(p, xc, wc, yc);
+        finish_tile(p, bias, y, c, c + 1, 0, p->Ho * p->Wo);
+    }
+}
+
+NN_HOT static void copy_strided(float *restrict dst, const float *restrict src, int64_t n,
+                                int64_t s) {
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i * s];
+}
+
+/* Columns for channels [0, Cg) of x and output rows [oy0, oy1): rows (c, ky, kx), columns
+ * (oy - oy0, ox). */
+static void im2col(const conv_params *p, const float *x, int64_t Cg, int64_t oy0, int64_t oy1,
+                   float *col) {
+    int64_t cols = (oy1 - oy0) * p->Wo;
+    for (int64_t c = 0; c < Cg; c++) {
+        const float *xc = x + c * p->H * p->W;
+        for (int64_t ky = 0; ky < p->kh; ky++) {
+            for (int64_t kx = 0; kx < p->kw; kx++) {
+                float *row = col + ((c * p->kh + ky) * p->kw + kx) * cols;
+                int64_t off = kx * p->dw - p->pl, lo, hi;
+                valid_range(off, p->sw, p->W, p->Wo, &lo, &hi);
+                for (int64_t oy = oy0; oy < oy1; oy++) {
+                    float *dst = row + (oy - oy0) * p->Wo;
+                    int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+                    if (iy < 0 || iy >= p->H) {
+                        memset(dst, 0, (size_t)p->Wo * sizeof *dst);
+                        continue;
+                    }
+                    const float *src = xc + iy * p->W;
+                    if (lo > 0) memset(dst, 0, (size_t)lo * sizeof *dst);
+                    if (p->sw == 1)
+                        memcpy(dst + lo, src + lo + off, (size_t)(hi - lo) * sizeof *dst);
+                    else
+                        copy_strided(dst + lo, src + lo * p->sw + off, hi - lo, p->sw);
+                    if (hi < p->Wo) memset(dst + hi, 0, (size_t)(p->Wo - hi) * sizeof *dst);
+                }
+            }
+        }
+    }
+}
+
+/* Output rows per im2col tile: keep a tile near 64K floats (256 KiB, cache-resident). */
+static int64_t im2col_tile_rows(const conv_params *p) {
+    int64_t K = p->C / p->group * p->kh * p->kw;
+    int64_t rows = 65536 / (K * p->Wo > 0 ? K * p->Wo : 1);
+    return rows < 1 ? 1 : (rows > p->Ho ? p->Ho : rows);
 }
 
 size_t k_conv_scratch(const conv_params *p) {
@@ -140,53 +218,7 @@ size_t k_conv_scratch(const conv_params *p) {
         return (size_t)(Hp * Wp + p->Ho * Wp + 16);
     }
     if (pointwise) return 0;
-    return (size_t)(p->C / p->group * p->kh * p->kw * p->Ho * p->Wo);
-}
-
-static void conv_depthwise(const conv_params *p, const float *x, const float *w, float *y,
-                           float *scratch) {
-    bool k3 = is_dw3x3(p), global = is_global(p);
-    for (int64_t c = 0; c < p->C; c++) {
-        const float *xc = x + c * p->H * p->W, *wc = w + c * p->kh * p->kw;
-        float *yc = y + c * p->Ho * p->Wo;
-        if (global)
-            yc[0] = dot(xc, wc, p->H * p->W);
-        else if (k3)
-            dw_3x3(p, xc, wc, yc, scratch);
-        else
-            dw_generic(p, xc, wc, yc);
-    }
-}
-
-/* Columns for channels [0, Cg) of x: rows (c, ky, kx), columns (oy, ox). */
-static void im2col(const conv_params *p, const float *x, int64_t Cg, float *col) {
-    int64_t plane = p->Ho * p->Wo;
-    for (int64_t c = 0; c < Cg; c++) {
-        const float *xc = x + c * p->H * p->W;
-        for (int64_t ky = 0; ky < p->kh; ky++) {
-            for (int64_t kx = 0; kx < p->kw; kx++) {
-                float *row = col + ((c * p->kh + ky) * p->kw + kx) * plane;
-                int64_t off = kx * p->dw - p->pl, lo, hi;
-                valid_range(off, p->sw, p->W, p->Wo, &lo, &hi);
-                for (int64_t oy = 0; oy < p->Ho; oy++) {
-                    float *dst = row + oy * p->Wo;
-                    int64_t iy = oy * p->sh - p->pt + ky * p->dh;
-                    if (iy < 0 || iy >= p->H) {
-                        memset(dst, 0, (size_t)p->Wo * sizeof *dst);
-                        continue;
-                    }
-                    const float *src = xc + iy * p->W;
-                    if (lo > 0) memset(dst, 0, (size_t)lo * sizeof *dst);
-                    if (p->sw == 1) {
-                        memcpy(dst + lo, src + lo + off, (size_t)(hi - lo) * sizeof *dst);
-                    } else {
-                        for (int64_t ox = lo; ox < hi; ox++) dst[ox] = src[ox * p->sw + off];
-                    }
-                    if (hi < p->Wo) memset(dst + hi, 0, (size_t)(p->Wo - hi) * sizeof *dst);
-                }
-            }
-        }
-    }
+    return (size_t)(p->C / p->group * p->kh * p->kw * im2col_tile_rows(p) * p->Wo);
 }
 
 void k_conv(const conv_params *p, const float *x, const float *w, const float *bias, float *y,
@@ -200,23 +232,33 @@ void k_conv(const conv_params *p, const float *x, const float *w, const float *b
         const float *xn = x + n * p->C * p->H * p->W;
         float *yn = y + n * p->M * plane;
         if (depthwise) {
-            conv_depthwise(p, xn, w, yn, scratch);
+            conv_depthwise(p, xn, w, bias, yn, scratch);
         } else {
             for (int64_t gi = 0; gi < g; gi++) {
                 const float *xg = xn + gi * Cg * p->H * p->W;
-                const float *cols = xg;
-                if (!pointwise) {
-                    im2col(p, xg, Cg, scratch);
-                    cols = scratch;
+                float *yg = yn + gi * Mg * plane;
+                if (pointwise) {
+                    const int64_t chunk = 4096;
+                    for (int64_t c0 = 0; c0 < plane; c0 += chunk) {
+                        int64_t cols = c0 + chunk < plane ? chunk : plane - c0;
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
+                                    (int)K, 1.0f, w + gi * Mg * K, (int)K, xg + c0, (int)plane,
+                                    0.0f, yg + c0, (int)plane);
+                        finish_tile(p, bias, yn, gi * Mg, (gi + 1) * Mg, c0, cols);
+                    }
+                    continue;
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)plane, (int)K,
-                            1.0f, w + gi * Mg * K, (int)K, cols, (int)plane, 0.0f,
-                            yn + gi * Mg * plane, (int)plane);
+                int64_t tile = im2col_tile_rows(p);
+                for (int64_t oy0 = 0; oy0 < p->Ho; oy0 += tile) {
+                    int64_t oy1 = oy0 + tile < p->Ho ? oy0 + tile : p->Ho;
+                    int64_t cols = (oy1 - oy0) * p->Wo;
+                    im2col(p, xg, Cg, oy0, oy1, scratch);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
+                                (int)K, 1.0f, w + gi * Mg * K, (int)K, scratch, (int)cols, 0.0f,
+                                yg + oy0 * p->Wo, (int)plane);
+                    finish_tile(p, bias, yn, gi * Mg, (gi + 1) * Mg, oy0 * p->Wo, cols);
+                }
             }
-        }
-        for (int64_t m = 0; m < p->M; m++) {
-            float slope = p->slope ? p->slope[p->slope_n == 1 ? 0 : m] : 0.0f;
-            epilogue(yn + m * plane, (size_t)plane, bias ? bias[m] : 0.0f, p->act, slope);
         }
     }
 }
