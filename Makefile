@@ -50,7 +50,7 @@ build/gen/onnx.pb-c.c build/gen/onnx.pb-c.h: $(ONNX_PROTO)
 $(patsubst %.c,build/release/%.o,$(wildcard src/nn/*.c)) $(patsubst %.c,build/asan/%.o,$(wildcard src/nn/*.c)): build/gen/onnx.pb-c.h
 
 # Hot numeric code: full optimisation and FMA contraction in the release build.
-build/release/src/nn/%.o: RELFLAGS += -O3 -ffp-contract=fast
+build/release/src/nn/%.o: RELFLAGS += -O3 -ffp-contract=fast -mprefer-vector-width=512
 
 build/release/%.o: %.c
 	@mkdir -p $(@D)

@@ -9,7 +9,7 @@
 #include "nn/graph.h"
 
 #if defined(__x86_64__) && !defined(__clang__)
-#define NN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define NN_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define NN_HOT
 #endif
