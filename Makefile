@@ -2,7 +2,7 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c openblas
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c
 TESTPKGS := cmocka libcurl libjpeg
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -10,7 +10,7 @@ RELFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SANFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldnnl -lgomp -lpthread -lm
 TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
 SRC      := $(shell find src -name '*.c' | sort)

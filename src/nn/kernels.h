@@ -14,7 +14,12 @@
 #define NN_HOT
 #endif
 
-typedef struct {
+/* Row-major C = alpha * op(A) op(B) + beta * C, through oneDNN's sgemm (chosen over OpenBLAS by
+ * measurement: docs/performance.md). */
+void nn_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+typedef struct conv_params {
     int64_t N, C, H, W; /* input */
     int64_t M, Ho, Wo;  /* output channels and size */
     int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;

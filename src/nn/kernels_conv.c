@@ -1,7 +1,6 @@
 /* Convolution: depthwise directly, everything else as GEMM (OpenBLAS) over the input itself
  * (1x1, stride 1, no padding) or over an im2col copy in scratch; bias and the fused activation
  * are applied in one pass afterwards. */
-#include <cblas.h>
 #include <string.h>
 
 #include "nn/kernels.h"
@@ -107,9 +106,15 @@ static bool is_global(const conv_params *p) {
            !p->pb && !p->pr;
 }
 
+/* 16 independent partial sums, so the loop vectorises without reassociating float adds. */
 NN_HOT static float dot(const float *a, const float *b, int64_t n) {
+    float lane[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) lane[l] += a[i + l] * b[i + l];
     float acc = 0.0f;
-    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
+    for (; i < n; i++) acc += a[i] * b[i];
+    for (int l = 0; l < 16; l++) acc += lane[l];
     return acc;
 }
 
@@ -139,6 +144,13 @@ static void dw_3x3(const conv_params *p, const float *xc, const float *wc, float
             const float *r0 = pad + oy * Wp;
             dw3x3_s1(yc + oy * p->Wo, r0, r0 + dh * Wp, r0 + 2 * dh * Wp, wc, p->Wo, dw);
         }
+    } else if (p->Ho * Wp <= 4096) {
+        /* small plane: output j = oy*Wp + ox reads input 2j + tap offset, so one call covers the
+         * plane (columns past Wo are computed and dropped) */
+        int64_t n = (p->Ho - 1) * Wp + p->Wo;
+        dw3x3_s2(tmp, pad, pad + dh * Wp, pad + 2 * dh * Wp, wc, n, dw);
+        for (int64_t oy = 0; oy < p->Ho; oy++)
+            memcpy(yc + oy * p->Wo, tmp + oy * Wp, (size_t)p->Wo * sizeof *yc);
     } else {
         for (int64_t oy = 0; oy < p->Ho; oy++) {
             const float *r0 = pad + 2 * oy * Wp;
@@ -146,7 +158,6 @@ static void dw_3x3(const conv_params *p, const float *xc, const float *wc, float
         }
     }
 }
-
 
 static void conv_depthwise(const conv_params *p, const float *x, const float *w, const float *bias,
                            float *y, float *scratch) {
@@ -201,6 +212,33 @@ static void im2col(const conv_params *p, const float *x, int64_t Cg, int64_t oy0
     }
 }
 
+/* Tiny output planes (network heads): gather each output position's patch once into a
+ * contiguous column (scratch), then every output channel is one vectorised dot product. */
+static void conv_direct_small(const conv_params *p, const float *x, const float *w, float *y,
+                              float *cols) {
+    int64_t Cg = p->C / p->group, Mg = p->M / p->group, K = Cg * p->kh * p->kw;
+    int64_t plane = p->Ho * p->Wo;
+    for (int64_t g = 0; g < p->group; g++) {
+        const float *xg = x + g * Cg * p->H * p->W;
+        for (int64_t oy = 0; oy < p->Ho; oy++)
+            for (int64_t ox = 0; ox < p->Wo; ox++) {
+                float *col = cols + (oy * p->Wo + ox) * K;
+                for (int64_t c = 0; c < Cg; c++)
+                    for (int64_t ky = 0; ky < p->kh; ky++) {
+                        int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+                        for (int64_t kx = 0; kx < p->kw; kx++) {
+                            int64_t ix = ox * p->sw - p->pl + kx * p->dw;
+                            bool in = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
+                            *col++ = in ? xg[(c * p->H + iy) * p->W + ix] : 0.0f;
+                        }
+                    }
+            }
+        for (int64_t m = g * Mg; m < (g + 1) * Mg; m++)
+            for (int64_t pos = 0; pos < plane; pos++)
+                y[m * plane + pos] = dot(w + m * K, cols + pos * K, K);
+    }
+}
+
 /* Output rows per im2col tile: keep a tile near 64K floats (256 KiB, cache-resident). */
 static int64_t im2col_tile_rows(const conv_params *p) {
     int64_t K = p->C / p->group * p->kh * p->kw;
@@ -218,6 +256,7 @@ size_t k_conv_scratch(const conv_params *p) {
         return (size_t)(Hp * Wp + p->Ho * Wp + 16);
     }
     if (pointwise) return 0;
+    if (p->Ho * p->Wo <= 16) return (size_t)(p->C / p->group * p->kh * p->kw * p->Ho * p->Wo);
     return (size_t)(p->C / p->group * p->kh * p->kw * im2col_tile_rows(p) * p->Wo);
 }
 
@@ -233,6 +272,9 @@ void k_conv(const conv_params *p, const float *x, const float *w, const float *b
         float *yn = y + n * p->M * plane;
         if (depthwise) {
             conv_depthwise(p, xn, w, bias, yn, scratch);
+        } else if (!pointwise && plane <= 16) {
+            conv_direct_small(p, xn, w, yn, scratch);
+            finish_tile(p, bias, yn, 0, p->M, 0, plane);
         } else {
             for (int64_t gi = 0; gi < g; gi++) {
                 const float *xg = xn + gi * Cg * p->H * p->W;
@@ -241,9 +283,8 @@ void k_conv(const conv_params *p, const float *x, const float *w, const float *b
                     const int64_t chunk = 4096;
                     for (int64_t c0 = 0; c0 < plane; c0 += chunk) {
                         int64_t cols = c0 + chunk < plane ? chunk : plane - c0;
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
-                                    (int)K, 1.0f, w + gi * Mg * K, (int)K, xg + c0, (int)plane,
-                                    0.0f, yg + c0, (int)plane);
+                        nn_gemm(0, 0, (int)Mg, (int)cols, (int)K, 1.0f, w + gi * Mg * K, (int)K,
+                                xg + c0, (int)plane, 0.0f, yg + c0, (int)plane);
                         finish_tile(p, bias, yn, gi * Mg, (gi + 1) * Mg, c0, cols);
                     }
                     continue;
@@ -253,9 +294,8 @@ void k_conv(const conv_params *p, const float *x, const float *w, const float *b
                     int64_t oy1 = oy0 + tile < p->Ho ? oy0 + tile : p->Ho;
                     int64_t cols = (oy1 - oy0) * p->Wo;
                     im2col(p, xg, Cg, oy0, oy1, scratch);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
-                                (int)K, 1.0f, w + gi * Mg * K, (int)K, scratch, (int)cols, 0.0f,
-                                yg + oy0 * p->Wo, (int)plane);
+                    nn_gemm(0, 0, (int)Mg, (int)cols, (int)K, 1.0f, w + gi * Mg * K, (int)K,
+                            scratch, (int)cols, 0.0f, yg + oy0 * p->Wo, (int)plane);
                     finish_tile(p, bias, yn, gi * Mg, (gi + 1) * Mg, oy0 * p->Wo, cols);
                 }
             }

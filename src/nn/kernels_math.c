@@ -1,5 +1,4 @@
 /* Element-wise, normalisation, pooling, reduction and dense (BLAS) kernels. */
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -136,9 +135,15 @@ void k_batchnorm(const float *x, const nn_dims *d, const float *gamma, const flo
     }
 }
 
+/* 16 independent partial sums, so the loop vectorises without reassociating float adds. */
 NN_HOT static float dot_product(const float *a, const float *b, int64_t n) {
+    float lane[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) lane[l] += a[i + l] * b[i + l];
     float acc = 0.0f;
-    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
+    for (; i < n; i++) acc += a[i] * b[i];
+    for (int l = 0; l < 16; l++) acc += lane[l];
     return acc;
 }
 
@@ -158,8 +163,7 @@ void k_matmul(const float *a, const nn_dims *da, const float *b, const nn_dims *
         row_times_matrix(a, b, y, K, N, 1.0f, 0.0f);
         return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)N, (int)K, 1.0f, a,
-                (int)K, b, (int)N, 0.0f, y, (int)N);
+    nn_gemm(0, 0, (int)rows, (int)N, (int)K, 1.0f, a, (int)K, b, (int)N, 0.0f, y, (int)N);
 }
 
 void k_gemm(const float *a, const float *b, const float *c, const nn_dims *dc, float *y, int64_t M,
@@ -185,9 +189,8 @@ void k_gemm(const float *a, const float *b, const float *c, const nn_dims *dc, f
         }
         return;
     }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)M, (int)N, (int)K, alpha, a, ta ? (int)M : (int)K, b, tb ? (int)K : (int)N,
-                beta_blas, y, (int)N);
+    nn_gemm(ta, tb, (int)M, (int)N, (int)K, alpha, a, ta ? (int)M : (int)K, b, tb ? (int)K : (int)N,
+            beta_blas, y, (int)N);
 }
 
 /* One pooling window with bounds checks (borders, and average pooling). */
@@ -220,19 +223,28 @@ static float pool_point(nn_op op, const float *xp, int64_t H, int64_t W, int64_t
     return acc;
 }
 
-/* Max over a window fully inside the input, for a run of output columns. */
-NN_HOT static void maxpool_run(float *restrict out, const float *in, int64_t W, int64_t kh,
-                               int64_t kw, int64_t s, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        const float *p = in + i * s;
-        float acc = p[0];
-        for (int64_t a = 0; a < kh; a++) {
-            for (int64_t b = 0; b < kw; b++) {
-                float v = p[a * W + b];
-                acc = v > acc ? v : acc;
-            }
+NN_HOT static void max_into(float *restrict acc, const float *restrict row, int64_t n) {
+    for (int64_t i = 0; i < n; i++) acc[i] = row[i] > acc[i] ? row[i] : acc[i];
+}
+
+/* Max pooling of one plane: per output row, the vertical max of its valid input rows
+ * (contiguous, vectorised) into `col`, then the horizontal max over each window. */
+static void maxpool_plane(const float *xp, float *yp, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
+                          const int64_t k[2], const int64_t s[2], const int64_t pad[4],
+                          float *col) {
+    for (int64_t oy = 0; oy < Ho; oy++) {
+        int64_t y0 = oy * s[0] - pad[0];
+        int64_t cy0 = y0 < 0 ? 0 : y0, cy1 = y0 + k[0] > H ? H : y0 + k[0];
+        for (int64_t i = 0; i < W; i++) col[i] = -FLT_MAX;
+        for (int64_t iy = cy0; iy < cy1; iy++) max_into(col, xp + iy * W, W);
+        float *out = yp + oy * Wo;
+        for (int64_t ox = 0; ox < Wo; ox++) {
+            int64_t x0 = ox * s[1] - pad[1];
+            int64_t cx0 = x0 < 0 ? 0 : x0, cx1 = x0 + k[1] > W ? W : x0 + k[1];
+            float m = -FLT_MAX;
+            for (int64_t ix = cx0; ix < cx1; ix++) m = col[ix] > m ? col[ix] : m;
+            out[ox] = m;
         }
-        out[i] = acc;
     }
 }
 
@@ -240,28 +252,18 @@ void k_pool(nn_op op, const float *x, const nn_dims *dx, float *y, const nn_dims
             const int64_t k[2], const int64_t s[2], const int64_t pad[4], int count_include_pad) {
     int64_t NC = dx->dim[0] * dx->dim[1], H = dx->dim[2], W = dx->dim[3];
     int64_t Ho = dy->dim[2], Wo = dy->dim[3];
-    /* output columns whose window lies inside the row */
-    int64_t lo = (pad[1] + s[1] - 1) / s[1];
-    int64_t hi = W - k[1] + pad[1] < 0 ? 0 : (W - k[1] + pad[1]) / s[1] + 1;
-    if (hi > Wo) hi = Wo;
-    if (lo > hi) lo = hi;
     for (int64_t nc = 0; nc < NC; nc++) {
         const float *xp = x + nc * H * W;
         float *yp = y + nc * Ho * Wo;
-        for (int64_t oy = 0; oy < Ho; oy++) {
-            int64_t y0 = oy * s[0] - pad[0];
-            bool rows_inside = y0 >= 0 && y0 + k[0] <= H;
-            int64_t fast_lo = op == OP_MAXPOOL && rows_inside ? lo : Wo;
-            if (fast_lo < hi)
-                maxpool_run(yp + oy * Wo + lo, xp + y0 * W + lo * s[1] - pad[1], W, k[0], k[1],
-                            s[1], hi - lo);
-            for (int64_t ox = 0; ox < Wo; ox++) {
-                if (ox == fast_lo && fast_lo < hi) ox = hi;
-                if (ox >= Wo) break;
-                yp[oy * Wo + ox] =
-                    pool_point(op, xp, H, W, y0, ox * s[1] - pad[1], k, pad, count_include_pad);
-            }
+        if (op == OP_MAXPOOL && W <= 4096) {
+            float col[4096];
+            maxpool_plane(xp, yp, H, W, Ho, Wo, k, s, pad, col);
+            continue;
         }
+        for (int64_t oy = 0; oy < Ho; oy++)
+            for (int64_t ox = 0; ox < Wo; ox++)
+                yp[oy * Wo + ox] = pool_point(op, xp, H, W, oy * s[0] - pad[0], ox * s[1] - pad[1],
+                                              k, pad, count_include_pad);
     }
 }
 

@@ -1,6 +1,10 @@
 /* Execution: one pass over the live nodes in order, each reading and writing through the
  * per-run pointer table (arena offsets, constants, caller buffers). Nothing is allocated. */
-#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -143,15 +147,37 @@ int nn_exec_node(const nn_model *m, const nn_node *n, void **ptrs, float *scratc
 
 /* ---- public API ---- */
 
-static int default_threads_set;
+static _Atomic int intra_op_threads = 1;
 
 void nn_set_threads(int threads) {
-    openblas_set_num_threads(threads > 0 ? threads : 1);
-    default_threads_set = 1;
+    intra_op_threads = threads > 0 ? threads : 1;
+}
+
+/* Tiny products: a library call costs more than the arithmetic. Row-major, no transposes. */
+NN_HOT static void gemm_tiny(int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+                             int64_t lda, const float *B, int64_t ldb, float beta, float *C,
+                             int64_t ldc) {
+    for (int64_t m = 0; m < M; m++) {
+        float *c = C + m * ldc;
+        for (int64_t n = 0; n < N; n++) c[n] = beta != 0.0f ? beta * c[n] : 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            const float a = alpha * A[m * lda + k], *b = B + k * ldb;
+            for (int64_t n = 0; n < N; n++) c[n] += a * b[n];
+        }
+    }
+}
+
+void nn_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+             int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    if (!trans_a && !trans_b && (M * N * K <= 16384 || (M * N * K <= 65536 && N >= 16))) {
+        gemm_tiny(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C,
+               ldc);
 }
 
 nn_workspace *nn_workspace_create(const nn_model *m) {
-    if (!default_threads_set) nn_set_threads(1);
     nn_workspace *ws = calloc(1, sizeof *ws);
     if (!ws) return NULL;
     ws->model = m;
@@ -184,12 +210,20 @@ void nn_workspace_free(nn_workspace *ws) {
 
 int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, float *const *outputs) {
     if (!ws || ws->model != m) return -1;
+    omp_set_num_threads(intra_op_threads); /* this thread's GEMMs: one thread unless asked */
+#if defined(__x86_64__)
+    /* flush denormals to zero on this thread: subnormal floats (< 1.2e-38) are noise in these
+     * networks and cost up to 100x per operation */
+    unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040);
+#endif
     for (int i = 0; i < m->ninputs; i++) ws->ptrs[m->inputs[i]] = (void *)inputs[i];
     /* outputs computed by a node are written straight into the caller's buffers */
     for (int i = 0; i < m->noutputs; i++) {
         const nn_value *v = &m->values[m->outputs[i]];
         if (v->kind == VAL_TEMP) ws->ptrs[m->outputs[i]] = outputs[i];
     }
+    int rc = 0;
     static int profile = -1;
     if (profile < 0) profile = getenv("EKYCD_NN_PROFILE") != NULL;
     for (int i = 0; i < m->nnodes; i++) {
@@ -197,7 +231,10 @@ int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, floa
         if (n->dead) continue;
         struct timespec t0, t1;
         if (profile) clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (nn_exec_node(m, n, ws->ptrs, ws->scratch) != 0) return -1;
+        if (nn_exec_node(m, n, ws->ptrs, ws->scratch) != 0) {
+            rc = -1;
+            break;
+        }
         if (profile) { /* developer aid: per-node time on stderr */
             clock_gettime(CLOCK_MONOTONIC, &t1);
             const nn_dims *o = D(m, n->out[0]);
@@ -212,6 +249,10 @@ int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, floa
                 (long long)n->group);
         }
     }
+#if defined(__x86_64__)
+    _mm_setcsr(csr);
+#endif
+    if (rc != 0) return rc;
     for (int i = 0; i < m->noutputs; i++) {
         const nn_value *v = &m->values[m->outputs[i]];
         if (v->kind != VAL_TEMP)
