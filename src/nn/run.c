@@ -169,7 +169,7 @@ NN_HOT static void gemm_tiny(int64_t M, int64_t N, int64_t K, float alpha, const
 
 void nn_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
-    if (!trans_a && !trans_b && (M * N * K <= 16384 || (M * N * K <= 65536 && N >= 16))) {
+    if (!trans_a && !trans_b && M * N * K <= 4096) {
         gemm_tiny(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
