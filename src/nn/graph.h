@@ -62,7 +62,7 @@ typedef enum {
     OP_COUNT
 } nn_op;
 
-typedef enum { ACT_NONE = 0, ACT_RELU, ACT_PRELU } nn_act;
+typedef enum { ACT_NONE = 0, ACT_RELU, ACT_PRELU, ACT_SIGMOID } nn_act;
 typedef enum { PAD_CONSTANT = 0, PAD_EDGE, PAD_REFLECT } nn_pad_mode;
 
 #define NN_MAX_IO 64

@@ -1,6 +1,7 @@
 /* Convolution: depthwise directly, everything else as GEMM (OpenBLAS) over the input itself
  * (1x1, stride 1, no padding) or over an im2col copy in scratch; bias and the fused activation
  * are applied in one pass afterwards. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/kernels.h"
@@ -26,6 +27,8 @@ NN_HOT static void epilogue(float *y, size_t hw, float b, nn_act act, float slop
             float v = y[i] + b;
             y[i] = v > 0.0f ? v : v * slope;
         }
+    } else if (act == ACT_SIGMOID) {
+        for (size_t i = 0; i < hw; i++) y[i] = 1.0f / (1.0f + expf(-(y[i] + b)));
     } else if (b != 0.0f) {
         for (size_t i = 0; i < hw; i++) y[i] += b;
     }

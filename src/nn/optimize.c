@@ -1,6 +1,6 @@
 /* Load-time rewriting: constant folding (all int64 shape arithmetic ends here), BatchNorm folded
- * into the Conv before it, Relu/PRelu fused into the Conv before them, and removal of everything
- * that does not reach an output. */
+ * into the Conv before it, Relu/PRelu/Sigmoid fused into the Conv before them, and removal of
+ * everything that does not reach an output. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +137,9 @@ static bool per_channel_slope(const nn_value *slope, int64_t channels) {
 void nn_fuse(nn_model *m) {
     for (int i = 0; i < m->nnodes; i++) {
         nn_node *n = &m->nodes[i];
-        if (n->dead || (n->op != OP_BATCHNORM && n->op != OP_RELU && n->op != OP_PRELU)) continue;
+        if (n->dead ||
+            (n->op != OP_BATCHNORM && n->op != OP_RELU && n->op != OP_PRELU && n->op != OP_SIGMOID))
+            continue;
         int *uses = count_uses(m);
         if (!uses) return;
         nn_node *conv = producer_conv(m, n->in[0], uses);
@@ -149,7 +151,7 @@ void nn_fuse(nn_model *m) {
         }
         int64_t channels = m->values[conv->out[0]].dims.dim[1];
         if (n->op == OP_PRELU && !per_channel_slope(&m->values[n->in[1]], channels)) continue;
-        conv->act = n->op == OP_RELU ? ACT_RELU : ACT_PRELU;
+        conv->act = n->op == OP_RELU ? ACT_RELU : n->op == OP_PRELU ? ACT_PRELU : ACT_SIGMOID;
         conv->act_slope = n->op == OP_PRELU ? n->in[1] : -1;
         conv->out[0] = n->out[0];
         m->values[n->out[0]].producer = (int)(conv - m->nodes);
