@@ -115,7 +115,7 @@ clean:
 # ---- inference core: benchmark tool ----
 build/bench-nn: bench/nn/bench_nn.c build/release/libekycd.a
 	@echo "  LD      $@"
-	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS) -ljpeg
 
 # libFuzzer over the ONNX loader (clang); seeds are the pinned models. FUZZ_SECONDS to bound it.
 FUZZ_SECONDS ?= 60

@@ -1,5 +1,7 @@
 /* bench-nn: runs one ONNX model through ekycd's inference core.
  *   bench-nn gen MODEL INPUT.bin SEED       write a deterministic input in [-1, 1) (float32 LE)
+ *   bench-nn gen MODEL INPUT.bin PHOTO.jpg  write a real photo resized to the model's input
+ *                                           (1 channel: grey / 256; 3: RGB (x - 127) / 128)
  *   bench-nn run MODEL INPUT.bin OUT RUNS   run RUNS times on one thread after a warm-up; write
  *                                           output i to OUT.i.bin; print "ekycd_ms=<median>"  */
 #include <stdint.h>
@@ -7,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jpeglib.h>
 
 #include "nn/nn.h"
 
@@ -21,17 +25,73 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int gen(nn_model *m, const char *path, unsigned seed) {
+static unsigned char *decode_jpeg(const char *path, int *w, int *h) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&cinfo);
+    jpeg_stdio_src(&cinfo, f);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    *w = (int)cinfo.output_width;
+    *h = (int)cinfo.output_height;
+    unsigned char *px = malloc((size_t)*w * (size_t)*h * 3);
+    while (px && cinfo.output_scanline < cinfo.output_height) {
+        unsigned char *row = px + (size_t)cinfo.output_scanline * (size_t)*w * 3;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    fclose(f);
+    return px;
+}
+
+static int fill_photo(nn_model *m, float *x, const char *jpeg) {
+    int w = 0, h = 0;
+    unsigned char *px = decode_jpeg(jpeg, &w, &h);
+    int64_t d[NN_MAX_RANK];
+    if (!px || nn_model_input_shape(m, 0, d) != 4) {
+        free(px);
+        return -1;
+    }
+    int64_t C = d[1], H = d[2], W = d[3];
+    for (int64_t y = 0; y < H; y++)
+        for (int64_t xx = 0; xx < W; xx++) {
+            const unsigned char *p = px + ((size_t)(y * h / H) * (size_t)w + (size_t)(xx * w / W)) * 3;
+            if (C == 1)
+                x[y * W + xx] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 256.0f;
+            else
+                for (int64_t c = 0; c < C && c < 3; c++) x[(c * H + y) * W + xx] = (p[c] - 127.0f) / 128.0f;
+        }
+    free(px);
+    return 0;
+}
+
+static int gen(nn_model *m, const char *path, const char *source) {
     size_t n = nn_model_input_size(m, 0);
     float *x = malloc(n * sizeof *x);
     if (!x) return 1;
-    uint32_t s = seed ? seed : 1;
+    size_t slen = strlen(source);
+    if (slen > 4 && !strcmp(source + slen - 4, ".jpg")) {
+        if (fill_photo(m, x, source) != 0) {
+            fprintf(stderr, "bench-nn: cannot use photo %s\n", source);
+            free(x);
+            return 1;
+        }
+        goto write;
+    }
+    uint32_t s = (uint32_t)strtoul(source, NULL, 10);
+    if (!s) s = 1;
     for (size_t i = 0; i < n; i++) { /* xorshift32 */
         s ^= s << 13;
         s ^= s >> 17;
         s ^= s << 5;
         x[i] = (float)((double)s / 4294967296.0 * 2.0 - 1.0);
     }
+write:;
     FILE *f = fopen(path, "wb");
     int ok = f && fwrite(x, sizeof *x, n, f) == n;
     if (f) fclose(f);
@@ -95,7 +155,7 @@ int main(int argc, char **argv) {
     }
     int rc;
     if (!strcmp(argv[1], "gen"))
-        rc = gen(m, argv[3], (unsigned)strtoul(argv[4], NULL, 10));
+        rc = gen(m, argv[3], argv[4]);
     else
         rc = argc > 5 ? run(m, argv[3], argv[4], atoi(argv[5])) : 2;
     nn_model_free(m);

@@ -18,6 +18,9 @@ function readFloats(file) {
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // ORT_FTZ=1: let ONNX Runtime flush denormals too, as ekycd does (fairer on models whose
+    // weights hold subnormal floats)
+    ...(process.env.ORT_FTZ === '1' ? { extra: { session: { set_denormal_as_zero: '1' } } } : {}),
   });
   const meta = session.inputNames[0];
   const data = readFloats(input);

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Benchmarks every pinned model in ekycd (build/bench-nn) and ONNX Runtime (bench/nn/ort.js),
-# one thread each, on the same deterministic input, and prints one line per model.
+# one thread each, on the same inputs, and prints one line per model and input: a deterministic
+# random input, and a real face photo from the shared evaluation data when it is present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-50}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export ORT_MODULE="$PWD/build/ort/node_modules/onnxruntime-node"
+face=../shared/data/faces-pairs/dev/images/lfw/Aaron_Patterson/Aaron_Patterson_0001.jpg
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; runs=$runs, median"
 for model in models/fr_detect.onnx models/fr_landmark.onnx models/fr_feature.onnx \
              models/fr_liveness.onnx models/fr_eye.onnx models/fr_pose.onnx; do
   name=$(basename "$model" .onnx)
-  build/bench-nn gen "$model" "$tmp/$name.in" 7
   dims=$(node -e "
     const ort = require(process.env.ORT_MODULE);
     ort.InferenceSession.create('$model').then(s => {
@@ -25,6 +26,15 @@ for model in models/fr_detect.onnx models/fr_landmark.onnx models/fr_feature.onn
       fr_eye) dims='[1,1,24,24]' ;; fr_pose) dims='[1,3,224,224]' ;;
     esac
   fi
-  ek=$(build/bench-nn run "$model" "$tmp/$name.in" "$tmp/$name.ek" "$runs" | cut -d= -f2)
-  INPUT_DIMS="$dims" node bench/nn/ort.js "$model" "$tmp/$name.in" "$runs" "$tmp/$name.ek" "$ek"
+  for input in random face; do
+    src=7
+    if [ "$input" = face ]; then
+      src=$face
+      [ -f "$src" ] || continue
+    fi
+    build/bench-nn gen "$model" "$tmp/$name.in" "$src"
+    ek=$(build/bench-nn run "$model" "$tmp/$name.in" "$tmp/$name.ek" "$runs" | cut -d= -f2)
+    line=$(INPUT_DIMS="$dims" node bench/nn/ort.js "$model" "$tmp/$name.in" "$runs" "$tmp/$name.ek" "$ek")
+    echo "$line input=$input"
+  done
 done
