@@ -2,8 +2,8 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c
-TESTPKGS := cmocka libcurl libjpeg
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg
+TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
 RELFLAGS := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -115,7 +115,7 @@ clean:
 # ---- inference core: benchmark tool ----
 build/bench-nn: bench/nn/bench_nn.c build/release/libekycd.a
 	@echo "  LD      $@"
-	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS) -ljpeg
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
 
 # libFuzzer over the ONNX loader (clang); seeds are the pinned models. FUZZ_SECONDS to bound it.
 FUZZ_SECONDS ?= 60

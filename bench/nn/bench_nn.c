@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <jpeglib.h>
 
 #include "nn/nn.h"
+#include "vision/image.h"
 
 static double now_ms(void) {
     struct timespec ts;
@@ -25,38 +25,38 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static unsigned char *decode_jpeg(const char *path, int *w, int *h) {
+/* Reads a whole file (photos for benchmark inputs). */
+static uint8_t *read_all(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_mgr jerr;
-    cinfo.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&cinfo);
-    jpeg_stdio_src(&cinfo, f);
-    jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = JCS_RGB;
-    jpeg_start_decompress(&cinfo);
-    *w = (int)cinfo.output_width;
-    *h = (int)cinfo.output_height;
-    unsigned char *px = malloc((size_t)*w * (size_t)*h * 3);
-    while (px && cinfo.output_scanline < cinfo.output_height) {
-        unsigned char *row = px + (size_t)cinfo.output_scanline * (size_t)*w * 3;
-        jpeg_read_scanlines(&cinfo, &row, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
     }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
     fclose(f);
-    return px;
+    *len = buf ? (size_t)n : 0;
+    return buf;
 }
 
 static int fill_photo(nn_model *m, float *x, const char *jpeg) {
-    int w = 0, h = 0;
-    unsigned char *px = decode_jpeg(jpeg, &w, &h);
+    size_t len = 0;
+    uint8_t *bytes = read_all(jpeg, &len);
+    image img;
+    char err[256];
     int64_t d[NN_MAX_RANK];
-    if (!px || nn_model_input_shape(m, 0, d) != 4) {
-        free(px);
+    image_status st = bytes ? image_decode_jpeg(bytes, len, 40000000, &img, err, sizeof err)
+                            : IMG_CORRUPT;
+    free(bytes);
+    if (st != IMG_OK || nn_model_input_shape(m, 0, d) != 4) {
+        if (st == IMG_OK) image_free(&img);
         return -1;
     }
+    const unsigned char *px = img.pixels;
+    int w = img.width, h = img.height;
     int64_t C = d[1], H = d[2], W = d[3];
     for (int64_t y = 0; y < H; y++)
         for (int64_t xx = 0; xx < W; xx++) {
@@ -66,7 +66,7 @@ static int fill_photo(nn_model *m, float *x, const char *jpeg) {
             else
                 for (int64_t c = 0; c < C && c < 3; c++) x[(c * H + y) * W + xx] = (p[c] - 127.0f) / 128.0f;
         }
-    free(px);
+    image_free(&img);
     return 0;
 }
 

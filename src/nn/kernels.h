@@ -36,6 +36,9 @@ void nn_conv_params(const nn_model *m, const nn_node *n, const void *const *ptrs
 /* Floats of scratch k_conv needs for these parameters. */
 size_t k_conv_scratch(const conv_params *p);
 
+/* Dot product with 16 independent partial sums (vectorises without reassociating). */
+float nn_dot(const float *a, const float *b, int64_t n);
+
 void k_unary(nn_op op, const float *x, float *y, size_t n);
 /* y = a (op) b with numpy broadcasting; op is ADD, SUB, MUL, DIV or PRELU (b = slope). */
 void k_binary(nn_op op, const float *a, const nn_dims *da, const float *b, const nn_dims *db,

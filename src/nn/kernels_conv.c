@@ -109,18 +109,6 @@ static bool is_global(const conv_params *p) {
            !p->pb && !p->pr;
 }
 
-/* 16 independent partial sums, so the loop vectorises without reassociating float adds. */
-NN_HOT static float dot(const float *a, const float *b, int64_t n) {
-    float lane[16] = {0};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++) lane[l] += a[i + l] * b[i + l];
-    float acc = 0.0f;
-    for (; i < n; i++) acc += a[i] * b[i];
-    for (int l = 0; l < 16; l++) acc += lane[l];
-    return acc;
-}
-
 /* 3x3 depthwise over a zero-padded copy of the channel in scratch: no border cases. Stride 1
  * runs over the flattened padded plane in one call (the columns past Wo are computed and
  * dropped); stride 2 runs one call per output row. */
@@ -169,7 +157,7 @@ static void conv_depthwise(const conv_params *p, const float *x, const float *w,
         const float *xc = x + c * p->H * p->W, *wc = w + c * p->kh * p->kw;
         float *yc = y + c * p->Ho * p->Wo;
         if (global)
-            yc[0] = dot(xc, wc, p->H * p->W);
+            yc[0] = nn_dot(xc, wc, p->H * p->W);
         else if (k3)
             dw_3x3(p, xc, wc, yc, scratch);
         else
@@ -238,7 +226,7 @@ static void conv_direct_small(const conv_params *p, const float *x, const float 
             }
         for (int64_t m = g * Mg; m < (g + 1) * Mg; m++)
             for (int64_t pos = 0; pos < plane; pos++)
-                y[m * plane + pos] = dot(w + m * K, cols + pos * K, K);
+                y[m * plane + pos] = nn_dot(w + m * K, cols + pos * K, K);
     }
 }
 

@@ -136,7 +136,7 @@ void k_batchnorm(const float *x, const nn_dims *d, const float *gamma, const flo
 }
 
 /* 16 independent partial sums, so the loop vectorises without reassociating float adds. */
-NN_HOT static float dot_product(const float *a, const float *b, int64_t n) {
+NN_HOT float nn_dot(const float *a, const float *b, int64_t n) {
     float lane[16] = {0};
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -183,7 +183,7 @@ void k_gemm(const float *a, const float *b, const float *c, const nn_dims *dc, f
     if (M == 1 && !ta) { /* one row: BLAS call overhead dwarfs the work */
         if (tb) {
             for (int64_t j = 0; j < N; j++)
-                y[j] = alpha * dot_product(a, b + j * K, K) + beta_blas * y[j];
+                y[j] = alpha * nn_dot(a, b + j * K, K) + beta_blas * y[j];
         } else {
             row_times_matrix(a, b, y, K, N, alpha, beta_blas);
         }

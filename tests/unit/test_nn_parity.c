@@ -9,11 +9,10 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-
-#include <jpeglib.h>
 #include <math.h>
 
 #include "nn/nn.h"
+#include "vision/image.h"
 #include "testutil.h"
 
 #define FACE_JPEG                                                                                  \
@@ -41,29 +40,19 @@ static void fill_random(float *x, size_t n, uint32_t seed) {
     }
 }
 
-/* Decodes a JPEG to RGB; returns malloc'd pixels or NULL. */
+/* Decodes a JPEG file to RGB with ekycd's own decoder; returns malloc'd pixels or NULL. */
 static unsigned char *decode_jpeg(const char *path, int *w, int *h) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_mgr jerr;
-    cinfo.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&cinfo);
-    jpeg_stdio_src(&cinfo, f);
-    jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = JCS_RGB;
-    jpeg_start_decompress(&cinfo);
-    *w = (int)cinfo.output_width;
-    *h = (int)cinfo.output_height;
-    unsigned char *px = malloc((size_t)*w * (size_t)*h * 3);
-    while (px && cinfo.output_scanline < cinfo.output_height) {
-        unsigned char *row = px + (size_t)cinfo.output_scanline * (size_t)*w * 3;
-        jpeg_read_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
-    fclose(f);
-    return px;
+    size_t len = 0;
+    unsigned char *bytes = tu_read_file(path, &len);
+    if (!bytes) return NULL;
+    image img;
+    char err[256];
+    image_status st = image_decode_jpeg(bytes, len, 40000000, &img, err, sizeof err);
+    free(bytes);
+    if (st != IMG_OK) return NULL;
+    *w = img.width;
+    *h = img.height;
+    return img.pixels; /* stride == width * 3 */
 }
 
 /* Nearest-neighbour resize of the photo into the model's NCHW input. */

@@ -1,0 +1,88 @@
+/* JPEG decoding with libjpeg-turbo: errors are trapped with setjmp instead of libjpeg's default
+ * exit(), and corrupt-data warnings (which libjpeg would otherwise patch over with grey) are
+ * errors too. */
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h> /* needs size_t and FILE first */
+
+#include "vision/image.h"
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf escape;
+    char message[JMSG_LENGTH_MAX];
+} trapping_error_mgr;
+
+static void on_error(j_common_ptr cinfo) {
+    trapping_error_mgr *e = (trapping_error_mgr *)cinfo->err;
+    e->base.format_message(cinfo, e->message);
+    longjmp(e->escape, 1);
+}
+
+static void on_message(j_common_ptr cinfo, int level) {
+    if (level < 0) on_error(cinfo); /* corrupt-data warning: refuse the image */
+}
+
+void image_free(image *img) {
+    if (!img) return;
+    free(img->pixels);
+    img->pixels = NULL;
+}
+
+image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixels, image *out,
+                               char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    if (len < 4 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
+        snprintf(err, errlen, "not a JPEG stream");
+        return IMG_NOT_JPEG;
+    }
+    struct jpeg_decompress_struct cinfo;
+    trapping_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = on_error;
+    jerr.base.emit_message = on_message;
+    /* volatile: modified between setjmp and a possible longjmp */
+    uint8_t *volatile pixels = NULL;
+    volatile image_status status = IMG_CORRUPT;
+    if (setjmp(jerr.escape)) {
+        snprintf(err, errlen, "corrupt JPEG: %s", jerr.message);
+        jpeg_destroy_decompress(&cinfo);
+        free(pixels);
+        return status;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.image_width == 0 || cinfo.image_height == 0 || cinfo.image_width > 65535 ||
+        cinfo.image_height > 65535 || (size_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        snprintf(err, errlen, "image of %ux%u pixels exceeds the limit of %zu", cinfo.image_width,
+                 cinfo.image_height, max_pixels);
+        jpeg_destroy_decompress(&cinfo);
+        return IMG_TOO_LARGE;
+    }
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t)cinfo.output_width * 3;
+    pixels = malloc(stride * cinfo.output_height);
+    if (!pixels) {
+        jpeg_destroy_decompress(&cinfo);
+        snprintf(err, errlen, "out of memory");
+        return IMG_NOMEM;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = pixels + (size_t)cinfo.output_scanline * stride;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    out->width = (int)cinfo.output_width;
+    out->height = (int)cinfo.output_height;
+    out->channels = 3;
+    out->stride = stride;
+    out->pixels = pixels;
+    jpeg_destroy_decompress(&cinfo);
+    return IMG_OK;
+}
