@@ -2,7 +2,7 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -26,7 +26,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn fuzz-nn format format-check clean
+.PHONY: all asan test run deps models bench-nn fuzz-nn face-eval format format-check clean
 all: build/ekycd
 
 deps:
@@ -131,3 +131,11 @@ fuzz-nn: build/gen/onnx.pb-c.h models
 bench-nn: models build/bench-nn
 	@scripts/fetch-ort.sh
 	@bench/nn/run.sh
+
+# ---- face pipeline: accuracy on the shared pairs (docs/accuracy.md) ----
+build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+face-eval: models build/face-eval
+	build/face-eval ../shared/data/faces-pairs/dev models

@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
   libcmocka-dev libcurl4-openssl-dev openssl sqlite3
-  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libjpeg-dev
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libjpeg-dev libpng-dev
 )
 
 missing=()

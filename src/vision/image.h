@@ -28,6 +28,32 @@ typedef enum {
 image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixels, image *out,
                                char *err, size_t errlen);
 
+/* Decodes a PNG (any bit depth / palette / grey / alpha) to RGB, the same way. */
+image_status image_decode_png(const uint8_t *data, size_t len, size_t max_pixels, image *out,
+                              char *err, size_t errlen);
+
+/* Picks the decoder from the leading bytes (JPEG, PNG); IMG_NOT_JPEG means "unknown format". */
+image_status image_decode(const uint8_t *data, size_t len, size_t max_pixels, image *out, char *err,
+                          size_t errlen);
+
 void image_free(image *img);
 
 #endif
+
+/* ---- sampling images into model input tensors (NCHW float) ----
+ * Pixel values v become (v - mean) * scale. Areas outside the image read as value 0 before
+ * normalisation (black). Downscaling averages the source footprint (area filter, no aliasing);
+ * upscaling is bilinear. */
+
+/* Whole image resized to out_w x out_h, 3 channels RGB. */
+void image_resize_to_tensor(const image *img, int out_w, int out_h, float mean, float scale,
+                            float *out);
+
+/* Rectangle (x, y, w, h) in source pixels resized to out_w x out_h, 1 channel (luma). */
+void image_crop_grey_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
+                               int out_h, float mean, float scale, float *out);
+
+/* Affine warp: output pixel (u, v) samples the source at (a*u + b*v + c, d*u + e*v + f), with
+ * m = {a, b, c, d, e, f} (output-to-source). RGB, bilinear. */
+void image_warp_to_tensor(const image *img, const float m[6], int out_w, int out_h, float mean,
+                          float scale, float *out);

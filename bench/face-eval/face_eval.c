@@ -1,0 +1,234 @@
+/* face-eval: verification accuracy of ekycd's face pipeline on a pairs set
+ * (../shared/data/faces-pairs/dev by default).
+ *   face-eval [DATA_DIR] [MODELS_DIR]
+ * Each image is embedded once (the detected face nearest the image centre, the LFW convention).
+ * Prints: LFW accuracy by 5-fold cross-validation (threshold chosen on the other folds), TAR at
+ * FAR 1% and 0.1%, EER, the thresholds behind them, per-subset accuracy, and timing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kyc/face.h"
+#include "vision/image.h"
+
+typedef struct {
+    char *path;
+    float emb[FACE_EMBEDDING_DIM];
+    int ok;
+} entry;
+
+typedef struct {
+    int a, b, same, fold;
+    char subset[64];
+    float score;
+} pair;
+
+static entry *entries;
+static int nentries, capentries;
+
+static int find_or_add(const char *path) {
+    for (int i = nentries - 1; i >= 0; i--)
+        if (!strcmp(entries[i].path, path)) return i;
+    if (nentries == capentries) {
+        capentries = capentries ? capentries * 2 : 1024;
+        entries = realloc(entries, (size_t)capentries * sizeof *entries);
+    }
+    entries[nentries].path = strdup(path);
+    entries[nentries].ok = 0;
+    return nentries++;
+}
+
+static uint8_t *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Embeds the face nearest the centre; returns 0 when a face was found. */
+static int embed_image(face_engine *e, const char *path, float *emb) {
+    size_t len = 0;
+    uint8_t *bytes = read_all(path, &len);
+    if (!bytes) return -1;
+    image img;
+    char err[256];
+    image_status st = image_decode(bytes, len, 40000000, &img, err, sizeof err);
+    free(bytes);
+    if (st != IMG_OK) return -1;
+    face_box faces[FACE_MAX];
+    int n = 0, rc = -1;
+    if (face_detect(e, &img, 0.5f, faces, FACE_MAX, &n) == 0 && n > 0) {
+        int best = 0;
+        float bestd = 1e30f;
+        for (int i = 0; i < n; i++) {
+            float cx = (faces[i].x1 + faces[i].x2) / 2 - img.width / 2.0f;
+            float cy = (faces[i].y1 + faces[i].y2) / 2 - img.height / 2.0f;
+            if (cx * cx + cy * cy < bestd) bestd = cx * cx + cy * cy, best = i;
+        }
+        if (face_landmarks(e, &img, &faces[best]) == 0 && face_embed(e, &img, &faces[best], emb) == 0)
+            rc = 0;
+    }
+    image_free(&img);
+    return rc;
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* accuracy of threshold t over pairs with fold in/out of `fold` */
+static double accuracy(const pair *p, int n, float t, int fold, int in_fold, const char *subset) {
+    int right = 0, total = 0;
+    for (int i = 0; i < n; i++) {
+        if (subset && strcmp(p[i].subset, subset)) continue;
+        if (fold && ((p[i].fold == fold) != in_fold)) continue;
+        total++;
+        right += (p[i].score >= t) == p[i].same;
+    }
+    return total ? (double)right / total : 0;
+}
+
+static float best_threshold(const pair *p, int n, int fold, const char *subset) {
+    float best_t = 0;
+    double best = -1;
+    for (float t = -0.2f; t <= 0.9f; t += 0.0025f) {
+        double a = accuracy(p, n, t, fold, 0, subset);
+        if (a > best) best = a, best_t = t;
+    }
+    return best_t;
+}
+
+int main(int argc, char **argv) {
+    const char *data = argc > 1 ? argv[1] : "../shared/data/faces-pairs/dev";
+    const char *models = argc > 2 ? argv[2] : "models";
+    char path[2048], err[512];
+    snprintf(path, sizeof path, "%s/pairs.tsv", data);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("face-eval: skipped, %s not found\n", path);
+        return 0;
+    }
+    face_models *fm = NULL;
+    if (face_models_load(models, &fm, err, sizeof err) != 0) {
+        fprintf(stderr, "face-eval: %s\n", err);
+        return 1;
+    }
+    face_engine *e = face_engine_create(fm);
+    pair *pairs = NULL;
+    int npairs = 0, cap = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') continue;
+        char a[1024], b[1024], subset[64], fold[16];
+        int same;
+        if (sscanf(line, "%1023s %1023s %d %63s %15s", a, b, &same, subset, fold) != 5) continue;
+        if (npairs == cap) {
+            cap = cap ? cap * 2 : 4096;
+            pairs = realloc(pairs, (size_t)cap * sizeof *pairs);
+        }
+        pair *p = &pairs[npairs++];
+        p->a = find_or_add(a);
+        p->b = find_or_add(b);
+        p->same = same;
+        p->fold = fold[0] == '-' ? 0 : atoi(fold);
+        snprintf(p->subset, sizeof p->subset, "%s", subset);
+    }
+    fclose(f);
+    double t0 = now_ms();
+    int failed = 0;
+    for (int i = 0; i < nentries; i++) {
+        snprintf(path, sizeof path, "%s/%s", data, entries[i].path);
+        entries[i].ok = embed_image(e, path, entries[i].emb) == 0;
+        failed += !entries[i].ok;
+    }
+    double per_image = (now_ms() - t0) / nentries;
+    for (int i = 0; i < npairs; i++) {
+        entry *a = &entries[pairs[i].a], *b = &entries[pairs[i].b];
+        pairs[i].score = a->ok && b->ok ? face_cosine(a->emb, b->emb) : -1.0f;
+    }
+    /* LFW: 5-fold cross-validated accuracy */
+    double acc_sum = 0;
+    int folds = 0;
+    for (int k = 1; k <= 10; k++) {
+        int present = 0;
+        for (int i = 0; i < npairs; i++) present |= pairs[i].fold == k;
+        if (!present) continue;
+        float t = best_threshold(pairs, npairs, k, "lfw");
+        acc_sum += accuracy(pairs, npairs, t, k, 1, "lfw");
+        folds++;
+    }
+    /* TAR at FAR and EER over the LFW pairs */
+    float *imp = malloc((size_t)npairs * sizeof *imp), *gen = malloc((size_t)npairs * sizeof *gen);
+    int ni = 0, ng = 0;
+    for (int i = 0; i < npairs; i++) {
+        if (strcmp(pairs[i].subset, "lfw")) continue;
+        if (pairs[i].same) gen[ng++] = pairs[i].score;
+        else imp[ni++] = pairs[i].score;
+    }
+    qsort(imp, (size_t)ni, sizeof *imp, cmp_float);
+    qsort(gen, (size_t)ng, sizeof *gen, cmp_float);
+    double fars[2] = {0.01, 0.001};
+    printf("face-eval: %d pairs (%d images, %d without a usable face), %.1f ms per image\n",
+           npairs, nentries, failed, per_image);
+    printf("lfw_accuracy_5fold=%.4f\n", folds ? acc_sum / folds : 0);
+    for (int k = 0; k < 2; k++) {
+        int idx = (int)ceil((1.0 - fars[k]) * ni); /* scores >= imp[idx] are accepted */
+        if (idx >= ni) idx = ni - 1;
+        float t = imp[idx] + 1e-6f;
+        int acc = 0;
+        for (int i = 0; i < ng; i++) acc += gen[i] >= t;
+        printf("tar_at_far_%g=%.4f threshold=%.4f\n", fars[k], (double)acc / ng, t);
+    }
+    double eer = 1, eer_t = 0;
+    for (float t = -0.2f; t <= 0.9f; t += 0.001f) {
+        int fa = 0, fr = 0;
+        for (int i = 0; i < ni; i++) fa += imp[i] >= t;
+        for (int i = 0; i < ng; i++) fr += gen[i] < t;
+        double far = (double)fa / ni, frr = (double)fr / ng;
+        if (fabs(far - frr) < eer) eer = fabs(far - frr), eer_t = t;
+    }
+    {
+        int fa = 0, fr = 0;
+        for (int i = 0; i < ni; i++) fa += imp[i] >= eer_t;
+        for (int i = 0; i < ng; i++) fr += gen[i] < eer_t;
+        printf("eer=%.4f threshold=%.4f\n", ((double)fa / ni + (double)fr / ng) / 2, eer_t);
+    }
+    /* other subsets: accuracy at the threshold chosen on all LFW pairs */
+    float t_all = best_threshold(pairs, npairs, 0, "lfw");
+    printf("best_threshold_lfw=%.4f\n", t_all);
+    for (int i = 0; i < npairs; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(pairs[j].subset, pairs[i].subset);
+        if (seen || !strcmp(pairs[i].subset, "lfw")) continue;
+        int cnt = 0;
+        for (int j = 0; j < npairs; j++) cnt += !strcmp(pairs[j].subset, pairs[i].subset);
+        printf("subset=%s pairs=%d accuracy_at_lfw_threshold=%.4f\n", pairs[i].subset, cnt,
+               accuracy(pairs, npairs, t_all, 0, 0, pairs[i].subset));
+    }
+    free(imp);
+    free(gen);
+    free(pairs);
+    for (int i = 0; i < nentries; i++) free(entries[i].path);
+    free(entries);
+    face_engine_free(e);
+    face_models_free(fm);
+    return 0;
+}

@@ -1,0 +1,271 @@
+#include "kyc/face.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+#define DET_W      320
+#define DET_H      240
+#define DET_PRIORS 4420
+#define LMK_SIZE   64
+#define EMB_SIZE   112
+#define NMS_IOU    0.4f
+
+/* Standard five-point template of 112x112 aligned faces (eyes, nose tip, mouth corners). */
+static const float template5[10] = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f,
+                                    71.7366f, 41.5493f, 92.3655f, 70.7299f, 92.2041f};
+
+/* Calibration of cosine similarity to the 0-100 confidence (see docs/accuracy.md): COS_PASS maps
+ * to 75 (the spec's recommended pass threshold), 1.0 to 100, COS_ZERO and below to 0. */
+#define COS_PASS 0.36f
+#define COS_ZERO -0.20f
+
+struct face_models {
+    nn_model *detect, *landmark, *feature;
+};
+
+struct face_engine {
+    const face_models *m;
+    nn_workspace *ws_detect, *ws_landmark, *ws_feature;
+    float det_in[3 * DET_W * DET_H], det_scores[DET_PRIORS * 2], det_boxes[DET_PRIORS * 4];
+    float lmk_in[LMK_SIZE * LMK_SIZE], lmk_out[136];
+    float emb_in[3 * EMB_SIZE * EMB_SIZE], emb_out[FACE_EMBEDDING_DIM];
+};
+
+static int load_one(const char *dir, const char *file, nn_model **out, char *err, size_t errlen) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return nn_model_load(path, out, err, errlen);
+}
+
+void face_models_free(face_models *m) {
+    if (!m) return;
+    nn_model_free(m->detect);
+    nn_model_free(m->landmark);
+    nn_model_free(m->feature);
+    free(m);
+}
+
+/* The networks must have the shapes this file is written for. */
+static int check_shapes(const face_models *m, char *err, size_t errlen) {
+    if (nn_model_input_size(m->detect, 0) != 3 * DET_W * DET_H ||
+        nn_model_num_outputs(m->detect) != 2 ||
+        nn_model_output_size(m->detect, 0) != DET_PRIORS * 2 ||
+        nn_model_output_size(m->detect, 1) != DET_PRIORS * 4 ||
+        nn_model_input_size(m->landmark, 0) != LMK_SIZE * LMK_SIZE ||
+        nn_model_output_size(m->landmark, 0) != 136 ||
+        nn_model_input_size(m->feature, 0) != 3 * EMB_SIZE * EMB_SIZE ||
+        nn_model_output_size(m->feature, 0) != FACE_EMBEDDING_DIM) {
+        snprintf(err, errlen, "face models do not have the expected input/output shapes");
+        return -1;
+    }
+    return 0;
+}
+
+int face_models_load(const char *dir, face_models **out, char *err, size_t errlen) {
+    *out = NULL;
+    face_models *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (load_one(dir, "fr_detect.onnx", &m->detect, err, errlen) != 0 ||
+        load_one(dir, "fr_landmark.onnx", &m->landmark, err, errlen) != 0 ||
+        load_one(dir, "fr_feature.onnx", &m->feature, err, errlen) != 0 ||
+        check_shapes(m, err, errlen) != 0) {
+        face_models_free(m);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}
+
+face_engine *face_engine_create(const face_models *m) {
+    face_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->m = m;
+    e->ws_detect = nn_workspace_create(m->detect);
+    e->ws_landmark = nn_workspace_create(m->landmark);
+    e->ws_feature = nn_workspace_create(m->feature);
+    if (!e->ws_detect || !e->ws_landmark || !e->ws_feature) {
+        face_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void face_engine_free(face_engine *e) {
+    if (!e) return;
+    nn_workspace_free(e->ws_detect);
+    nn_workspace_free(e->ws_landmark);
+    nn_workspace_free(e->ws_feature);
+    free(e);
+}
+
+static float box_area(const face_box *b) {
+    float w = b->x2 - b->x1, h = b->y2 - b->y1;
+    return w > 0 && h > 0 ? w * h : 0.0f;
+}
+
+static float iou(const face_box *a, const face_box *b) {
+    float x1 = fmaxf(a->x1, b->x1), y1 = fmaxf(a->y1, b->y1);
+    float x2 = fminf(a->x2, b->x2), y2 = fminf(a->y2, b->y2);
+    float inter = (x2 > x1 && y2 > y1) ? (x2 - x1) * (y2 - y1) : 0.0f;
+    float uni = box_area(a) + box_area(b) - inter;
+    return uni > 0 ? inter / uni : 0.0f;
+}
+
+static int by_score_desc(const void *a, const void *b) {
+    float sa = ((const face_box *)a)->score, sb = ((const face_box *)b)->score;
+    return (sa < sb) - (sa > sb);
+}
+
+static int by_area_desc(const void *a, const void *b) {
+    float sa = box_area(a), sb = box_area(b);
+    return (sa < sb) - (sa > sb);
+}
+
+int face_detect(face_engine *e, const image *img, float min_score, face_box *faces, int max,
+                int *count) {
+    *count = 0;
+    image_resize_to_tensor(img, DET_W, DET_H, 127.0f, 1.0f / 128.0f, e->det_in);
+    const float *ins[1] = {e->det_in};
+    float *outs[2] = {e->det_scores, e->det_boxes};
+    if (nn_run(e->m->detect, e->ws_detect, ins, outs) != 0) return -1;
+    /* candidates above the threshold, best first */
+    face_box *cand = malloc(DET_PRIORS * sizeof *cand);
+    if (!cand) return -1;
+    int n = 0;
+    for (int i = 0; i < DET_PRIORS; i++) {
+        float s = e->det_scores[i * 2 + 1];
+        if (s < min_score) continue;
+        face_box *b = &cand[n++];
+        memset(b, 0, sizeof *b);
+        b->x1 = e->det_boxes[i * 4] * (float)img->width;
+        b->y1 = e->det_boxes[i * 4 + 1] * (float)img->height;
+        b->x2 = e->det_boxes[i * 4 + 2] * (float)img->width;
+        b->y2 = e->det_boxes[i * 4 + 3] * (float)img->height;
+        b->score = s;
+    }
+    qsort(cand, (size_t)n, sizeof *cand, by_score_desc);
+    for (int i = 0; i < n && *count < max; i++) { /* greedy non-maximum suppression */
+        if (box_area(&cand[i]) <= 0) continue;
+        int keep = 1;
+        for (int k = 0; k < *count && keep; k++) keep = iou(&cand[i], &faces[k]) < NMS_IOU;
+        if (keep) faces[(*count)++] = cand[i];
+    }
+    free(cand);
+    qsort(faces, (size_t)*count, sizeof *faces, by_area_desc);
+    return 0;
+}
+
+int face_landmarks(face_engine *e, const image *img, face_box *f) {
+    /* square the box on its height, centred on the detection */
+    float side = f->y2 - f->y1, cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
+    float x0 = cx - side / 2, y0 = cy - side / 2;
+    image_crop_grey_to_tensor(img, x0, y0, side, side, LMK_SIZE, LMK_SIZE, 0.0f, 1.0f / 256.0f,
+                              e->lmk_in);
+    const float *ins[1] = {e->lmk_in};
+    float *outs[1] = {e->lmk_out};
+    if (nn_run(e->m->landmark, e->ws_landmark, ins, outs) != 0) return -1;
+    for (int k = 0; k < 68; k++) {
+        f->landmarks[2 * k] = x0 + e->lmk_out[2 * k] * side;
+        f->landmarks[2 * k + 1] = y0 + e->lmk_out[2 * k + 1] * side;
+    }
+    const float *l = f->landmarks;
+#define PX(i) l[2 * (i)]
+#define PY(i) l[2 * (i) + 1]
+    f->points5[0] = (PX(37) + PX(38) + PX(40) + PX(41)) / 4; /* eye on the image's left */
+    f->points5[1] = (PY(37) + PY(38) + PY(40) + PY(41)) / 4;
+    f->points5[2] = (PX(43) + PX(44) + PX(46) + PX(47)) / 4;
+    f->points5[3] = (PY(43) + PY(44) + PY(46) + PY(47)) / 4;
+    f->points5[4] = PX(30), f->points5[5] = PY(30); /* nose tip */
+    f->points5[6] = (PX(48) + PX(60)) / 2, f->points5[7] = (PY(48) + PY(60)) / 2;
+    f->points5[8] = (PX(54) + PX(64)) / 2, f->points5[9] = (PY(54) + PY(64)) / 2;
+#undef PX
+#undef PY
+    return 0;
+}
+
+void face_similarity_transform(const float p[10], float fw[6]) {
+    /* least squares for q = [a -b; b a] p + t over the five point pairs (no reflection) */
+    double mpx = 0, mpy = 0, mqx = 0, mqy = 0;
+    for (int i = 0; i < 5; i++) {
+        mpx += p[2 * i], mpy += p[2 * i + 1];
+        mqx += template5[2 * i], mqy += template5[2 * i + 1];
+    }
+    mpx /= 5, mpy /= 5, mqx /= 5, mqy /= 5;
+    double num_a = 0, num_b = 0, den = 0;
+    for (int i = 0; i < 5; i++) {
+        double px = p[2 * i] - mpx, py = p[2 * i + 1] - mpy;
+        double qx = template5[2 * i] - mqx, qy = template5[2 * i + 1] - mqy;
+        num_a += px * qx + py * qy;
+        num_b += px * qy - py * qx;
+        den += px * px + py * py;
+    }
+    double a = den > 1e-9 ? num_a / den : 1.0, b = den > 1e-9 ? num_b / den : 0.0;
+    fw[0] = (float)a, fw[1] = (float)-b, fw[2] = (float)(mqx - (a * mpx - b * mpy));
+    fw[3] = (float)b, fw[4] = (float)a, fw[5] = (float)(mqy - (b * mpx + a * mpy));
+}
+
+/* Inverse of a similarity transform (output-to-source mapping for the warp). */
+static void invert_similarity(const float fw[6], float inv[6]) {
+    float a = fw[0], b = fw[3], det = a * a + b * b;
+    if (det < 1e-12f) det = 1e-12f;
+    float ia = a / det, ib = -b / det; /* inverse is [ia -ib; ib ia] */
+    inv[0] = ia, inv[1] = -ib, inv[3] = ib, inv[4] = ia;
+    inv[2] = -(inv[0] * fw[2] + inv[1] * fw[5]);
+    inv[5] = -(inv[3] * fw[2] + inv[4] * fw[5]);
+}
+
+static int embed_tensor(face_engine *e, float *acc) {
+    const float *ins[1] = {e->emb_in};
+    float *outs[1] = {e->emb_out};
+    if (nn_run(e->m->feature, e->ws_feature, ins, outs) != 0) return -1;
+    for (int i = 0; i < FACE_EMBEDDING_DIM; i++) acc[i] += e->emb_out[i];
+    return 0;
+}
+
+int face_embed(face_engine *e, const image *img, const face_box *f,
+               float embedding[FACE_EMBEDDING_DIM]) {
+    float fw[6], inv[6];
+    face_similarity_transform(f->points5, fw);
+    invert_similarity(fw, inv);
+    image_warp_to_tensor(img, inv, EMB_SIZE, EMB_SIZE, 127.0f, 1.0f / 128.0f, e->emb_in);
+    memset(embedding, 0, FACE_EMBEDDING_DIM * sizeof *embedding);
+    if (embed_tensor(e, embedding) != 0) return -1;
+    /* the mirror image of the aligned face: embeddings of both views averaged */
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < EMB_SIZE; y++) {
+            float *row = e->emb_in + (c * EMB_SIZE + y) * EMB_SIZE;
+            for (int x = 0; x < EMB_SIZE / 2; x++) {
+                float t = row[x];
+                row[x] = row[EMB_SIZE - 1 - x];
+                row[EMB_SIZE - 1 - x] = t;
+            }
+        }
+    if (embed_tensor(e, embedding) != 0) return -1;
+    double norm = 0;
+    for (int i = 0; i < FACE_EMBEDDING_DIM; i++) norm += (double)embedding[i] * embedding[i];
+    float s = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
+    for (int i = 0; i < FACE_EMBEDDING_DIM; i++) embedding[i] *= s;
+    return 0;
+}
+
+float face_cosine(const float *a, const float *b) {
+    double acc = 0;
+    for (int i = 0; i < FACE_EMBEDDING_DIM; i++) acc += (double)a[i] * b[i];
+    return (float)acc;
+}
+
+float face_confidence(float cosine) {
+    float c;
+    if (cosine >= COS_PASS)
+        c = 75.0f + 25.0f * (cosine - COS_PASS) / (1.0f - COS_PASS);
+    else
+        c = 75.0f * (cosine - COS_ZERO) / (COS_PASS - COS_ZERO);
+    return c < 0.0f ? 0.0f : c > 100.0f ? 100.0f : c;
+}

@@ -1,0 +1,53 @@
+/* Face verification pipeline: detect faces, locate 68 landmarks, align on five points and embed.
+ *
+ * face_models holds the loaded networks (immutable, shared by all threads); each thread uses its
+ * own face_engine (workspaces and buffers). Pure computation: bytes in, results out; no HTTP, no
+ * store. Images come from src/vision. */
+#ifndef EKYCD_KYC_FACE_H
+#define EKYCD_KYC_FACE_H
+
+#include <stddef.h>
+
+#include "vision/image.h"
+
+#define FACE_EMBEDDING_DIM 512
+#define FACE_MAX           16
+
+typedef struct {
+    float x1, y1, x2, y2; /* pixels */
+    float score;          /* detector face probability */
+    float landmarks[136]; /* 68 (x, y) points, pixels; set by face_landmarks */
+    float points5[10];    /* eye centres, nose tip, mouth corners */
+} face_box;
+
+typedef struct face_models face_models;
+typedef struct face_engine face_engine;
+
+/* Loads fr_detect.onnx, fr_landmark.onnx and fr_feature.onnx from dir. */
+int face_models_load(const char *dir, face_models **out, char *err, size_t errlen);
+void face_models_free(face_models *m);
+
+face_engine *face_engine_create(const face_models *m);
+void face_engine_free(face_engine *e);
+
+/* Detects faces (score >= min_score), non-maximum suppressed, largest first. */
+int face_detect(face_engine *e, const image *img, float min_score, face_box *faces, int max,
+                int *count);
+
+/* Fills landmarks and points5 of one detected face. */
+int face_landmarks(face_engine *e, const image *img, face_box *face);
+
+/* Aligned, mirror-averaged, L2-normalised embedding of a face with landmarks. */
+int face_embed(face_engine *e, const image *img, const face_box *face,
+               float embedding[FACE_EMBEDDING_DIM]);
+
+/* Cosine similarity of two normalised embeddings, and its calibrated 0-100 confidence
+ * (75 = recommended pass threshold; docs/accuracy.md says how it was chosen). */
+float face_cosine(const float *a, const float *b);
+float face_confidence(float cosine);
+
+/* The similarity transform (forward, 2x3: x' = a x - b y + tx, y' = b x + a y + ty) that maps
+ * the five points onto the standard 112x112 template in the least-squares sense. */
+void face_similarity_transform(const float points5[10], float forward[6]);
+
+#endif

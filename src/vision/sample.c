@@ -1,0 +1,90 @@
+/* Resampling images into normalised float tensors for the networks. */
+#include <math.h>
+
+#include "vision/image.h"
+
+static float luma(const uint8_t *p, int channels) {
+    return channels >= 3 ? 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2] : p[0];
+}
+
+/* Bilinear sample of channel c (or luma when c < 0) at source coordinates (fx, fy) in pixel
+ * centres; outside the image counts as 0. */
+static float bilinear(const image *img, float fx, float fy, int c) {
+    float x = fx - 0.5f, y = fy - 0.5f;
+    int x0 = (int)floorf(x), y0 = (int)floorf(y);
+    float ax = x - (float)x0, ay = y - (float)y0, acc = 0.0f;
+    for (int dy = 0; dy < 2; dy++) {
+        int yy = y0 + dy;
+        if (yy < 0 || yy >= img->height) continue;
+        float wy = dy ? ay : 1.0f - ay;
+        for (int dx = 0; dx < 2; dx++) {
+            int xx = x0 + dx;
+            if (xx < 0 || xx >= img->width) continue;
+            float wx = dx ? ax : 1.0f - ax;
+            const uint8_t *p = img->pixels + (size_t)yy * img->stride + (size_t)xx * img->channels;
+            acc += wx * wy * (c < 0 ? luma(p, img->channels) : p[c < img->channels ? c : 0]);
+        }
+    }
+    return acc;
+}
+
+/* Mean of channel c (or luma) over the source box [x0, x1) x [y0, y1), clipped to the image;
+ * parts outside count as 0. Integer pixel coverage is enough at the scales used here. */
+static float area_mean(const image *img, float x0, float y0, float x1, float y1, int c) {
+    int ix0 = (int)floorf(x0), iy0 = (int)floorf(y0);
+    int ix1 = (int)ceilf(x1), iy1 = (int)ceilf(y1);
+    if (ix1 <= ix0) ix1 = ix0 + 1;
+    if (iy1 <= iy0) iy1 = iy0 + 1;
+    float acc = 0.0f;
+    int n = 0;
+    for (int y = iy0; y < iy1; y++) {
+        for (int x = ix0; x < ix1; x++, n++) {
+            if (y < 0 || y >= img->height || x < 0 || x >= img->width) continue;
+            const uint8_t *p = img->pixels + (size_t)y * img->stride + (size_t)x * img->channels;
+            acc += c < 0 ? luma(p, img->channels) : p[c < img->channels ? c : 0];
+        }
+    }
+    return n ? acc / (float)n : 0.0f;
+}
+
+static float sample_box(const image *img, float x, float y, float w, float h, int out_w, int out_h,
+                        int u, int v, int c) {
+    float sx = w / (float)out_w, sy = h / (float)out_h;
+    float cx = x + ((float)u + 0.5f) * sx, cy = y + ((float)v + 0.5f) * sy;
+    if (sx > 1.5f || sy > 1.5f) /* shrinking: average the footprint */
+        return area_mean(img, cx - sx / 2, cy - sy / 2, cx + sx / 2, cy + sy / 2, c);
+    return bilinear(img, cx, cy, c);
+}
+
+void image_resize_to_tensor(const image *img, int out_w, int out_h, float mean, float scale,
+                            float *out) {
+    size_t plane = (size_t)out_w * (size_t)out_h;
+    for (int v = 0; v < out_h; v++)
+        for (int u = 0; u < out_w; u++)
+            for (int c = 0; c < 3; c++)
+                out[c * plane + (size_t)v * out_w + u] =
+                    (sample_box(img, 0, 0, (float)img->width, (float)img->height, out_w, out_h, u,
+                                v, c) -
+                     mean) *
+                    scale;
+}
+
+void image_crop_grey_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
+                               int out_h, float mean, float scale, float *out) {
+    for (int v = 0; v < out_h; v++)
+        for (int u = 0; u < out_w; u++)
+            out[(size_t)v * out_w + u] =
+                (sample_box(img, x, y, w, h, out_w, out_h, u, v, -1) - mean) * scale;
+}
+
+void image_warp_to_tensor(const image *img, const float m[6], int out_w, int out_h, float mean,
+                          float scale, float *out) {
+    size_t plane = (size_t)out_w * (size_t)out_h;
+    for (int v = 0; v < out_h; v++)
+        for (int u = 0; u < out_w; u++) {
+            float fu = (float)u + 0.5f, fv = (float)v + 0.5f;
+            float sx = m[0] * fu + m[1] * fv + m[2], sy = m[3] * fu + m[4] * fv + m[5];
+            for (int c = 0; c < 3; c++)
+                out[c * plane + (size_t)v * out_w + u] = (bilinear(img, sx, sy, c) - mean) * scale;
+        }
+}
