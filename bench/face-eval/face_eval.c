@@ -3,7 +3,11 @@
  *   face-eval [DATA_DIR] [MODELS_DIR]
  * Each image is embedded once (the detected face nearest the image centre, the LFW convention).
  * Prints: LFW accuracy by 5-fold cross-validation (threshold chosen on the other folds), TAR at
- * FAR 1% and 0.1%, EER, the thresholds behind them, per-subset accuracy, and timing. */
+ * FAR 1% and 0.1%, EER, the thresholds behind them, per-subset accuracy, and timing.
+ *   face-eval --liveness [DATA_DIR] [MODELS_DIR]      (../shared/data/liveness/dev by default)
+ * Passive liveness: AUC of each of the liveness network's three softmax classes as a "live"
+ * score, with the face found by the detector (2.7x context) and with the whole image (the set's
+ * images are tight face crops), then per-group results for the chosen class. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 
 #include "kyc/face.h"
 #include "vision/image.h"
+
 
 typedef struct {
     char *path;
@@ -116,7 +121,119 @@ static float best_threshold(const pair *p, int n, int fold, const char *subset) 
     return best_t;
 }
 
+typedef struct {
+    char group[96];
+    int real;
+    float p_det[3], p_crop[3];
+    int detected;
+} live_item;
+
+/* Area under the ROC curve of score for real (positive) vs spoof. */
+static double auc(const live_item *it, int n, int cls, int use_crop) {
+    double wins = 0;
+    long pairs = 0;
+    for (int i = 0; i < n; i++) {
+        if (!it[i].real) continue;
+        float si = use_crop ? it[i].p_crop[cls] : it[i].p_det[cls];
+        for (int j = 0; j < n; j++) {
+            if (it[j].real) continue;
+            float sj = use_crop ? it[j].p_crop[cls] : it[j].p_det[cls];
+            wins += si > sj ? 1.0 : si == sj ? 0.5 : 0.0;
+            pairs++;
+        }
+    }
+    return pairs ? wins / (double)pairs : 0;
+}
+
+static int liveness_eval(const char *data, const char *models) {
+    char path[2048], err[512], line[4096];
+    snprintf(path, sizeof path, "%s/liveness.tsv", data);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("face-eval: skipped, %s not found\n", path);
+        return 0;
+    }
+    face_models *fm = NULL;
+    if (face_models_load(models, &fm, err, sizeof err) != 0) {
+        fprintf(stderr, "face-eval: %s\n", err);
+        fclose(f);
+        return 1;
+    }
+    face_engine *e = face_engine_create(fm);
+    live_item *items = NULL;
+    int n = 0, cap = 0, detected = 0;
+    double t0 = now_ms();
+    while (fgets(line, sizeof line, f)) {
+        char img_path[1024], label[16], attack[64], group[96];
+        if (line[0] == '#' || sscanf(line, "%1023s %15s %63s %95s", img_path, label, attack, group) != 4)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", data, img_path);
+        size_t len = 0;
+        uint8_t *bytes = read_all(path, &len);
+        image img;
+        if (!bytes || image_decode(bytes, len, 40000000, &img, err, sizeof err) != IMG_OK) {
+            free(bytes);
+            continue;
+        }
+        free(bytes);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 512;
+            items = realloc(items, (size_t)cap * sizeof *items);
+        }
+        live_item *it = &items[n++];
+        memset(it, 0, sizeof *it);
+        snprintf(it->group, sizeof it->group, "%s", group);
+        it->real = !strcmp(label, "real");
+        face_liveness_crop(e, &img, it->p_crop);
+        face_box faces[FACE_MAX];
+        int nf = 0;
+        if (face_detect(e, &img, 0.5f, faces, FACE_MAX, &nf) == 0 && nf > 0 &&
+            face_liveness(e, &img, &faces[0], it->p_det) == 0) {
+            it->detected = 1;
+            detected++;
+        } else {
+            memcpy(it->p_det, it->p_crop, sizeof it->p_det);
+        }
+        image_free(&img);
+    }
+    fclose(f);
+    int reals = 0;
+    for (int i = 0; i < n; i++) reals += items[i].real;
+    printf("liveness-eval: %d images (%d real, %d spoof), face detected in %d, %.1f ms per image\n",
+           n, reals, n - reals, detected, (now_ms() - t0) / (n ? n : 1));
+    for (int c = 0; c < 3; c++)
+        printf("class=%d auc_detected_face=%.4f auc_whole_crop=%.4f\n", c, auc(items, n, c, 0),
+               auc(items, n, c, 1));
+    /* per group, for class LIVE_CLASS on detected faces: mean live probability, accuracy at 0.5 */
+    const int live_class = FACE_LIVE_CLASS;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(items[j].group, items[i].group);
+        if (seen) continue;
+        double pr = 0, ps = 0;
+        int nr = 0, ns = 0, right = 0, tot = 0;
+        for (int j = 0; j < n; j++) {
+            if (strcmp(items[j].group, items[i].group)) continue;
+            float p = items[j].p_det[live_class];
+            if (items[j].real) pr += p, nr++;
+            else ps += p, ns++;
+            right += (p > 0.5f) == items[j].real;
+            tot++;
+        }
+        printf("group=%s real=%d spoof=%d mean_p_live_real=%.3f mean_p_live_spoof=%.3f "
+               "accuracy_at_0.5=%.3f\n",
+               items[i].group, nr, ns, nr ? pr / nr : 0, ns ? ps / ns : 0, (double)right / tot);
+    }
+    free(items);
+    face_engine_free(e);
+    face_models_free(fm);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--liveness"))
+        return liveness_eval(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
+                             argc > 3 ? argv[3] : "models");
     const char *data = argc > 1 ? argv[1] : "../shared/data/faces-pairs/dev";
     const char *models = argc > 2 ? argv[2] : "models";
     char path[2048], err[512];

@@ -7,12 +7,14 @@
 
 #include "nn/nn.h"
 
-#define DET_W      320
-#define DET_H      240
-#define DET_PRIORS 4420
-#define LMK_SIZE   64
-#define EMB_SIZE   112
-#define NMS_IOU    0.4f
+#define DET_W        320
+#define DET_H        240
+#define DET_PRIORS   4420
+#define LMK_SIZE     64
+#define EMB_SIZE     112
+#define LIVE_SIZE    128
+#define LIVE_CONTEXT 2.7f
+#define NMS_IOU      0.4f
 
 /* Standard five-point template of 112x112 aligned faces (eyes, nose tip, mouth corners). */
 static const float template5[10] = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0252f,
@@ -24,15 +26,16 @@ static const float template5[10] = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0
 #define COS_ZERO -0.20f
 
 struct face_models {
-    nn_model *detect, *landmark, *feature;
+    nn_model *detect, *landmark, *feature, *liveness;
 };
 
 struct face_engine {
     const face_models *m;
-    nn_workspace *ws_detect, *ws_landmark, *ws_feature;
+    nn_workspace *ws_detect, *ws_landmark, *ws_feature, *ws_liveness;
     float det_in[3 * DET_W * DET_H], det_scores[DET_PRIORS * 2], det_boxes[DET_PRIORS * 4];
     float lmk_in[LMK_SIZE * LMK_SIZE], lmk_out[136];
     float emb_in[3 * EMB_SIZE * EMB_SIZE], emb_out[FACE_EMBEDDING_DIM];
+    float live_in[3 * LIVE_SIZE * LIVE_SIZE], live_out[3];
 };
 
 static int load_one(const char *dir, const char *file, nn_model **out, char *err, size_t errlen) {
@@ -46,6 +49,7 @@ void face_models_free(face_models *m) {
     nn_model_free(m->detect);
     nn_model_free(m->landmark);
     nn_model_free(m->feature);
+    nn_model_free(m->liveness);
     free(m);
 }
 
@@ -58,7 +62,9 @@ static int check_shapes(const face_models *m, char *err, size_t errlen) {
         nn_model_input_size(m->landmark, 0) != LMK_SIZE * LMK_SIZE ||
         nn_model_output_size(m->landmark, 0) != 136 ||
         nn_model_input_size(m->feature, 0) != 3 * EMB_SIZE * EMB_SIZE ||
-        nn_model_output_size(m->feature, 0) != FACE_EMBEDDING_DIM) {
+        nn_model_output_size(m->feature, 0) != FACE_EMBEDDING_DIM ||
+        nn_model_input_size(m->liveness, 0) != 3 * LIVE_SIZE * LIVE_SIZE ||
+        nn_model_output_size(m->liveness, 0) != 3) {
         snprintf(err, errlen, "face models do not have the expected input/output shapes");
         return -1;
     }
@@ -75,6 +81,7 @@ int face_models_load(const char *dir, face_models **out, char *err, size_t errle
     if (load_one(dir, "fr_detect.onnx", &m->detect, err, errlen) != 0 ||
         load_one(dir, "fr_landmark.onnx", &m->landmark, err, errlen) != 0 ||
         load_one(dir, "fr_feature.onnx", &m->feature, err, errlen) != 0 ||
+        load_one(dir, "fr_liveness.onnx", &m->liveness, err, errlen) != 0 ||
         check_shapes(m, err, errlen) != 0) {
         face_models_free(m);
         return -1;
@@ -90,7 +97,8 @@ face_engine *face_engine_create(const face_models *m) {
     e->ws_detect = nn_workspace_create(m->detect);
     e->ws_landmark = nn_workspace_create(m->landmark);
     e->ws_feature = nn_workspace_create(m->feature);
-    if (!e->ws_detect || !e->ws_landmark || !e->ws_feature) {
+    e->ws_liveness = nn_workspace_create(m->liveness);
+    if (!e->ws_detect || !e->ws_landmark || !e->ws_feature || !e->ws_liveness) {
         face_engine_free(e);
         return NULL;
     }
@@ -102,6 +110,7 @@ void face_engine_free(face_engine *e) {
     nn_workspace_free(e->ws_detect);
     nn_workspace_free(e->ws_landmark);
     nn_workspace_free(e->ws_feature);
+    nn_workspace_free(e->ws_liveness);
     free(e);
 }
 
@@ -253,6 +262,46 @@ int face_embed(face_engine *e, const image *img, const face_box *f,
     float s = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
     for (int i = 0; i < FACE_EMBEDDING_DIM; i++) embedding[i] *= s;
     return 0;
+}
+
+/* The liveness network takes BGR planes (measured: docs/accuracy.md). */
+static void rgb_to_bgr_planes(float *t, size_t plane) {
+    for (size_t i = 0; i < plane; i++) {
+        float v = t[i];
+        t[i] = t[2 * plane + i];
+        t[2 * plane + i] = v;
+    }
+}
+
+static int run_liveness(face_engine *e, float probs[3]) {
+    rgb_to_bgr_planes(e->live_in, LIVE_SIZE * LIVE_SIZE);
+    const float *ins[1] = {e->live_in};
+    float *outs[1] = {e->live_out};
+    if (nn_run(e->m->liveness, e->ws_liveness, ins, outs) != 0) return -1;
+    float mx = fmaxf(e->live_out[0], fmaxf(e->live_out[1], e->live_out[2])), sum = 0;
+    for (int i = 0; i < 3; i++) sum += (probs[i] = expf(e->live_out[i] - mx));
+    for (int i = 0; i < 3; i++) probs[i] /= sum;
+    return 0;
+}
+
+int face_liveness(face_engine *e, const image *img, const face_box *f, float probs[3]) {
+    float bw = f->x2 - f->x1, bh = f->y2 - f->y1;
+    if (bw <= 0 || bh <= 0) return -1;
+    /* 2.7x context centred on the face; beyond the image edge reads as black (measured better
+     * than shrinking or shifting the window into the image) */
+    float w = bw * LIVE_CONTEXT, h = bh * LIVE_CONTEXT;
+    float x0 = (f->x1 + f->x2) / 2 - w / 2, y0 = (f->y1 + f->y2) / 2 - h / 2;
+    image_crop_rgb_to_tensor(img, x0, y0, w, h, LIVE_SIZE, LIVE_SIZE, 0.0f, 1.0f, e->live_in);
+    return run_liveness(e, probs);
+}
+
+int face_liveness_crop(face_engine *e, const image *img, float probs[3]) {
+    image_resize_to_tensor(img, LIVE_SIZE, LIVE_SIZE, 0.0f, 1.0f, e->live_in);
+    return run_liveness(e, probs);
+}
+
+float face_live_probability(const float probs[3]) {
+    return probs[FACE_LIVE_CLASS];
 }
 
 float face_cosine(const float *a, const float *b) {

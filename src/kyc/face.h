@@ -23,7 +23,7 @@ typedef struct {
 typedef struct face_models face_models;
 typedef struct face_engine face_engine;
 
-/* Loads fr_detect.onnx, fr_landmark.onnx and fr_feature.onnx from dir. */
+/* Loads fr_detect, fr_landmark, fr_feature and fr_liveness (.onnx) from dir. */
 int face_models_load(const char *dir, face_models **out, char *err, size_t errlen);
 void face_models_free(face_models *m);
 
@@ -40,6 +40,18 @@ int face_landmarks(face_engine *e, const image *img, face_box *face);
 /* Aligned, mirror-averaged, L2-normalised embedding of a face with landmarks. */
 int face_embed(face_engine *e, const image *img, const face_box *face,
                float embedding[FACE_EMBEDDING_DIM]);
+
+/* Passive liveness of one detected face: the face box scaled 2.7x around its centre (black
+ * beyond the image), 128x128 BGR 0-255, softmax over the network's three classes into probs.
+ * Class FACE_LIVE_CLASS is "live" (chosen by measurement on the dev set, docs/accuracy.md). */
+#define FACE_LIVE_CLASS 2
+int face_liveness(face_engine *e, const image *img, const face_box *face, float probs[3]);
+
+/* The same on a whole image that is already a face crop (no detection). */
+int face_liveness_crop(face_engine *e, const image *img, float probs[3]);
+
+/* The probability that the face is live, from face_liveness's probs. */
+float face_live_probability(const float probs[3]);
 
 /* Cosine similarity of two normalised embeddings, and its calibrated 0-100 confidence
  * (75 = recommended pass threshold; docs/accuracy.md says how it was chosen). */

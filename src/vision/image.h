@@ -49,6 +49,10 @@ void image_free(image *img);
 void image_resize_to_tensor(const image *img, int out_w, int out_h, float mean, float scale,
                             float *out);
 
+/* Rectangle (x, y, w, h) in source pixels resized to out_w x out_h, 3 channels RGB. */
+void image_crop_rgb_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
+                              int out_h, float mean, float scale, float *out);
+
 /* Rectangle (x, y, w, h) in source pixels resized to out_w x out_h, 1 channel (luma). */
 void image_crop_grey_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
                                int out_h, float mean, float scale, float *out);

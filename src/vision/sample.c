@@ -56,17 +56,20 @@ static float sample_box(const image *img, float x, float y, float w, float h, in
     return bilinear(img, cx, cy, c);
 }
 
-void image_resize_to_tensor(const image *img, int out_w, int out_h, float mean, float scale,
-                            float *out) {
+void image_crop_rgb_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
+                              int out_h, float mean, float scale, float *out) {
     size_t plane = (size_t)out_w * (size_t)out_h;
     for (int v = 0; v < out_h; v++)
         for (int u = 0; u < out_w; u++)
             for (int c = 0; c < 3; c++)
                 out[c * plane + (size_t)v * out_w + u] =
-                    (sample_box(img, 0, 0, (float)img->width, (float)img->height, out_w, out_h, u,
-                                v, c) -
-                     mean) *
-                    scale;
+                    (sample_box(img, x, y, w, h, out_w, out_h, u, v, c) - mean) * scale;
+}
+
+void image_resize_to_tensor(const image *img, int out_w, int out_h, float mean, float scale,
+                            float *out) {
+    image_crop_rgb_to_tensor(img, 0, 0, (float)img->width, (float)img->height, out_w, out_h, mean,
+                             scale, out);
 }
 
 void image_crop_grey_to_tensor(const image *img, float x, float y, float w, float h, int out_w,
