@@ -26,7 +26,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn fuzz-nn face-eval format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval format format-check clean
 all: build/ekycd
 
 deps:
@@ -139,3 +139,11 @@ build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
 
 face-eval: models build/face-eval
 	build/face-eval ../shared/data/faces-pairs/dev models
+
+build/face-bench: bench/face/face_bench.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+# One OkayFace comparison of two 1-MP JPEGs, one core: p50/p95 (docs/performance.md).
+bench-face: models build/face-bench
+	build/face-bench 100
