@@ -2,6 +2,7 @@
 # Runs test binaries (cmocka), each with a time limit, and prints one summary line
 # "N passed, M failed" from the counts cmocka reports. Exit status 1 if anything failed.
 set -u
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 passed=0
 failed=0
 broken=()

@@ -32,7 +32,22 @@ image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixel
 image_status image_decode_png(const uint8_t *data, size_t len, size_t max_pixels, image *out,
                               char *err, size_t errlen);
 
-/* Picks the decoder from the leading bytes (JPEG, PNG); IMG_NOT_JPEG means "unknown format". */
+/* HEIC/HEIF (libheif; the file's own rotation is applied). */
+image_status image_decode_heic(const uint8_t *data, size_t len, size_t max_pixels, image *out,
+                               char *err, size_t errlen);
+
+/* BMP, GIF (first frame), TIFF, WebP (Leptonica). */
+image_status image_decode_other(const uint8_t *data, size_t len, size_t max_pixels, image *out,
+                                char *err, size_t errlen);
+
+/* EXIF orientation (1-8) of a JPEG stream, 1 when it has none. */
+int image_jpeg_orientation(const uint8_t *data, size_t len);
+
+/* Rotates/mirrors an RGB image so that an EXIF orientation becomes upright (1). */
+image_status image_apply_orientation(image *img, int orientation);
+
+/* Picks the decoder from the leading bytes (JPEG with EXIF orientation applied, PNG, HEIC,
+ * WebP, BMP, GIF, TIFF); IMG_NOT_JPEG means "unknown format". */
 image_status image_decode(const uint8_t *data, size_t len, size_t max_pixels, image *out, char *err,
                           size_t errlen);
 

@@ -52,13 +52,37 @@ image_status image_decode_png(const uint8_t *data, size_t len, size_t max_pixels
     return IMG_OK;
 }
 
+/* Width and height from a PNG's IHDR chunk (libpng will not report them for a stream that ends
+ * before its image data), so that oversized images are refused from the header alone. */
+static int png_header_dims(const uint8_t *d, size_t len, uint32_t *w, uint32_t *h) {
+    if (len < 24 || memcmp(d + 12, "IHDR", 4) != 0) return -1;
+    *w = (uint32_t)d[16] << 24 | (uint32_t)d[17] << 16 | (uint32_t)d[18] << 8 | d[19];
+    *h = (uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23];
+    return 0;
+}
+
 image_status image_decode(const uint8_t *data, size_t len, size_t max_pixels, image *out, char *err,
                           size_t errlen) {
-    if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
-        return image_decode_jpeg(data, len, max_pixels, out, err, errlen);
-    if (len >= 8 && data[0] == 0x89 && data[1] == 'P')
-        return image_decode_png(data, len, max_pixels, out, err, errlen);
     memset(out, 0, sizeof *out);
-    snprintf(err, errlen, "unknown image format (JPEG and PNG are supported)");
-    return IMG_NOT_JPEG;
+    if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
+        image_status st = image_decode_jpeg(data, len, max_pixels, out, err, errlen);
+        if (st == IMG_OK) {
+            st = image_apply_orientation(out, image_jpeg_orientation(data, len));
+            if (st != IMG_OK) image_free(out);
+        }
+        return st;
+    }
+    if (len >= 8 && data[0] == 0x89 && data[1] == 'P') {
+        uint32_t w, h;
+        if (png_header_dims(data, len, &w, &h) == 0 &&
+            (w == 0 || h == 0 || w > 65535 || h > 65535 || (size_t)w * h > max_pixels)) {
+            snprintf(err, errlen, "image of %ux%u pixels exceeds the limit of %zu", w, h,
+                     max_pixels);
+            return IMG_TOO_LARGE;
+        }
+        return image_decode_png(data, len, max_pixels, out, err, errlen);
+    }
+    if (len >= 12 && !memcmp(data + 4, "ftyp", 4))
+        return image_decode_heic(data, len, max_pixels, out, err, errlen);
+    return image_decode_other(data, len, max_pixels, out, err, errlen);
 }

@@ -11,11 +11,20 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <leptonica/allheaders.h>
+#include <libheif/heif.h>
 
 #include "vision/image.h"
 
-/* Encodes a w x h RGB gradient as JPEG (quality 95) into a malloc'd buffer. */
+/* Encodes a w x h RGB gradient as JPEG (quality 95) into a malloc'd buffer; with an EXIF
+ * orientation tag when orientation > 0. */
+static uint8_t *make_jpeg_oriented(int w, int h, int orientation, size_t *len);
+
 static uint8_t *make_jpeg(int w, int h, size_t *len) {
+    return make_jpeg_oriented(w, h, 0, len);
+}
+
+static uint8_t *make_jpeg_oriented(int w, int h, int orientation, size_t *len) {
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr e;
     c.err = jpeg_std_error(&e);
@@ -30,6 +39,16 @@ static uint8_t *make_jpeg(int w, int h, size_t *len) {
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, 95, TRUE);
     jpeg_start_compress(&c, TRUE);
+    if (orientation > 0) { /* APP1: Exif, little-endian TIFF, IFD0 with one entry 0x0112 */
+        const unsigned char exif[] = {'E', 'x',  'i',  'f', 0,
+                                      0,   'I',  'I',  42,  0,
+                                      8,   0,    0,    0,   1,
+                                      0,   0x12, 0x01, 3,   0,
+                                      1,   0,    0,    0,   (unsigned char)orientation,
+                                      0,   0,    0,    0,   0,
+                                      0,   0};
+        jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof exif);
+    }
     unsigned char *row = malloc((size_t)w * 3);
     while (c.next_scanline < c.image_height) {
         for (int x = 0; x < w; x++) {
@@ -110,8 +129,183 @@ static void test_decompression_bomb_header(void **state) {
     free(jpg);
 }
 
+static void test_exif_orientation(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *jpg = make_jpeg_oriented(64, 48, 6, &len); /* "rotate 90 clockwise to view" */
+    assert_int_equal(image_jpeg_orientation(jpg, len), 6);
+    image img;
+    char err[256];
+    assert_int_equal(image_decode(jpg, len, 1 << 20, &img, err, sizeof err), IMG_OK);
+    assert_int_equal(img.width, 48);
+    assert_int_equal(img.height, 64);
+    /* red grew along the source x axis; upright, it grows downwards */
+    assert_true(img.pixels[(size_t)2 * img.stride + 24 * 3] <
+                img.pixels[(size_t)60 * img.stride + 24 * 3]);
+    image_free(&img);
+    free(jpg);
+    const uint8_t no_exif[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 'J', 'F', 0xFF, 0xDA};
+    assert_int_equal(image_jpeg_orientation(no_exif, sizeof no_exif), 1);
+    const uint8_t bad_len[] = {0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 'E', 'x', 'i', 'f'};
+    assert_int_equal(image_jpeg_orientation(bad_len, sizeof bad_len), 1);
+}
+
+/* A 40x30 colour test picture as a Leptonica PIX. */
+static PIX *test_pix(void) {
+    PIX *pix = pixCreate(40, 30, 32);
+    for (int y = 0; y < 30; y++)
+        for (int x = 0; x < 40; x++) {
+            l_uint32 v;
+            composeRGBPixel(x * 6, y * 8, 200, &v);
+            pixSetPixel(pix, x, y, v);
+        }
+    return pix;
+}
+
+static void test_other_formats(void **state) {
+    (void)state;
+    setMsgSeverity(L_SEVERITY_NONE);
+    const struct {
+        int format;
+        const char *name;
+    } formats[] = {{IFF_BMP, "BMP"},
+                   {IFF_GIF, "GIF"},
+                   {IFF_TIFF, "TIFF"},
+                   {IFF_WEBP, "WebP"},
+                   {IFF_PNG, "PNG"}};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        PIX *pix = test_pix();
+        l_uint8 *data = NULL;
+        size_t len = 0;
+        if (pixWriteMem(&data, &len, pix, formats[i].format) != 0 || !data) {
+            printf("  %s: this Leptonica cannot write it, skipped\n", formats[i].name);
+            pixDestroy(&pix);
+            continue;
+        }
+        pixDestroy(&pix);
+        image img;
+        char err[256];
+        assert_int_equal(image_decode(data, len, 1 << 20, &img, err, sizeof err), IMG_OK);
+        assert_int_equal(img.width, 40);
+        assert_int_equal(img.height, 30);
+        const uint8_t *p = img.pixels + (size_t)10 * img.stride + 20 * 3;
+        int lossy = formats[i].format == IFF_WEBP || formats[i].format == IFF_GIF;
+        assert_true(abs(p[0] - 120) <= (lossy ? 24 : 1) && abs(p[2] - 200) <= (lossy ? 24 : 1));
+        image_free(&img);
+        /* truncated: an error, never a crash */
+        for (size_t cut = 1; cut < len; cut += len / 7 + 1) {
+            image_status st = image_decode(data, cut, 1 << 20, &img, err, sizeof err);
+            if (st == IMG_OK) image_free(&img);
+        }
+        printf("  %s: %zu bytes decoded, truncations refused or decoded cleanly\n", formats[i].name,
+               len);
+        lept_free(data);
+    }
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+static void test_bomb_headers(void **state) {
+    (void)state;
+    image img;
+    char err[256];
+    /* PNG whose IHDR claims 60000 x 60000 (valid CRC), with no image data behind it */
+    uint8_t png[33] = {0x89, 'P', 'N', 'G',  '\r', '\n', 0x1a, '\n', 0,    0, 0, 13, 'I', 'H', 'D',
+                       'R',  0,   0,   0xEA, 0x60, 0,    0,    0xEA, 0x60, 8, 2, 0,  0,   0};
+    uint32_t crc = crc32_of(png + 12, 17);
+    png[29] = (uint8_t)(crc >> 24), png[30] = (uint8_t)(crc >> 16), png[31] = (uint8_t)(crc >> 8),
+    png[32] = (uint8_t)crc;
+    assert_int_equal(image_decode(png, sizeof png, 40000000, &img, err, sizeof err), IMG_TOO_LARGE);
+    assert_null(img.pixels);
+    /* BMP claiming 60000 x 60000 x 24 bit */
+    uint8_t bmp[54] = {'B', 'M'};
+    bmp[10] = 54, bmp[14] = 40;
+    bmp[18] = 0x60, bmp[19] = 0xEA, bmp[22] = 0x60, bmp[23] = 0xEA, bmp[26] = 1, bmp[28] = 24;
+    image_status st = image_decode(bmp, sizeof bmp, 40000000, &img, err, sizeof err);
+    assert_true(st == IMG_TOO_LARGE || st == IMG_CORRUPT);
+    assert_null(img.pixels);
+    /* unknown formats */
+    assert_int_equal(
+        image_decode((const uint8_t *)"%PDF-1.4 hello world", 20, 1 << 20, &img, err, sizeof err),
+        IMG_NOT_JPEG);
+}
+
+static struct heif_error write_cb(struct heif_context *ctx, const void *data, size_t size,
+                                  void *userdata) {
+    (void)ctx;
+    uint8_t **buf = userdata;
+    size_t *len = (size_t *)(buf + 1);
+    *buf = malloc(size);
+    memcpy(*buf, data, size);
+    *len = size;
+    struct heif_error ok = {heif_error_Ok, heif_suberror_Unspecified, "ok"};
+    return ok;
+}
+
+static void test_heic(void **state) {
+    (void)state;
+    struct heif_context *ctx = heif_context_alloc();
+    struct heif_encoder *enc = NULL;
+    if (heif_context_get_encoder_for_format(ctx, heif_compression_HEVC, &enc).code !=
+        heif_error_Ok) {
+        printf("  no HEVC encoder in this libheif, HEIC round trip skipped\n");
+        heif_context_free(ctx);
+        skip();
+    }
+    struct heif_image *him = NULL;
+    heif_image_create(64, 48, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &him);
+    heif_image_add_plane(him, heif_channel_interleaved, 64, 48, 8);
+    int stride = 0;
+    uint8_t *plane = heif_image_get_plane(him, heif_channel_interleaved, &stride);
+    for (int y = 0; y < 48; y++)
+        for (int x = 0; x < 64; x++) {
+            plane[y * stride + x * 3] = (uint8_t)(x * 4);
+            plane[y * stride + x * 3 + 1] = (uint8_t)(y * 5);
+            plane[y * stride + x * 3 + 2] = 128;
+        }
+    heif_encoder_set_lossy_quality(enc, 90);
+    struct heif_error he = heif_context_encode_image(ctx, him, enc, NULL, NULL);
+    if (he.code != heif_error_Ok) {
+        printf("  HEVC encoding unavailable here (%s), HEIC round trip skipped\n", he.message);
+        heif_encoder_release(enc);
+        heif_image_release(him);
+        heif_context_free(ctx);
+        skip();
+    }
+    struct {
+        uint8_t *buf;
+        size_t len;
+    } out = {NULL, 0};
+    struct heif_writer writer = {1, write_cb};
+    assert_int_equal(heif_context_write(ctx, &writer, &out).code, heif_error_Ok);
+    heif_encoder_release(enc);
+    heif_image_release(him);
+    heif_context_free(ctx);
+    image img;
+    char err[256];
+    assert_int_equal(image_decode(out.buf, out.len, 1 << 20, &img, err, sizeof err), IMG_OK);
+    assert_int_equal(img.width, 64);
+    assert_int_equal(img.height, 48);
+    image_free(&img);
+    assert_int_not_equal(image_decode(out.buf, out.len / 2, 1 << 20, &img, err, sizeof err),
+                         IMG_OK);
+    assert_int_equal(image_decode(out.buf, out.len, 1000, &img, err, sizeof err), IMG_TOO_LARGE);
+    free(out.buf);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exif_orientation),
+        cmocka_unit_test(test_other_formats),
+        cmocka_unit_test(test_bomb_headers),
+        cmocka_unit_test(test_heic),
         cmocka_unit_test(test_decode_valid),
         cmocka_unit_test(test_decode_refuses_bad_input),
         cmocka_unit_test(test_decompression_bomb_header),
