@@ -230,7 +230,86 @@ static int liveness_eval(const char *data, const char *models) {
     return 0;
 }
 
+static int cmp_f(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Pose and eye statistics (and, with gates, how many photos each gate would refuse) over the
+ * images of a pairs set. */
+static int quality_eval(const char *data, const char *models) {
+    char path[2048], err[512], line[4096];
+    snprintf(path, sizeof path, "%s/pairs.tsv", data);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("face-eval: skipped, %s not found\n", path);
+        return 0;
+    }
+    face_models *fm = NULL;
+    if (face_models_load(models, &fm, err, sizeof err) != 0) {
+        fprintf(stderr, "face-eval: %s\n", err);
+        fclose(f);
+        return 1;
+    }
+    face_engine *e = face_engine_create(fm);
+    while (fgets(line, sizeof line, f)) {
+        char a[1024], b[1024];
+        if (line[0] == '#' || sscanf(line, "%1023s %1023s", a, b) != 2) continue;
+        find_or_add(a);
+        find_or_add(b);
+    }
+    fclose(f);
+    float *yaw = malloc(sizeof(float) * (size_t)nentries), *pitch = malloc(sizeof(float) * (size_t)nentries);
+    float *eye = malloc(sizeof(float) * 2 * (size_t)nentries);
+    int n = 0, codes[16] = {0};
+    const char *names[16] = {0};
+    int ncodes = 0;
+    for (int i = 0; i < nentries; i++) {
+        snprintf(path, sizeof path, "%s/%s", data, entries[i].path);
+        size_t len = 0;
+        uint8_t *bytes = read_all(path, &len);
+        image img;
+        if (!bytes || image_decode(bytes, len, 40000000, &img, err, sizeof err) != IMG_OK) {
+            free(bytes);
+            continue;
+        }
+        free(bytes);
+        face_check_result r;
+        if (face_check(e, &img, FACE_ROLE_SELFIE, &r) == 0) {
+            const char *code = r.code ? r.code : "OK";
+            int k = 0;
+            while (k < ncodes && strcmp(names[k], code)) k++;
+            if (k == ncodes && ncodes < 16) names[ncodes++] = code;
+            if (k < 16 && codes[k]++ < 2 && strcmp(code, "OK"))
+                printf("example gate=%s image=%s yaw=%.1f pitch=%.1f eyes_closed=%.2f,%.2f\n",
+                       code, entries[i].path, r.yaw, r.pitch, r.eye_class0[0], r.eye_class0[1]);
+            if (r.faces_found) {
+                yaw[n] = r.yaw, pitch[n] = r.pitch;
+                eye[2 * n] = r.eye_class0[0], eye[2 * n + 1] = r.eye_class0[1];
+                n++;
+            }
+        }
+        image_free(&img);
+    }
+    qsort(yaw, (size_t)n, sizeof *yaw, cmp_f);
+    qsort(pitch, (size_t)n, sizeof *pitch, cmp_f);
+    qsort(eye, (size_t)n * 2, sizeof *eye, cmp_f);
+    printf("quality-eval: %d photos with a face\n", n);
+    printf("yaw p5=%.1f p50=%.1f p95=%.1f  pitch p5=%.1f p50=%.1f p95=%.1f\n", yaw[n / 20],
+           yaw[n / 2], yaw[n * 19 / 20], pitch[n / 20], pitch[n / 2], pitch[n * 19 / 20]);
+    printf("eye class-0 probability p5=%.3f p25=%.3f p50=%.3f p75=%.3f p95=%.3f\n", eye[2 * n / 20],
+           eye[2 * n / 4], eye[n], eye[2 * n * 3 / 4], eye[2 * n * 19 / 20]);
+    for (int k = 0; k < ncodes; k++) printf("gate=%s photos=%d\n", names[k], codes[k]);
+    free(yaw), free(pitch), free(eye);
+    face_engine_free(e);
+    face_models_free(fm);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--quality"))
+        return quality_eval(argc > 2 ? argv[2] : "../shared/data/faces-pairs/dev",
+                            argc > 3 ? argv[3] : "models");
     if (argc > 1 && !strcmp(argv[1], "--liveness"))
         return liveness_eval(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
                              argc > 3 ? argv[3] : "models");

@@ -1,5 +1,5 @@
 /* `ekycd compare ID_IMAGE SELFIE`: the OkayFace 1:1 comparison from the command line, printing
- * the API's JSON (emas.md §4.3). The largest face of each image is used. */
+ * the API's JSON (emas.md §4.3), with the same quality gates the API applies. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -10,8 +10,7 @@
 #include "kyc/face.h"
 #include "vision/image.h"
 
-#define MAX_PIXELS     40000000u /* 40 MP */
-#define MIN_FACE_SCORE 0.65f
+#define MAX_PIXELS 40000000u /* 40 MP */
 
 static void compare_usage(FILE *out) {
     fputs(
@@ -64,16 +63,20 @@ static int load_image(const char *path, image *img, const char **code) {
     return 0;
 }
 
-/* Embedding of the largest face; -1 with *code set when there is none. */
-static int largest_face_embedding(face_engine *e, const image *img, float *emb, const char **code) {
-    face_box faces[FACE_MAX];
-    int n = 0;
-    if (face_detect(e, img, MIN_FACE_SCORE, faces, FACE_MAX, &n) != 0 || n == 0) {
-        *code = "FACE_NOT_FOUND";
+/* Embedding of the face that passes the role's quality gates; -1 with *code set otherwise. */
+static int checked_face_embedding(face_engine *e, const image *img, face_role role, float *emb,
+                                  const char **code) {
+    face_check_result r;
+    if (face_check(e, img, role, &r) != 0) {
+        *code = "Internal Server Error";
         return -1;
     }
-    if (face_landmarks(e, img, &faces[0]) != 0 || face_embed(e, img, &faces[0], emb) != 0) {
-        *code = "FACE_NOT_FOUND";
+    if (r.code) {
+        *code = r.code;
+        return -1;
+    }
+    if (face_embed(e, img, &r.face, emb) != 0) {
+        *code = "Internal Server Error";
         return -1;
     }
     return 0;
@@ -109,8 +112,8 @@ int cli_compare(int argc, char **argv) {
     int rc = 1;
     if (load_image(argv[optind], &a, &code) == 0) {
         if (load_image(argv[optind + 1], &b, &code) == 0) {
-            if (largest_face_embedding(e, &a, ea, &code) == 0 &&
-                largest_face_embedding(e, &b, eb, &code) == 0) {
+            if (checked_face_embedding(e, &a, FACE_ROLE_DOCUMENT, ea, &code) == 0 &&
+                checked_face_embedding(e, &b, FACE_ROLE_SELFIE, eb, &code) == 0) {
                 float cosine = face_cosine(ea, eb);
                 double conf = (double)(long)(face_confidence(cosine) * 100 + 0.5) / 100.0;
                 rc = print_json(json_pack("{s:s,s:s,s:{s:f}}", "status", "success", "messageCode",

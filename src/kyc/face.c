@@ -14,6 +14,9 @@
 #define EMB_SIZE     112
 #define LIVE_SIZE    128
 #define LIVE_CONTEXT 2.7f
+#define POSE_SIZE    224
+#define POSE_BINS    66
+#define EYE_SIZE     24
 #define NMS_IOU      0.4f
 
 /* Standard five-point template of 112x112 aligned faces (eyes, nose tip, mouth corners). */
@@ -26,16 +29,18 @@ static const float template5[10] = {38.2946f, 51.6963f, 73.5318f, 51.5014f, 56.0
 #define COS_ZERO -0.20f
 
 struct face_models {
-    nn_model *detect, *landmark, *feature, *liveness;
+    nn_model *detect, *landmark, *feature, *liveness, *pose, *eye;
 };
 
 struct face_engine {
     const face_models *m;
-    nn_workspace *ws_detect, *ws_landmark, *ws_feature, *ws_liveness;
+    nn_workspace *ws_detect, *ws_landmark, *ws_feature, *ws_liveness, *ws_pose, *ws_eye;
     float det_in[3 * DET_W * DET_H], det_scores[DET_PRIORS * 2], det_boxes[DET_PRIORS * 4];
     float lmk_in[LMK_SIZE * LMK_SIZE], lmk_out[136];
     float emb_in[3 * EMB_SIZE * EMB_SIZE], emb_out[FACE_EMBEDDING_DIM];
     float live_in[3 * LIVE_SIZE * LIVE_SIZE], live_out[3];
+    float pose_in[3 * POSE_SIZE * POSE_SIZE], pose_out[3][POSE_BINS];
+    float eye_in[EYE_SIZE * EYE_SIZE], eye_out[2];
 };
 
 static int load_one(const char *dir, const char *file, nn_model **out, char *err, size_t errlen) {
@@ -50,6 +55,8 @@ void face_models_free(face_models *m) {
     nn_model_free(m->landmark);
     nn_model_free(m->feature);
     nn_model_free(m->liveness);
+    nn_model_free(m->pose);
+    nn_model_free(m->eye);
     free(m);
 }
 
@@ -64,7 +71,11 @@ static int check_shapes(const face_models *m, char *err, size_t errlen) {
         nn_model_input_size(m->feature, 0) != 3 * EMB_SIZE * EMB_SIZE ||
         nn_model_output_size(m->feature, 0) != FACE_EMBEDDING_DIM ||
         nn_model_input_size(m->liveness, 0) != 3 * LIVE_SIZE * LIVE_SIZE ||
-        nn_model_output_size(m->liveness, 0) != 3) {
+        nn_model_output_size(m->liveness, 0) != 3 ||
+        nn_model_input_size(m->pose, 0) != 3 * POSE_SIZE * POSE_SIZE ||
+        nn_model_num_outputs(m->pose) != 3 || nn_model_output_size(m->pose, 0) != POSE_BINS ||
+        nn_model_input_size(m->eye, 0) != EYE_SIZE * EYE_SIZE ||
+        nn_model_output_size(m->eye, 0) != 2) {
         snprintf(err, errlen, "face models do not have the expected input/output shapes");
         return -1;
     }
@@ -82,6 +93,8 @@ int face_models_load(const char *dir, face_models **out, char *err, size_t errle
         load_one(dir, "fr_landmark.onnx", &m->landmark, err, errlen) != 0 ||
         load_one(dir, "fr_feature.onnx", &m->feature, err, errlen) != 0 ||
         load_one(dir, "fr_liveness.onnx", &m->liveness, err, errlen) != 0 ||
+        load_one(dir, "fr_pose.onnx", &m->pose, err, errlen) != 0 ||
+        load_one(dir, "fr_eye.onnx", &m->eye, err, errlen) != 0 ||
         check_shapes(m, err, errlen) != 0) {
         face_models_free(m);
         return -1;
@@ -98,7 +111,10 @@ face_engine *face_engine_create(const face_models *m) {
     e->ws_landmark = nn_workspace_create(m->landmark);
     e->ws_feature = nn_workspace_create(m->feature);
     e->ws_liveness = nn_workspace_create(m->liveness);
-    if (!e->ws_detect || !e->ws_landmark || !e->ws_feature || !e->ws_liveness) {
+    e->ws_pose = nn_workspace_create(m->pose);
+    e->ws_eye = nn_workspace_create(m->eye);
+    if (!e->ws_detect || !e->ws_landmark || !e->ws_feature || !e->ws_liveness || !e->ws_pose ||
+        !e->ws_eye) {
         face_engine_free(e);
         return NULL;
     }
@@ -111,6 +127,8 @@ void face_engine_free(face_engine *e) {
     nn_workspace_free(e->ws_landmark);
     nn_workspace_free(e->ws_feature);
     nn_workspace_free(e->ws_liveness);
+    nn_workspace_free(e->ws_pose);
+    nn_workspace_free(e->ws_eye);
     free(e);
 }
 
@@ -300,6 +318,61 @@ int face_liveness_crop(face_engine *e, const image *img, float probs[3]) {
     return run_liveness(e, probs);
 }
 
+int face_pose(face_engine *e, const image *img, const face_box *f, float *yaw, float *pitch,
+              float *roll) {
+    /* the box grown by a quarter on each side, 224x224 RGB, ImageNet normalisation */
+    float w = f->x2 - f->x1, h = f->y2 - f->y1;
+    float x0 = fmaxf(f->x1 - w / 4, 0.0f), y0 = fmaxf(f->y1 - h / 4, 0.0f);
+    float x1 = fminf(f->x2 + w / 4, (float)img->width),
+          y1 = fminf(f->y2 + h / 4, (float)img->height);
+    if (x1 - x0 < 2 || y1 - y0 < 2) return -1;
+    image_crop_rgb_to_tensor(img, x0, y0, x1 - x0, y1 - y0, POSE_SIZE, POSE_SIZE, 0.0f,
+                             1.0f / 255.0f, e->pose_in);
+    static const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+    size_t plane = POSE_SIZE * POSE_SIZE;
+    for (int c = 0; c < 3; c++)
+        for (size_t i = 0; i < plane; i++)
+            e->pose_in[c * plane + i] = (e->pose_in[c * plane + i] - mean[c]) / sd[c];
+    const float *ins[1] = {e->pose_in};
+    float *outs[3] = {e->pose_out[0], e->pose_out[1], e->pose_out[2]};
+    if (nn_run(e->m->pose, e->ws_pose, ins, outs) != 0) return -1;
+    float angle[3];
+    for (int k = 0; k < 3; k++) { /* expectation over 3-degree bins from -99 degrees */
+        float mx = e->pose_out[k][0], sum = 0, acc = 0;
+        for (int i = 1; i < POSE_BINS; i++) mx = fmaxf(mx, e->pose_out[k][i]);
+        for (int i = 0; i < POSE_BINS; i++) {
+            float p = expf(e->pose_out[k][i] - mx);
+            sum += p;
+            acc += p * (float)i;
+        }
+        angle[k] = acc / sum * 3.0f - 99.0f;
+    }
+    *yaw = angle[0], *pitch = angle[1], *roll = angle[2];
+    return 0;
+}
+
+/* Class 0 probability of one eye crop centred on (cx, cy) with the given side. */
+static int eye_class0(face_engine *e, const image *img, float cx, float cy, float side, float *p0) {
+    if (side < 2) return -1;
+    image_crop_grey_to_tensor(img, cx - side / 2, cy - side / 2, side, side, EYE_SIZE, EYE_SIZE,
+                              0.0f, 1.0f / 255.0f, e->eye_in);
+    const float *ins[1] = {e->eye_in};
+    float *outs[1] = {e->eye_out};
+    if (nn_run(e->m->eye, e->ws_eye, ins, outs) != 0) return -1;
+    float mx = fmaxf(e->eye_out[0], e->eye_out[1]);
+    float a = expf(e->eye_out[0] - mx), b = expf(e->eye_out[1] - mx);
+    *p0 = a / (a + b);
+    return 0;
+}
+
+int face_eye_scores(face_engine *e, const image *img, const face_box *f, float out[2]) {
+    const float *l = f->landmarks;
+    /* crop side: 1.6 x the distance between the eye's corner points (36-39, 42-45) */
+    float left = (l[2 * 39] - l[2 * 36]) * 1.6f, right = (l[2 * 45] - l[2 * 42]) * 1.6f;
+    if (eye_class0(e, img, f->points5[0], f->points5[1], left, &out[0]) != 0) return -1;
+    return eye_class0(e, img, f->points5[2], f->points5[3], right, &out[1]);
+}
+
 float face_live_probability(const float probs[3]) {
     return probs[FACE_LIVE_CLASS];
 }
@@ -317,4 +390,72 @@ float face_confidence(float cosine) {
     else
         c = 75.0f * (cosine - COS_ZERO) / (COS_PASS - COS_ZERO);
     return c < 0.0f ? 0.0f : c > 100.0f ? 100.0f : c;
+}
+
+/* ---- quality gates (thresholds: docs/face-quality.md) ---- */
+
+#define GATE_MIN_SCORE         0.65f /* detector probability for a face to count */
+#define GATE_OTHER_FACE_HEIGHT 0.60f /* a second face at least this tall (vs the main one) */
+#define GATE_OTHER_FACE_SCORE  0.90f /* ... and this certain */
+#define GATE_MIN_HEIGHT_SELFIE 80.0f /* pixels */
+#define GATE_MIN_HEIGHT_DOC    24.0f
+#define GATE_CROPPED_FRACTION  0.10f /* box beyond the image edge by this much of its size */
+#define GATE_BORDER_FRACTION   0.02f /* box this close to the edge (of the image size) */
+#define GATE_MAX_YAW           30.0f /* degrees */
+#define GATE_MAX_PITCH         30.0f
+
+/* fr_eye's class 0 is "closed": it is near 0 for almost every (open-eyed) LFW photo. */
+int face_eyes_open(float class0_probability) {
+    return class0_probability < 0.5f;
+}
+
+int face_check(face_engine *e, const image *img, face_role role, face_check_result *out) {
+    memset(out, 0, sizeof *out);
+    face_box faces[FACE_MAX];
+    int n = 0;
+    if (face_detect(e, img, GATE_MIN_SCORE, faces, FACE_MAX, &n) != 0) return -1;
+    out->faces_found = n;
+    if (n == 0) {
+        out->code = "FACE_NOT_FOUND";
+        return 0;
+    }
+    face_box *f = &faces[0]; /* largest */
+    float w = f->x2 - f->x1, h = f->y2 - f->y1;
+    int other = 0;
+    for (int i = 1; i < n; i++)
+        other |= faces[i].score >= GATE_OTHER_FACE_SCORE &&
+                 faces[i].y2 - faces[i].y1 >= GATE_OTHER_FACE_HEIGHT * h;
+    if (role == FACE_ROLE_SELFIE && other) {
+        out->code = "TOO_MANY_FACES";
+        out->face = *f;
+        return 0;
+    }
+    if (face_landmarks(e, img, f) != 0) return -1;
+    out->face = *f;
+    if (h < (role == FACE_ROLE_SELFIE ? GATE_MIN_HEIGHT_SELFIE : GATE_MIN_HEIGHT_DOC)) {
+        out->code = "FACE_TOO_SMALL";
+        return 0;
+    }
+    if (role == FACE_ROLE_DOCUMENT) return 0;
+    float W = (float)img->width, H = (float)img->height;
+    if (f->x1 < -GATE_CROPPED_FRACTION * w || f->y1 < -GATE_CROPPED_FRACTION * h ||
+        f->x2 > W + GATE_CROPPED_FRACTION * w || f->y2 > H + GATE_CROPPED_FRACTION * h) {
+        out->code = "FACE_CROPPED";
+        return 0;
+    }
+    if (f->x1 < GATE_BORDER_FRACTION * W || f->y1 < GATE_BORDER_FRACTION * H ||
+        f->x2 > (1 - GATE_BORDER_FRACTION) * W || f->y2 > (1 - GATE_BORDER_FRACTION) * H) {
+        out->code = "FACE_CLOSE_TO_BORDER";
+        /* measured further below still, so callers can report angles */
+    }
+    if (face_pose(e, img, f, &out->yaw, &out->pitch, &out->roll) != 0) return -1;
+    if (face_eye_scores(e, img, f, out->eye_class0) != 0) return -1;
+    if (out->code) return 0;
+    if (fabsf(out->yaw) > GATE_MAX_YAW || fabsf(out->pitch) > GATE_MAX_PITCH) {
+        out->code = "FACE_ANGLE_TOO_LARGE";
+        return 0;
+    }
+    if (!face_eyes_open(out->eye_class0[0]) && !face_eyes_open(out->eye_class0[1]))
+        out->code = "EYES_CLOSED";
+    return 0;
 }

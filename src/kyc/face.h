@@ -23,7 +23,7 @@ typedef struct {
 typedef struct face_models face_models;
 typedef struct face_engine face_engine;
 
-/* Loads fr_detect, fr_landmark, fr_feature and fr_liveness (.onnx) from dir. */
+/* Loads fr_detect, fr_landmark, fr_feature, fr_liveness, fr_pose and fr_eye (.onnx) from dir. */
 int face_models_load(const char *dir, face_models **out, char *err, size_t errlen);
 void face_models_free(face_models *m);
 
@@ -49,6 +49,32 @@ int face_liveness(face_engine *e, const image *img, const face_box *face, float 
 
 /* The same on a whole image that is already a face crop (no detection). */
 int face_liveness_crop(face_engine *e, const image *img, float probs[3]);
+
+/* Head pose in degrees (fr_pose: yaw left/right, pitch up/down, roll in-plane). */
+int face_pose(face_engine *e, const image *img, const face_box *face, float *yaw, float *pitch,
+              float *roll);
+
+/* Eye state of a face with landmarks: out[0], out[1] = class-0 ("closed") probability of the
+ * left and right eye crops (fr_eye); face_eyes_open turns one into a decision. */
+int face_eye_scores(face_engine *e, const image *img, const face_box *face, float out[2]);
+int face_eyes_open(float class0_probability);
+
+/* Quality gates before comparison or liveness, per emas.md §11.3. */
+typedef enum { FACE_ROLE_SELFIE, FACE_ROLE_DOCUMENT } face_role;
+
+typedef struct {
+    const char *code; /* NULL when the face passes; else the spec's error code */
+    face_box face;    /* the chosen face (with landmarks) when one was found */
+    int faces_found;
+    float yaw, pitch, roll;
+    float eye_class0[2];
+} face_check_result;
+
+/* Finds the face to use and applies the gates for the role: FACE_NOT_FOUND, TOO_MANY_FACES,
+ * FACE_TOO_SMALL, FACE_CROPPED, FACE_CLOSE_TO_BORDER, FACE_ANGLE_TOO_LARGE, EYES_CLOSED (the
+ * document role checks only NOT_FOUND and TOO_SMALL: portraits on cards are small and frontal).
+ * Thresholds: docs/face-quality.md. Returns -1 only on an internal failure. */
+int face_check(face_engine *e, const image *img, face_role role, face_check_result *out);
 
 /* The probability that the face is live, from face_liveness's probs. */
 float face_live_probability(const float probs[3]);

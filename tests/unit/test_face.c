@@ -113,6 +113,84 @@ static void test_genuine_beats_impostor(void **state) {
     assert_true(face_confidence(impostor) < 75.0f);
 }
 
+static int load_photo(const char *path, image *img) {
+    size_t len = 0;
+    uint8_t *bytes = tu_read_file(path, &len);
+    if (!bytes) return -1;
+    char err[256];
+    image_status st = image_decode(bytes, len, 40000000, img, err, sizeof err);
+    free(bytes);
+    return st == IMG_OK ? 0 : -1;
+}
+
+static const char *gate(const char *path, face_role role) {
+    image img;
+    if (load_photo(path, &img) != 0) return "MISSING";
+    face_check_result r;
+    assert_int_equal(face_check(g_engine, &img, role, &r), 0);
+    image_free(&img);
+    return r.code ? r.code : "OK";
+}
+
+static void test_quality_gates(void **state) {
+    (void)state;
+    image probe;
+    if (load_photo(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", &probe) != 0) {
+        printf("  skipped: shared LFW images not found\n");
+        skip();
+    }
+    assert_string_equal(gate(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", FACE_ROLE_SELFIE), "OK");
+    assert_string_equal(gate(LFW "Barbara_Brezigar/Barbara_Brezigar_0001.jpg", FACE_ROLE_SELFIE),
+                        "EYES_CLOSED");
+    assert_string_equal(
+        gate(LFW "Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg", FACE_ROLE_SELFIE),
+        "TOO_MANY_FACES");
+    /* on an ID document the largest face is used, other faces do not matter */
+    assert_string_equal(
+        gate(LFW "Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg", FACE_ROLE_DOCUMENT), "OK");
+    assert_string_equal(
+        gate("../shared/data/faces-pairs/dev/images/face_recognition/obama/obama_partial_face2.jpg",
+             FACE_ROLE_SELFIE),
+        "FACE_CROPPED");
+
+    /* the same photo shrunk to a third: the face is found but too small for a selfie */
+    image small = {probe.width / 3, probe.height / 3, 3, (size_t)(probe.width / 3) * 3, NULL};
+    small.pixels = malloc(small.stride * (size_t)small.height);
+    for (int y = 0; y < small.height; y++)
+        for (int x = 0; x < small.width; x++)
+            memcpy(small.pixels + (size_t)y * small.stride + (size_t)x * 3,
+                   probe.pixels + (size_t)(y * 3) * probe.stride + (size_t)(x * 3) * 3, 3);
+    face_check_result r;
+    assert_int_equal(face_check(g_engine, &small, FACE_ROLE_SELFIE, &r), 0);
+    assert_non_null(r.code);
+    assert_string_equal(r.code, "FACE_TOO_SMALL");
+    assert_int_equal(face_check(g_engine, &small, FACE_ROLE_DOCUMENT, &r), 0);
+    assert_null(r.code); /* a 36-pixel portrait is fine on a card */
+    image_free(&small);
+
+    /* pose: the mirror image turns the head the other way */
+    face_check_result a, b;
+    assert_int_equal(face_check(g_engine, &probe, FACE_ROLE_SELFIE, &a), 0);
+    for (int y = 0; y < probe.height; y++)
+        for (int x = 0; x < probe.width / 2; x++) {
+            uint8_t *p = probe.pixels + (size_t)y * probe.stride, t[3];
+            memcpy(t, p + x * 3, 3);
+            memcpy(p + x * 3, p + (probe.width - 1 - x) * 3, 3);
+            memcpy(p + (probe.width - 1 - x) * 3, t, 3);
+        }
+    assert_int_equal(face_check(g_engine, &probe, FACE_ROLE_SELFIE, &b), 0);
+    printf("  yaw %.1f, mirrored %.1f; pitch %.1f, mirrored %.1f\n", a.yaw, b.yaw, a.pitch,
+           b.pitch);
+    assert_true(fabsf(a.yaw + b.yaw) < 6.0f + 0.2f * fabsf(a.yaw));
+    assert_true(fabsf(a.pitch - b.pitch) < 6.0f);
+    image_free(&probe);
+
+    image blank = {320, 240, 3, 320 * 3, calloc(320 * 240 * 3, 1)};
+    assert_int_equal(face_check(g_engine, &blank, FACE_ROLE_SELFIE, &r), 0);
+    assert_string_equal(r.code, "FACE_NOT_FOUND");
+    image_free(&blank);
+}
+
 static void test_confidence_calibration(void **state) {
     (void)state;
     assert_true(face_confidence(1.0f) == 100.0f);
@@ -128,6 +206,7 @@ int main(void) {
         cmocka_unit_test(test_no_face_in_empty_image),
         cmocka_unit_test(test_genuine_beats_impostor),
         cmocka_unit_test(test_confidence_calibration),
+        cmocka_unit_test(test_quality_gates),
     };
     return cmocka_run_group_tests_name("face", tests, setup, teardown);
 }
