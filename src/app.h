@@ -9,13 +9,19 @@
 #include "util/workgate.h"
 
 struct metrics;
+struct face_models;
+struct face_pool;
+struct face_models;
+struct face_pool;
 
 typedef struct app {
     config cfg;
     store *store;
     workgate gate; /* CPU-heavy work admission */
     struct metrics *metrics;
-    atomic_bool ready; /* models loaded and store open */
+    atomic_bool ready;         /* models loaded and store open */
+    struct face_models *faces; /* shared, read-only */
+    struct face_pool *engines; /* one face engine per work slot */
 } app;
 
 #endif

@@ -14,6 +14,9 @@ const route *api_routes(size_t *count);
 void api_journey_create(http_request *req, http_response *res);
 void api_journey_status(http_request *req, http_response *res);
 
+/* okayface.c — emas.md §4.3 */
+void api_okayface(http_request *req, http_response *res);
+
 /* ops.c — health, readiness, Prometheus metrics */
 void api_healthz(http_request *req, http_response *res);
 void api_readyz(http_request *req, http_response *res);

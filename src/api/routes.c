@@ -4,6 +4,8 @@
 static const route routes[] = {
     {"POST", "/api/ekyc/journeyid", api_journey_create},
     {"GET", "/api/ekyc/journey/{journeyId}", api_journey_status},
+    {"POST", "/api/ekyc/okayface", api_okayface},
+    {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"GET", "/healthz", api_healthz},
     {"GET", "/readyz", api_readyz},
     {"GET", "/metrics", api_metrics},

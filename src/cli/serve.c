@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/face_pool.h"
 #include "app.h"
 #include "cli/cli.h"
 #include "server/http.h"
@@ -31,10 +32,12 @@ static void serve_usage(FILE *out) {
           "  --key-file FILE     master key for data at rest (default DIR/ekycd.key; created\n"
           "                      with mode 0600 when missing)\n"
           "  --ready-file FILE   write the bound port here once the server accepts requests\n"
+          "  --models DIR        pinned ONNX models (default ./models; make models fetches them)\n"
           "  --log-level LEVEL   debug, info, warn or error (default info)\n"
           "  -h, --help          show this help\n"
           "\n"
-          "Environment: EKYCD_LISTEN, EKYCD_DATA, EKYCD_STORE, EKYCD_KEY_FILE, EKYCD_LOG_LEVEL.\n"
+          "Environment: EKYCD_LISTEN, EKYCD_DATA, EKYCD_STORE, EKYCD_KEY_FILE, EKYCD_LOG_LEVEL,\n"
+          "EKYCD_MODELS.\n"
           "Precedence: flags > environment > config file > defaults.\n",
           out);
 }
@@ -77,23 +80,23 @@ static int write_ready_file(const char *path, int port) {
 }
 
 static int parse_serve_args(int argc, char **argv, config *cfg) {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-                                         {"listen", required_argument, 0, 'l'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"store", required_argument, 0, 's'},
-                                         {"key-file", required_argument, 0, 'k'},
-                                         {"ready-file", required_argument, 0, 'r'},
-                                         {"log-level", required_argument, 0, 'v'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},    {"listen", required_argument, 0, 'l'},
+        {"data", required_argument, 0, 'd'},      {"store", required_argument, 0, 's'},
+        {"key-file", required_argument, 0, 'k'},  {"ready-file", required_argument, 0, 'r'},
+        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
+        {"models", required_argument, 0, 'm'},    {0, 0, 0, 0}};
     cli_store_opts so = {0};
-    const char *listen = NULL, *ready = NULL, *level = NULL;
+    const char *listen = NULL, *ready = NULL, *level = NULL, *models = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             so.config_file = optarg;
+            break;
+        case 'm':
+            models = optarg;
             break;
         case 'l':
             listen = optarg;
@@ -129,6 +132,8 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
         return cli_usage_error("--ready-file is too long");
     if (level && config_copy_string(cfg->log_level, sizeof cfg->log_level, level) != 0)
         return cli_usage_error("--log-level is too long");
+    if (models && config_copy_string(cfg->models_dir, sizeof cfg->models_dir, models) != 0)
+        return cli_usage_error("--models is too long");
     if (log_set_level_name(cfg->log_level) != 0)
         return cli_usage_error("unknown log level '%s'", cfg->log_level);
     return 0;
@@ -157,7 +162,19 @@ int cli_serve(int argc, char **argv) {
         store_close(a.store);
         return cli_fail("out of memory");
     }
-    atomic_store(&a.ready, true); /* no models to load yet */
+    char merr[512];
+    double t0 = time_monotonic_s();
+    if (face_models_load(a.cfg.models_dir, &a.faces, merr, sizeof merr) != 0 ||
+        !(a.engines = face_pool_create(a.faces, a.cfg.work_slots))) {
+        metrics_free(a.metrics);
+        face_models_free(a.faces);
+        store_close(a.store);
+        return cli_fail("cannot load the face models (run 'make models'): %s", merr);
+    }
+    log_event(
+        LOG_INFO, "models_loaded",
+        json_pack("{s:s,s:f}", "dir", a.cfg.models_dir, "ms", (time_monotonic_s() - t0) * 1e3));
+    atomic_store(&a.ready, true);
 
     sweeper sw = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .app = &a};
     pthread_t sweeper_thread;
@@ -188,6 +205,8 @@ int cli_serve(int argc, char **argv) {
         pthread_join(sweeper_thread, NULL);
     }
     metrics_free(a.metrics);
+    face_pool_free(a.engines);
+    face_models_free(a.faces);
     workgate_destroy(&a.gate);
     store_close(a.store);
     if (a.cfg.ready_file[0]) unlink(a.cfg.ready_file);

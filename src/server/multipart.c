@@ -175,3 +175,16 @@ const multipart_part *multipart_get(const multipart_form *form, const char *name
     }
     return NULL;
 }
+
+int multipart_get_text(const multipart_form *form, const char *name, char *out, size_t len) {
+    const multipart_part *p = multipart_get(form, name);
+    if (!p || len == 0) return -1;
+    const unsigned char *b = p->data, *e = p->data + p->len;
+    while (b < e && isspace(*b)) b++;
+    while (e > b && isspace(e[-1])) e--;
+    size_t n = (size_t)(e - b);
+    if (n >= len || memchr(b, '\0', n)) return -1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+    return 0;
+}

@@ -40,6 +40,10 @@ multipart_status multipart_parse(const char *content_type, const unsigned char *
 /* First part with that name, or NULL. */
 const multipart_part *multipart_get(const multipart_form *form, const char *name);
 
+/* Copies a part's value as a NUL-terminated string into out (size len), trimming surrounding
+ * whitespace. Returns 0, or -1 when the part is absent, longer than len - 1 or holds a NUL. */
+int multipart_get_text(const multipart_form *form, const char *name, char *out, size_t len);
+
 const char *multipart_status_name(multipart_status s);
 
 #endif

@@ -40,7 +40,8 @@ static void set_body(http_response *res, int status, const char *ctype, char *bo
 }
 
 void respond_json(http_response *res, int status, json_t *body) {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *text =
+        body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(body);
     if (!text) {
         respond_internal_error(res);

@@ -1,0 +1,282 @@
+/* API tests for OkayFace v1 / v1-1 (emas.md §4.3) against the real server: matches and
+ * non-matches on LFW photos, file and base64 inputs, every error code the endpoint answers, and
+ * what it keeps (sealed) on the journey. Photo-based tests skip when ../shared/data is absent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "apiutil.h"
+#include "util/b64.h"
+
+#define LFW               "../shared/data/faces-pairs/dev/images/lfw/"
+#define SAME_A            LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg"
+#define SAME_B            LFW "Abel_Pacheco/Abel_Pacheco_0004.jpg"
+#define OTHER             LFW "Dean_Barker/Dean_Barker_0001.jpg"
+#define EYES_CLOSED_PHOTO LFW "Barbara_Brezigar/Barbara_Brezigar_0001.jpg"
+
+static char *g_dir;
+static api_server g_srv;
+static char g_journey[64];
+static int g_have_photos;
+
+static int group_setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_ALL);
+    g_dir = tu_mkdtemp();
+    char log[700];
+    snprintf(log, sizeof log, "%s/cli.log", g_dir);
+    const char *args[] = {"account", "add",        "--data",         g_dir, "--username",
+                          "alice",   "--password", "alice-secret-1", NULL};
+    if (api_run_cli(log, args) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    api_resp r = api_post_json(g_srv.port, "/api/ekyc/journeyid",
+                               "{\"username\":\"alice\",\"password\":\"alice-secret-1\"}");
+    snprintf(g_journey, sizeof g_journey, "%s", api_str(&r, "journeyId"));
+    api_resp_free(&r);
+    g_have_photos = access(SAME_A, R_OK) == 0;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    if (g_srv.pid > 0) api_server_stop(&g_srv);
+    tu_rmtree(g_dir);
+    free(g_dir);
+    curl_global_cleanup();
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    const char *file;  /* file part from this path */
+    const char *value; /* or a text part */
+    const void *data;  /* or a file part from memory */
+    size_t data_len;
+} part;
+
+static api_resp post_form(const char *path, const part *parts, int n) {
+    api_resp r;
+    memset(&r, 0, sizeof r);
+    CURL *c = curl_easy_init();
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_srv.port, path);
+    curl_mime *mime = curl_mime_init(c);
+    for (int i = 0; i < n; i++) {
+        curl_mimepart *p = curl_mime_addpart(mime);
+        curl_mime_name(p, parts[i].name);
+        if (parts[i].file) {
+            curl_mime_filedata(p, parts[i].file);
+        } else if (parts[i].data) {
+            curl_mime_data(p, parts[i].data, parts[i].data_len);
+            curl_mime_filename(p, "upload.bin");
+        } else {
+            curl_mime_data(p, parts[i].value, CURL_ZERO_TERMINATED);
+        }
+    }
+    struct curl_slist *h = curl_slist_append(NULL, "livenessMeta: {\"OS\":\"DESKTOP\"}");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    r.err = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(h);
+    curl_mime_free(mime);
+    curl_easy_cleanup(c);
+    if (r.body) r.json = json_loadb(r.body, r.len, 0, NULL);
+    return r;
+}
+
+static void expect_code(api_resp *r, const char *code) {
+    assert_int_equal(r->status, 200);
+    assert_non_null(r->json);
+    assert_string_equal(api_str(r, "status"), "error");
+    assert_string_equal(api_str(r, "message"), code);
+}
+
+static double confidence_of(api_resp *r) {
+    return json_number_value(
+        json_object_get(json_object_get(r->json, "result_idcard"), "confidence"));
+}
+
+static void test_match_and_non_match(void **state) {
+    (void)state;
+    if (!g_have_photos) skip();
+    part same[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                   {"imageIdCard", SAME_A, NULL, NULL, 0},
+                   {"imageBest", SAME_B, NULL, NULL, 0}};
+    api_resp r = post_form("/api/ekyc/okayface/v1-1", same, 3);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(api_str(&r, "messageCode"), "api.success");
+    assert_true(strlen(api_str(&r, "request_id")) >= 30);
+    double c_same = confidence_of(&r);
+    assert_true(c_same >= 75.0 && c_same <= 100.0);
+    api_resp_free(&r);
+    part other[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                    {"imageIdCard", SAME_A, NULL, NULL, 0},
+                    {"imageBest", OTHER, NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", other, 3);
+    double c_other = confidence_of(&r);
+    assert_true(c_other >= 0.0 && c_other < 75.0);
+    api_resp_free(&r);
+}
+
+static void test_base64_inputs(void **state) {
+    (void)state;
+    if (!g_have_photos) skip();
+    size_t la = 0, lb = 0;
+    unsigned char *a = tu_read_file(SAME_A, &la), *b = tu_read_file(SAME_B, &lb);
+    char *ea = b64_encode(a, la), *eb = b64_encode(b, lb);
+    char *uri = malloc(strlen(eb) + 32);
+    sprintf(uri, "data:image/jpeg;base64,%s", eb); /* a data-URI prefix is accepted too */
+    part p[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                {"imageIdCardBase64", NULL, ea, NULL, 0},
+                {"imageBestBase64", NULL, uri, NULL, 0}};
+    api_resp r = post_form("/api/ekyc/okayface", p, 3);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_true(confidence_of(&r) >= 75.0);
+    api_resp_free(&r);
+    part bad[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                  {"imageIdCardBase64", NULL, "this is not base64 !!!", NULL, 0},
+                  {"imageBest", SAME_B, NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", bad, 3);
+    expect_code(&r, "Photo format error");
+    api_resp_free(&r);
+    free(a), free(b), free(ea), free(eb), free(uri);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    part missing[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                      {"imageIdCard", "README.md", NULL, NULL, 0}};
+    api_resp r = post_form("/api/ekyc/okayface", missing, 2);
+    expect_code(&r, "MISSING_ARGUMENTS");
+    api_resp_free(&r);
+
+    part bad_journey[] = {{"journeyId", NULL, "00000000-0000-4000-8000-000000000000", NULL, 0},
+                          {"imageIdCard", "README.md", NULL, NULL, 0},
+                          {"imageBest", "README.md", NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", bad_journey, 3);
+    expect_code(&r, "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+    part no_journey[] = {{"imageIdCard", "README.md", NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", no_journey, 1);
+    expect_code(&r, "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+
+    part not_images[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                         {"imageIdCard", "README.md", NULL, NULL, 0},
+                         {"imageBest", "Makefile", NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", not_images, 3);
+    expect_code(&r, "Photo format error");
+    api_resp_free(&r);
+
+    /* a truncated JPEG */
+    if (g_have_photos) {
+        size_t len = 0;
+        unsigned char *jpg = tu_read_file(SAME_A, &len);
+        part truncated[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                            {"imageIdCard", NULL, NULL, jpg, len / 2},
+                            {"imageBest", SAME_B, NULL, NULL, 0}};
+        r = post_form("/api/ekyc/okayface", truncated, 3);
+        expect_code(&r, "Photo format error");
+        api_resp_free(&r);
+        free(jpg);
+    }
+
+    /* 3.5 MB image part: over the per-image limit */
+    size_t big = 3500000;
+    unsigned char *blob = calloc(big, 1);
+    blob[0] = 0xFF, blob[1] = 0xD8, blob[2] = 0xFF;
+    part too_big[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                      {"imageIdCard", NULL, NULL, blob, big},
+                      {"imageBest", "README.md", NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", too_big, 3);
+    expect_code(&r, "PAYLOAD_TOO_LARGE");
+    api_resp_free(&r);
+    free(blob);
+
+    part live[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                   {"imageIdCard", "README.md", NULL, NULL, 0},
+                   {"imageBest", "README.md", NULL, NULL, 0},
+                   {"livenessDetection", NULL, "true", NULL, 0}};
+    r = post_form("/api/ekyc/okayface/v1-1", live, 4);
+    expect_code(&r, "LIVENESS_NOT_AVAILABLE");
+    api_resp_free(&r);
+
+    if (g_have_photos) {
+        part closed[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                         {"imageIdCard", SAME_A, NULL, NULL, 0},
+                         {"imageBest", EYES_CLOSED_PHOTO, NULL, NULL, 0}};
+        r = post_form("/api/ekyc/okayface", closed, 3);
+        expect_code(&r, "EYES_CLOSED");
+        api_resp_free(&r);
+    }
+
+    /* not multipart, malformed multipart, empty */
+    r = api_post_json(g_srv.port, "/api/ekyc/okayface", "{\"journeyId\":\"x\"}");
+    assert_int_equal(r.status, 415);
+    api_resp_free(&r);
+    api_req q = {.method = "POST",
+                 .path = "/api/ekyc/okayface",
+                 .content_type = "multipart/form-data; boundary=zz",
+                 .body = "--zz\r\nnothing",
+                 .body_len = 13};
+    r = api_call(g_srv.port, &q);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(api_str(&r, "message"), "MALFORMED_MULTIPART");
+    api_resp_free(&r);
+    q.body = "";
+    q.body_len = 0;
+    r = api_call(g_srv.port, &q);
+    expect_code(&r, "Error in processing.");
+    api_resp_free(&r);
+}
+
+static void test_result_kept_sealed(void **state) {
+    (void)state;
+    if (!g_have_photos) skip();
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/journey/%s", g_journey);
+    api_resp r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    json_t *results = json_object_get(r.json, "results");
+    int okayface = 0;
+    for (size_t i = 0; i < json_array_size(results); i++)
+        okayface +=
+            !strcmp(json_string_value(json_object_get(json_array_get(results, i), "component")),
+                    "okayface");
+    assert_true(okayface >= 2); /* the match, the non-match and the base64 call */
+    api_resp_free(&r);
+    assert_int_equal(api_server_stop(&g_srv), 0);
+    /* the photos are in the database only as ciphertext */
+    char db[700];
+    snprintf(db, sizeof db, "%s/ekycd.db", g_dir);
+    size_t len = 0;
+    unsigned char *jpg = tu_read_file(SAME_A, &len);
+    assert_false(tu_file_contains(db, jpg + len / 2, 64));
+    free(jpg);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(h, "SELECT count(*) FROM blobs WHERE kind LIKE 'okayface.%'", -1, &s, NULL);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(sqlite3_column_int(s, 0) >= 4);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match_and_non_match),
+        cmocka_unit_test(test_base64_inputs),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_result_kept_sealed),
+    };
+    return cmocka_run_group_tests_name("api_okayface", tests, group_setup, group_teardown);
+}
