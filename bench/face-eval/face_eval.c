@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kyc/face.h"
+#include "util/file.h"
 #include "vision/image.h"
 
 
@@ -45,21 +46,6 @@ static int find_or_add(const char *path) {
     return nentries++;
 }
 
-static uint8_t *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
-}
 
 static double now_ms(void) {
     struct timespec ts;
@@ -67,16 +53,20 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Reads and decodes a photo; 0 on success. */
+static int load_photo(const char *path, image *img) {
+    size_t len = 0;
+    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
+    char err[256];
+    image_status st = bytes ? image_decode(bytes, len, 40000000, img, err, sizeof err) : IMG_CORRUPT;
+    free(bytes);
+    return st == IMG_OK ? 0 : -1;
+}
+
 /* Embeds the face nearest the centre; returns 0 when a face was found. */
 static int embed_image(face_engine *e, const char *path, float *emb) {
-    size_t len = 0;
-    uint8_t *bytes = read_all(path, &len);
-    if (!bytes) return -1;
     image img;
-    char err[256];
-    image_status st = image_decode(bytes, len, 40000000, &img, err, sizeof err);
-    free(bytes);
-    if (st != IMG_OK) return -1;
+    if (load_photo(path, &img) != 0) return -1;
     face_box faces[FACE_MAX];
     int n = 0, rc = -1;
     if (face_detect(e, &img, 0.5f, faces, FACE_MAX, &n) == 0 && n > 0) {
@@ -168,14 +158,8 @@ static int liveness_eval(const char *data, const char *models) {
         if (line[0] == '#' || sscanf(line, "%1023s %15s %63s %95s", img_path, label, attack, group) != 4)
             continue;
         snprintf(path, sizeof path, "%s/%s", data, img_path);
-        size_t len = 0;
-        uint8_t *bytes = read_all(path, &len);
         image img;
-        if (!bytes || image_decode(bytes, len, 40000000, &img, err, sizeof err) != IMG_OK) {
-            free(bytes);
-            continue;
-        }
-        free(bytes);
+        if (load_photo(path, &img) != 0) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 512;
             items = realloc(items, (size_t)cap * sizeof *items);
@@ -266,14 +250,8 @@ static int quality_eval(const char *data, const char *models) {
     int ncodes = 0;
     for (int i = 0; i < nentries; i++) {
         snprintf(path, sizeof path, "%s/%s", data, entries[i].path);
-        size_t len = 0;
-        uint8_t *bytes = read_all(path, &len);
         image img;
-        if (!bytes || image_decode(bytes, len, 40000000, &img, err, sizeof err) != IMG_OK) {
-            free(bytes);
-            continue;
-        }
-        free(bytes);
+        if (load_photo(path, &img) != 0) continue;
         face_check_result r;
         if (face_check(e, &img, FACE_ROLE_SELFIE, &r) == 0) {
             const char *code = r.code ? r.code : "OK";

@@ -11,6 +11,7 @@
 #include <jpeglib.h> /* after stdio.h: it uses FILE and size_t */
 
 #include "kyc/face.h"
+#include "util/file.h"
 #include "vision/image.h"
 
 static double now_ms(void) {
@@ -19,21 +20,6 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static uint8_t *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
-}
 
 /* Upscales an image to side x side (nearest) and encodes it as JPEG quality 92. */
 static uint8_t *upscaled_jpeg(const image *src, int side, size_t *len) {
@@ -105,7 +91,7 @@ int main(int argc, char **argv) {
     }
     face_engine *e = face_engine_create(fm);
     size_t la = 0, lb = 0;
-    uint8_t *ja = read_all(pa, &la), *jb = read_all(pb, &lb);
+    uint8_t *ja = file_read_all(pa, 64u << 20, &la), *jb = file_read_all(pb, 64u << 20, &lb);
     if (!ja || !jb) {
         printf("face-bench: skipped, %s or %s not found\n", pa, pb);
         return 0;

@@ -12,6 +12,7 @@
 
 
 #include "nn/nn.h"
+#include "util/file.h"
 #include "vision/image.h"
 
 static double now_ms(void) {
@@ -25,26 +26,10 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Reads a whole file (photos for benchmark inputs). */
-static uint8_t *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
-}
 
 static int fill_photo(nn_model *m, float *x, const char *jpeg) {
     size_t len = 0;
-    uint8_t *bytes = read_all(jpeg, &len);
+    uint8_t *bytes = file_read_all(jpeg, 64u << 20, &len);
     image img;
     char err[256];
     int64_t d[NN_MAX_RANK];

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "kyc/face.h"
+#include "util/file.h"
 #include "vision/image.h"
 
 #define MAX_PIXELS 40000000u /* 40 MP */
@@ -41,23 +42,13 @@ static int print_error(const char *code) {
 
 /* Loads an image file; returns 0, or -1 (with the API error code in *code). */
 static int load_image(const char *path, image *img, const char **code) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *code = "Photo format error";
-        return -1;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 && n < (64L << 20) ? malloc((size_t)n) : NULL;
-    int ok = buf && fread(buf, 1, (size_t)n, f) == (size_t)n;
-    fclose(f);
+    size_t n = 0;
+    uint8_t *buf = file_read_all(path, 64u << 20, &n);
     char err[256];
-    image_status st =
-        ok ? image_decode(buf, (size_t)n, MAX_PIXELS, img, err, sizeof err) : IMG_CORRUPT;
+    image_status st = buf ? image_decode(buf, n, MAX_PIXELS, img, err, sizeof err) : IMG_CORRUPT;
     free(buf);
     if (st != IMG_OK) {
-        *code = "Photo format error";
+        *code = st == IMG_TOO_LARGE ? "PAYLOAD_TOO_LARGE" : "Photo format error";
         return -1;
     }
     return 0;
