@@ -14,8 +14,11 @@ const route *api_routes(size_t *count);
 void api_journey_create(http_request *req, http_response *res);
 void api_journey_status(http_request *req, http_response *res);
 
-/* okayface.c — emas.md §4.3 */
+/* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);
+void api_blacklist_add(http_request *req, http_response *res);
+void api_blacklist_list(http_request *req, http_response *res);
+void api_blacklist_delete(http_request *req, http_response *res);
 
 /* ops.c — health, readiness, Prometheus metrics */
 void api_healthz(http_request *req, http_response *res);

@@ -1,6 +1,8 @@
-/* POST /api/ekyc/okayface and /api/ekyc/okayface/v1-1 (emas.md §4.3): 1:1 comparison of the
- * ID-card face with the selfie, with the quality gates of docs/face-quality.md. Both images are
- * kept on the journey (sealed blobs) with the result. */
+/* OkayFace (emas.md §4.3, §4.4): 1:1 comparison of the ID-card face with the selfie (v1, v1-1),
+ * plus the blacklist face search of v2 and the Basic-auth API that manages an account's
+ * blacklist. Quality gates: docs/face-quality.md. Images and results are kept on the journey
+ * (sealed); blacklist labels and templates are sealed too. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,23 +109,66 @@ static bool save_okayface(app *a, const char *journey_id, const char *endpoint, 
     return ok;
 }
 
-void api_okayface(http_request *req, http_response *res) {
+/* Embeds one upload under the work gate with a pooled engine; NULL code on success. */
+static const char *embed_one(app *a, const upload *u, face_role role, float *emb, bool *busy) {
+    *busy = false;
+    if (!workgate_enter(&a->gate)) {
+        *busy = true;
+        return "SERVER_BUSY";
+    }
+    face_engine *e = face_pool_acquire(a->engines);
+    face_check_result check;
+    const char *code = embed_upload(e, u, role, emb, &check);
+    face_pool_release(a->engines, e);
+    workgate_leave(&a->gate);
+    return code;
+}
+
+static void respond_busy(http_response *res) {
+    respond_status_error(res, 503, "SERVER_BUSY");
+    respond_add_header(res, "Retry-After", "1");
+}
+
+/* Parses the multipart body; false (with the answer written) when it is not usable. */
+static bool parse_form(http_request *req, http_response *res, multipart_form *form) {
     if (req->body_len == 0) {
         respond_error(res, "Error in processing.");
-        return;
+        return false;
     }
-    multipart_form form;
     multipart_status ms =
-        multipart_parse(request_header(req, "Content-Type"), req->body, req->body_len, &form);
+        multipart_parse(request_header(req, "Content-Type"), req->body, req->body_len, form);
     if (ms == MP_NOT_MULTIPART) {
         respond_status_error(res, 415, "UNSUPPORTED_CONTENT_TYPE");
-        return;
+        return false;
     }
     if (ms != MP_OK) {
         respond_bad_request(res, "MALFORMED_MULTIPART");
-        return;
+        return false;
     }
+    return true;
+}
+
+/* 1:N: FOUND when the selfie's best cosine against the account's blacklist reaches the pass
+ * threshold (confidence 75). NULL on a store failure. */
+static const char *search_blacklist(app *a, int64_t account_id, const float *emb) {
+    store_face *faces = NULL;
+    size_t n = 0;
+    if (store_blacklist_list(a->store, account_id, true, &faces, &n) != STORE_OK) return NULL;
+    float best = -1.0f;
+    for (size_t i = 0; i < n; i++)
+        if (faces[i].dim == FACE_EMBEDDING_DIM) best = fmaxf(best, face_cosine(emb, faces[i].tmpl));
+    store_faces_free(faces, n);
+    return face_confidence(best) >= 75.0f ? "FOUND" : "NOT_FOUND";
+}
+
+void api_okayface(http_request *req, http_response *res) {
+    multipart_form form;
+    if (!parse_form(req, res, &form)) return;
     char journey_id[64] = "", flag[16] = "";
+    bool v2 = strstr(req->path, "/v2") != NULL, search = false;
+    if (v2 && multipart_get_text(&form, "blacklistFaceSearch", flag, sizeof flag) == 0)
+        search = !strcasecmp(flag, "true");
+    flag[0] = '\0';
     multipart_get_text(&form, "journeyId", journey_id, sizeof journey_id);
     store_journey journey;
     if (!api_load_journey(req, res, journey_id, 0, &journey)) return;
@@ -141,21 +186,15 @@ void api_okayface(http_request *req, http_response *res) {
         free(id.owned), free(best.owned);
         return;
     }
-    if (!workgate_enter(&req->app->gate)) {
-        respond_status_error(res, 503, "SERVER_BUSY");
-        respond_add_header(res, "Retry-After", "1");
-        free(id.owned), free(best.owned);
-        return;
-    }
-    face_engine *e = face_pool_acquire(req->app->engines);
     float emb_id[FACE_EMBEDDING_DIM], emb_best[FACE_EMBEDDING_DIM];
-    face_check_result check_id, check_best;
-    code = embed_upload(e, &id, FACE_ROLE_DOCUMENT, emb_id, &check_id);
-    if (!code) code = embed_upload(e, &best, FACE_ROLE_SELFIE, emb_best, &check_best);
-    face_pool_release(req->app->engines, e);
-    workgate_leave(&req->app->gate);
+    bool busy = false;
+    code = embed_one(req->app, &id, FACE_ROLE_DOCUMENT, emb_id, &busy);
+    if (!code) code = embed_one(req->app, &best, FACE_ROLE_SELFIE, emb_best, &busy);
     if (code) {
-        respond_face_error(res, code);
+        if (busy)
+            respond_busy(res);
+        else
+            respond_face_error(res, code);
         free(id.owned), free(best.owned);
         return;
     }
@@ -165,7 +204,21 @@ void api_okayface(http_request *req, http_response *res) {
     json_t *body = json_pack("{s:s,s:s,s:s,s:{s:f}}", "status", "success", "messageCode",
                              "api.success", "request_id", request_id, "result_idcard", "confidence",
                              (double)(long)(confidence * 100 + 0.5) / 100.0);
-    const char *endpoint = strstr(req->path, "v1-1") ? "okayface/v1-1" : "okayface";
+    const char *endpoint = v2                          ? "okayface/v2"
+                           : strstr(req->path, "v1-1") ? "okayface/v1-1"
+                                                       : "okayface";
+    if (body && search) {
+        const char *found = search_blacklist(req->app, journey.account_id, emb_best);
+        char search_id[UUID_STR_LEN];
+        uuid_v4(search_id);
+        if (!found) {
+            json_decref(body);
+            body = NULL;
+        } else {
+            json_object_set_new(body, "blacklistFaceSearch",
+                                json_pack("{s:s,s:s}", "status", found, "requestId", search_id));
+        }
+    }
     if (!body || !save_okayface(req->app, journey.id, endpoint, &id, &best, body)) {
         json_decref(body);
         respond_internal_error(res);
@@ -173,4 +226,74 @@ void api_okayface(http_request *req, http_response *res) {
         respond_json(res, 200, body);
     }
     free(id.owned), free(best.owned);
+}
+
+/* ---- blacklist management (Basic auth, the account's own faces only) ---- */
+
+void api_blacklist_add(http_request *req, http_response *res) {
+    store_account account;
+    if (!api_basic_auth(req, res, &account)) return;
+    multipart_form form;
+    if (!parse_form(req, res, &form)) return;
+    char label[257];
+    if (multipart_get_text(&form, "label", label, sizeof label) != 0 || !label[0]) {
+        respond_error_with(res, "MISSING_ARGUMENTS", json_pack("{s:n}", "messageCode"));
+        return;
+    }
+    upload img = {0};
+    const char *code = get_image(&form, "image", "imageBase64", &img);
+    float emb[FACE_EMBEDDING_DIM];
+    bool busy = false;
+    if (!code) code = embed_one(req->app, &img, FACE_ROLE_DOCUMENT, emb, &busy);
+    free(img.owned);
+    if (code) {
+        if (busy)
+            respond_busy(res);
+        else
+            respond_face_error(res, code);
+        return;
+    }
+    char id[UUID_STR_LEN];
+    if (store_blacklist_add(req->app->store, account.id, label, emb, FACE_EMBEDDING_DIM,
+                            time_now_ms(), id) != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    respond_json(res, 200,
+                 json_pack("{s:s,s:s,s:s,s:s}", "status", "success", "messageCode", "api.success",
+                           "id", id, "label", label));
+}
+
+void api_blacklist_list(http_request *req, http_response *res) {
+    store_account account;
+    if (!api_basic_auth(req, res, &account)) return;
+    store_face *faces = NULL;
+    size_t n = 0;
+    if (store_blacklist_list(req->app->store, account.id, false, &faces, &n) != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:I}", "id", faces[i].id, "label", faces[i].label,
+                                        "createdDate", (json_int_t)faces[i].created_at_ms));
+    store_faces_free(faces, n);
+    respond_json(res, 200,
+                 json_pack("{s:s,s:s,s:o}", "status", "success", "messageCode", "api.success",
+                           "faces", list));
+}
+
+void api_blacklist_delete(http_request *req, http_response *res) {
+    store_account account;
+    if (!api_basic_auth(req, res, &account)) return;
+    store_status st = store_blacklist_delete(req->app->store, account.id,
+                                             req->route_param ? req->route_param : "");
+    if (st == STORE_NOT_FOUND)
+        respond_error_with(res, "INVALID_FACE_ID", json_pack("{s:n}", "messageCode"));
+    else if (st != STORE_OK)
+        respond_internal_error(res);
+    else
+        respond_json(res, 200,
+                     json_pack("{s:s,s:s}", "status", "success", "messageCode", "api.success"));
 }

@@ -14,6 +14,13 @@ typedef struct {
 } backend_sealed_row;
 
 typedef struct {
+    char id[UUID_STR_LEN];
+    int64_t created_at_ms;
+    uint8_t *label, *tmpl; /* sealed; tmpl NULL when not asked for */
+    size_t label_len, tmpl_len;
+} backend_face_row;
+
+typedef struct {
     void (*close)(void *db);
     store_status (*ping)(void *db);
     store_status (*account_add)(void *db, const store_account *a, int64_t *out_id);
@@ -36,6 +43,12 @@ typedef struct {
     /* fills meta (data/size untouched) and returns the sealed bytes in *sealed (malloc'd) */
     store_status (*blob_get)(void *db, const char *id, store_blob *meta, uint8_t **sealed,
                              size_t *sealed_len);
+    store_status (*blacklist_add)(void *db, const char *id, int64_t account_id,
+                                  const uint8_t *label, size_t label_len, const uint8_t *tmpl,
+                                  size_t tmpl_len, int64_t now_ms);
+    store_status (*blacklist_list)(void *db, int64_t account_id, bool with_templates,
+                                   backend_face_row **rows, size_t *count);
+    store_status (*blacklist_delete)(void *db, int64_t account_id, const char *id);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

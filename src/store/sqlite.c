@@ -608,6 +608,114 @@ static store_status sqlite_blob_get(void *p, const char *id, store_blob *m, uint
     return rc;
 }
 
+/* ---- blacklist faces ---- */
+
+static store_status sqlite_blacklist_add(void *p, const char *id, int64_t account_id,
+                                         const uint8_t *label, size_t label_len,
+                                         const uint8_t *tmpl, size_t tmpl_len, int64_t now_ms) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO blacklist_faces (id, account_id, label, template, "
+                                 "created_at) VALUES (?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, account_id);
+        sqlite3_bind_blob64(s, 3, label, label_len, SQLITE_STATIC);
+        sqlite3_bind_blob64(s, 4, tmpl, tmpl_len, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, now_ms);
+        if (sqlite3_step(s) == SQLITE_DONE)
+            rc = STORE_OK;
+        else
+            log_sqlite_error(c, "blacklist_add");
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_blacklist_list(void *p, int64_t account_id, bool with_templates,
+                                          backend_face_row **rows, size_t *count) {
+    sqlite_db *db = p;
+    *rows = NULL;
+    *count = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    backend_face_row *arr = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = prepare(c, "SELECT id, created_at, label, template FROM blacklist_faces "
+                                 "WHERE account_id = ? ORDER BY created_at, rowid");
+    if (s) {
+        sqlite3_bind_int64(s, 1, account_id);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                backend_face_row *grown = realloc(arr, ncap * sizeof *arr);
+                if (!grown) {
+                    rc = STORE_ERROR;
+                    break;
+                }
+                arr = grown;
+                cap = ncap;
+            }
+            backend_face_row *r = &arr[n];
+            memset(r, 0, sizeof *r);
+            copy_text(r->id, sizeof r->id, sqlite3_column_text(s, 0));
+            r->created_at_ms = sqlite3_column_int64(s, 1);
+            r->label = copy_blob_column(s, 2, &r->label_len);
+            if (with_templates) r->tmpl = copy_blob_column(s, 3, &r->tmpl_len);
+            n++;
+            if (!r->label || (with_templates && !r->tmpl)) {
+                rc = STORE_ERROR;
+                break;
+            }
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, "blacklist_list");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (rc != STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            free(arr[i].label);
+            free(arr[i].tmpl);
+        }
+        free(arr);
+        return rc;
+    }
+    *rows = arr;
+    *count = n;
+    return STORE_OK;
+}
+
+typedef struct {
+    int64_t account_id;
+    const char *id;
+} owned_id;
+
+static sqlite3_stmt *bind_blacklist_delete(sqlite3 *c, const void *arg) {
+    const owned_id *o = arg;
+    sqlite3_stmt *s = prepare(c, "DELETE FROM blacklist_faces WHERE id = ? AND account_id = ?");
+    if (s) {
+        sqlite3_bind_text(s, 1, o->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, o->account_id);
+    }
+    return s;
+}
+
+static store_status sqlite_blacklist_delete(void *p, int64_t account_id, const char *id) {
+    owned_id o = {account_id, id};
+    int changes = 0;
+    store_status rc = run_update(p, "blacklist_delete", bind_blacklist_delete, &o, &changes);
+    if (rc == STORE_OK && changes == 0) return STORE_NOT_FOUND;
+    if (rc == STORE_OK) checkpoint(p);
+    return rc;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -624,6 +732,9 @@ static const backend_ops sqlite_ops = {
     .result_list = sqlite_result_list,
     .blob_put = sqlite_blob_put,
     .blob_get = sqlite_blob_get,
+    .blacklist_add = sqlite_blacklist_add,
+    .blacklist_list = sqlite_blacklist_list,
+    .blacklist_delete = sqlite_blacklist_delete,
 };
 
 static int make_dirs_for(const char *path) {

@@ -234,3 +234,80 @@ void store_blob_free(store_blob *blob) {
     blob->data = NULL;
     blob->size = 0;
 }
+
+/* ---- blacklist faces ---- */
+
+store_status store_blacklist_add(store *st, int64_t account_id, const char *label,
+                                 const float *tmpl, size_t dim, int64_t now_ms,
+                                 char out_id[UUID_STR_LEN]) {
+    uuid_v4(out_id);
+    char ad_label[96], ad_tmpl[96];
+    row_ad(ad_label, sizeof ad_label, "blacklist_label", out_id);
+    row_ad(ad_tmpl, sizeof ad_tmpl, "blacklist_template", out_id);
+    size_t ll = 0, tl = 0;
+    uint8_t *sl = crypto_seal(&st->keys, ad_label, (const uint8_t *)label, strlen(label), &ll);
+    uint8_t *stmpl =
+        crypto_seal(&st->keys, ad_tmpl, (const uint8_t *)tmpl, dim * sizeof *tmpl, &tl);
+    store_status rc = STORE_ERROR;
+    if (sl && stmpl)
+        rc = st->ops->blacklist_add(st->db, out_id, account_id, sl, ll, stmpl, tl, now_ms);
+    free(sl);
+    free(stmpl);
+    return rc;
+}
+
+void store_faces_free(store_face *faces, size_t count) {
+    if (!faces) return;
+    for (size_t i = 0; i < count; i++) {
+        if (faces[i].label) sodium_memzero(faces[i].label, strlen(faces[i].label));
+        free(faces[i].label);
+        if (faces[i].tmpl) sodium_memzero(faces[i].tmpl, faces[i].dim * sizeof(float));
+        free(faces[i].tmpl);
+    }
+    free(faces);
+}
+
+store_status store_blacklist_list(store *st, int64_t account_id, bool with_templates,
+                                  store_face **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    backend_face_row *rows = NULL;
+    size_t n = 0;
+    store_status rc = st->ops->blacklist_list(st->db, account_id, with_templates, &rows, &n);
+    if (rc != STORE_OK) return rc;
+    store_face *faces = n ? calloc(n, sizeof *faces) : NULL;
+    if (n && !faces) rc = STORE_ERROR;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        memcpy(faces[i].id, rows[i].id, UUID_STR_LEN);
+        faces[i].created_at_ms = rows[i].created_at_ms;
+        char ad[96];
+        size_t len = 0;
+        row_ad(ad, sizeof ad, "blacklist_label", rows[i].id);
+        faces[i].label = (char *)crypto_open(&st->keys, ad, rows[i].label, rows[i].label_len, &len);
+        if (!faces[i].label) rc = STORE_ERROR;
+        if (rc == STORE_OK && rows[i].tmpl) {
+            row_ad(ad, sizeof ad, "blacklist_template", rows[i].id);
+            faces[i].tmpl =
+                (float *)crypto_open(&st->keys, ad, rows[i].tmpl, rows[i].tmpl_len, &len);
+            faces[i].dim = len / sizeof(float);
+            if (!faces[i].tmpl) rc = STORE_ERROR;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].label);
+        free(rows[i].tmpl);
+    }
+    free(rows);
+    if (rc != STORE_OK) {
+        store_faces_free(faces, n);
+        return rc;
+    }
+    *out = faces;
+    *count = n;
+    return STORE_OK;
+}
+
+store_status store_blacklist_delete(store *st, int64_t account_id, const char *id) {
+    if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    return st->ops->blacklist_delete(st->db, account_id, id);
+}

@@ -111,6 +111,25 @@ store_status store_blob_put(store *st, const char *journey_id, const char *kind,
 store_status store_blob_get(store *st, const char *blob_id, store_blob *out);
 void store_blob_free(store_blob *blob);
 
+/* Blacklist faces (OkayFace v2), per account. Label and template are sealed. */
+typedef struct {
+    char id[UUID_STR_LEN];
+    int64_t created_at_ms;
+    char *label; /* decrypted */
+    float *tmpl; /* decrypted, dim floats; NULL unless asked for */
+    size_t dim;
+} store_face;
+
+store_status store_blacklist_add(store *st, int64_t account_id, const char *label,
+                                 const float *tmpl, size_t dim, int64_t now_ms,
+                                 char out_id[UUID_STR_LEN]);
+/* Oldest first; templates only when with_templates. Free with store_faces_free. */
+store_status store_blacklist_list(store *st, int64_t account_id, bool with_templates,
+                                  store_face **out, size_t *count);
+void store_faces_free(store_face *faces, size_t count);
+/* NOT_FOUND for an unknown id or another account's. */
+store_status store_blacklist_delete(store *st, int64_t account_id, const char *id);
+
 const char *store_status_name(store_status s);
 
 #endif

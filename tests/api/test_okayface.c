@@ -20,7 +20,7 @@
 
 static char *g_dir;
 static api_server g_srv;
-static char g_journey[64];
+static char g_journey[64], g_bob_journey[64];
 static int g_have_photos;
 
 static int group_setup(void **state) {
@@ -31,10 +31,18 @@ static int group_setup(void **state) {
     snprintf(log, sizeof log, "%s/cli.log", g_dir);
     const char *args[] = {"account", "add",        "--data",         g_dir, "--username",
                           "alice",   "--password", "alice-secret-1", NULL};
-    if (api_run_cli(log, args) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    const char *bob[] = {"account", "add",        "--data",        g_dir, "--username",
+                         "bob",     "--password", "bob-secret-12", NULL};
+    if (api_run_cli(log, args) != 0 || api_run_cli(log, bob) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
+        return -1;
     api_resp r = api_post_json(g_srv.port, "/api/ekyc/journeyid",
                                "{\"username\":\"alice\",\"password\":\"alice-secret-1\"}");
     snprintf(g_journey, sizeof g_journey, "%s", api_str(&r, "journeyId"));
+    api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/journeyid",
+                      "{\"username\":\"bob\",\"password\":\"bob-secret-12\"}");
+    snprintf(g_bob_journey, sizeof g_bob_journey, "%s", api_str(&r, "journeyId"));
     api_resp_free(&r);
     g_have_photos = access(SAME_A, R_OK) == 0;
     return 0;
@@ -57,7 +65,13 @@ typedef struct {
     size_t data_len;
 } part;
 
+static api_resp post_form_as(const char *path, const part *parts, int n, const char *userpwd);
+
 static api_resp post_form(const char *path, const part *parts, int n) {
+    return post_form_as(path, parts, n, NULL);
+}
+
+static api_resp post_form_as(const char *path, const part *parts, int n, const char *userpwd) {
     api_resp r;
     memset(&r, 0, sizeof r);
     CURL *c = curl_easy_init();
@@ -83,6 +97,10 @@ static api_resp post_form(const char *path, const part *parts, int n) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    if (userpwd) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    }
     r.err = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(h);
@@ -239,6 +257,68 @@ static void test_errors(void **state) {
     api_resp_free(&r);
 }
 
+static const char *search_status(const char *journey, const char *selfie) {
+    static char status[32];
+    part p[] = {{"journeyId", NULL, journey, NULL, 0},
+                {"imageIdCard", SAME_A, NULL, NULL, 0},
+                {"imageBest", selfie, NULL, NULL, 0},
+                {"blacklistFaceSearch", NULL, "true", NULL, 0}};
+    api_resp r = post_form("/api/ekyc/okayface/v2", p, 4);
+    json_t *bs = json_object_get(r.json, "blacklistFaceSearch");
+    snprintf(status, sizeof status, "%s",
+             bs ? json_string_value(json_object_get(bs, "status")) : api_str(&r, "message"));
+    if (bs) assert_int_equal(strlen(json_string_value(json_object_get(bs, "requestId"))), 36);
+    api_resp_free(&r);
+    return status;
+}
+
+static void test_blacklist_search(void **state) {
+    (void)state;
+    if (!g_have_photos) skip();
+    part add[] = {{"image", SAME_A, NULL, NULL, 0}, {"label", NULL, "suspect-label-A", NULL, 0}};
+    api_resp r = post_form_as("/api/ekyc/blacklist/faces", add, 2, "alice:alice-secret-1");
+    assert_string_equal(api_str(&r, "status"), "success");
+    char id[64];
+    snprintf(id, sizeof id, "%s", api_str(&r, "id"));
+    api_resp_free(&r);
+
+    r = api_get(g_srv.port, "/api/ekyc/blacklist/faces", "alice:alice-secret-1");
+    assert_int_equal(json_array_size(json_object_get(r.json, "faces")), 1);
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/api/ekyc/blacklist/faces", "bob:bob-secret-12");
+    assert_int_equal(json_array_size(json_object_get(r.json, "faces")), 0); /* tenants apart */
+    api_resp_free(&r);
+
+    assert_string_equal(search_status(g_journey, SAME_B), "FOUND");
+    assert_string_equal(search_status(g_journey, OTHER), "NOT_FOUND");
+    assert_string_equal(search_status(g_bob_journey, SAME_B), "NOT_FOUND"); /* alice's list only */
+
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/blacklist/faces/%s", id);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = "bob:bob-secret-12"};
+    r = api_call(g_srv.port, &del);
+    expect_code(&r, "INVALID_FACE_ID"); /* not bob's */
+    api_resp_free(&r);
+    del.userpwd = "alice:alice-secret-1";
+    r = api_call(g_srv.port, &del);
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+    r = api_call(g_srv.port, &del);
+    expect_code(&r, "INVALID_FACE_ID");
+    api_resp_free(&r);
+    assert_string_equal(search_status(g_journey, SAME_B), "NOT_FOUND");
+
+    part no_label[] = {{"image", SAME_A, NULL, NULL, 0}};
+    r = post_form_as("/api/ekyc/blacklist/faces", no_label, 1, "alice:alice-secret-1");
+    expect_code(&r, "MISSING_ARGUMENTS");
+    api_resp_free(&r);
+    r = post_form_as("/api/ekyc/blacklist/faces", add, 2, NULL);
+    expect_code(&r, "INVALID_AUTH_HEADER");
+    api_resp_free(&r);
+    r = post_form_as("/api/ekyc/blacklist/faces", add, 2, "alice:alice-secret-1"); /* kept */
+    api_resp_free(&r);
+}
+
 static void test_result_kept_sealed(void **state) {
     (void)state;
     if (!g_have_photos) skip();
@@ -269,6 +349,7 @@ static void test_result_kept_sealed(void **state) {
     assert_true(sqlite3_column_int(s, 0) >= 4);
     sqlite3_finalize(s);
     sqlite3_close(h);
+    assert_false(tu_file_contains(db, "suspect-label-A", 15)); /* blacklist labels sealed too */
 }
 
 int main(void) {
@@ -276,6 +357,7 @@ int main(void) {
         cmocka_unit_test(test_match_and_non_match),
         cmocka_unit_test(test_base64_inputs),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_blacklist_search),
         cmocka_unit_test(test_result_kept_sealed),
     };
     return cmocka_run_group_tests_name("api_okayface", tests, group_setup, group_teardown);
