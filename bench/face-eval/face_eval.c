@@ -185,9 +185,14 @@ static int liveness_eval(const char *data, const char *models) {
     for (int i = 0; i < n; i++) reals += items[i].real;
     printf("liveness-eval: %d images (%d real, %d spoof), face detected in %d, %.1f ms per image\n",
            n, reals, n - reals, detected, (now_ms() - t0) / (n ? n : 1));
+    live_item *det = malloc((size_t)(n ? n : 1) * sizeof *det);
+    int nd = 0;
+    for (int i = 0; i < n; i++)
+        if (items[i].detected) det[nd++] = items[i];
     for (int c = 0; c < 3; c++)
-        printf("class=%d auc_detected_face=%.4f auc_whole_crop=%.4f\n", c, auc(items, n, c, 0),
-               auc(items, n, c, 1));
+        printf("class=%d auc_detected_faces_only=%.4f auc_with_fallback=%.4f auc_whole_crop=%.4f\n",
+               c, auc(det, nd, c, 0), auc(items, n, c, 0), auc(items, n, c, 1));
+    free(det);
     /* per group, for class LIVE_CLASS on detected faces: mean live probability, accuracy at 0.5 */
     const int live_class = FACE_LIVE_CLASS;
     for (int i = 0; i < n; i++) {
@@ -284,7 +289,71 @@ static int quality_eval(const char *data, const char *models) {
     return 0;
 }
 
+/* Every input convention of the liveness network over the set: AUC of each class. */
+static int liveness_sweep(const char *data, const char *models) {
+    char path[2048], err[512], line[4096];
+    snprintf(path, sizeof path, "%s/liveness.tsv", data);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("face-eval: skipped, %s not found\n", path);
+        return 0;
+    }
+    face_models *fm = NULL;
+    if (face_models_load(models, &fm, err, sizeof err) != 0) {
+        fclose(f);
+        return 1;
+    }
+    face_engine *e = face_engine_create(fm);
+    image imgs[600];
+    face_box boxes[600];
+    int real[600], n = 0;
+    while (n < 600 && fgets(line, sizeof line, f)) {
+        char img_path[1024], label[16];
+        if (line[0] == '#' || sscanf(line, "%1023s %15s", img_path, label) != 2) continue;
+        snprintf(path, sizeof path, "%s/%s", data, img_path);
+        if (load_photo(path, &imgs[n]) != 0) continue;
+        face_box faces[FACE_MAX];
+        int nf = 0;
+        if (face_detect(e, &imgs[n], 0.5f, faces, FACE_MAX, &nf) != 0 || nf == 0) {
+            image_free(&imgs[n]);
+            continue;
+        }
+        boxes[n] = faces[0];
+        real[n] = !strcmp(label, "real");
+        n++;
+    }
+    fclose(f);
+    const float contexts[] = {1.0f, 1.5f, 2.0f, 2.7f, 4.0f};
+    live_item *items = calloc((size_t)n, sizeof *items);
+    for (int ci = 0; ci < 5; ci++)
+        for (int clamp = 0; clamp < 2; clamp++)
+            for (int bgr = 0; bgr < 2; bgr++)
+                for (int norm = 0; norm < 3; norm++) {
+                    face_liveness_input in = {contexts[ci], clamp, bgr, norm};
+                    for (int i = 0; i < n; i++) {
+                        items[i].real = real[i];
+                        face_liveness_with(e, &imgs[i], &boxes[i], &in, items[i].p_det);
+                    }
+                    double mean_max[3] = {0};
+                    for (int i = 0; i < n; i++)
+                        for (int c = 0; c < 3; c++) mean_max[c] += items[i].p_det[c] / n;
+                    printf("context=%.1f clamp=%d bgr=%d norm=%d auc=%.3f/%.3f/%.3f "
+                           "mean_p=%.2f/%.2f/%.2f\n",
+                           contexts[ci], clamp, bgr, norm, auc(items, n, 0, 0), auc(items, n, 1, 0),
+                           auc(items, n, 2, 0), mean_max[0], mean_max[1], mean_max[2]);
+                }
+    printf("sweep over %d detected faces\n", n);
+    for (int i = 0; i < n; i++) image_free(&imgs[i]);
+    free(items);
+    face_engine_free(e);
+    face_models_free(fm);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--liveness-sweep"))
+        return liveness_sweep(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
+                              argc > 3 ? argv[3] : "models");
     if (argc > 1 && !strcmp(argv[1], "--quality"))
         return quality_eval(argc > 2 ? argv[2] : "../shared/data/faces-pairs/dev",
                             argc > 3 ? argv[3] : "models");

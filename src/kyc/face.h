@@ -43,9 +43,21 @@ int face_embed(face_engine *e, const image *img, const face_box *face,
 
 /* Passive liveness of one detected face: the face box scaled 2.7x around its centre (black
  * beyond the image), 128x128 BGR 0-255, softmax over the network's three classes into probs.
- * Class FACE_LIVE_CLASS is "live" (chosen by measurement on the dev set, docs/accuracy.md). */
-#define FACE_LIVE_CLASS 2
+ * Class FACE_LIVE_CLASS is "live" (measured on the dev set, docs/accuracy.md). Not reliable
+ * enough for decisions yet: the API does not report it. */
+#define FACE_LIVE_CLASS 0
 int face_liveness(face_engine *e, const image *img, const face_box *face, float probs[3]);
+
+/* The liveness input convention, exposed for measurement (bench/face-eval --liveness-sweep). */
+typedef struct {
+    float context; /* face box scale */
+    int clamp;     /* 1: shift/shrink the window into the image; 0: black beyond the edge */
+    int bgr;       /* channel order */
+    int norm;      /* 0: raw 0-255; 1: /255; 2: (x - 127.5) / 128 */
+} face_liveness_input;
+
+int face_liveness_with(face_engine *e, const image *img, const face_box *face,
+                       const face_liveness_input *in, float probs[3]);
 
 /* The same on a whole image that is already a face crop (no detection). */
 int face_liveness_crop(face_engine *e, const image *img, float probs[3]);
