@@ -20,6 +20,7 @@
 
 #define MAX_IMAGE_BYTES  (3u * 1024u * 1024u) /* per image, emas.md §10 */
 #define MAX_IMAGE_PIXELS 40000000u            /* decompression-bomb cap */
+#define DECODE_MIN_SIDE  1600 /* big JPEGs decode at 1/2..1/8 scale down to this long side */
 
 typedef struct {
     const uint8_t *data; /* points into the body, or into owned */
@@ -58,7 +59,8 @@ static const char *embed_upload(face_engine *e, const upload *u, face_role role,
                                 face_check_result *check) {
     image img;
     char err[256];
-    image_status st = image_decode(u->data, u->len, MAX_IMAGE_PIXELS, &img, err, sizeof err);
+    image_status st = image_decode_min_side(u->data, u->len, MAX_IMAGE_PIXELS, DECODE_MIN_SIDE,
+                                            &img, err, sizeof err);
     if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
     if (st != IMG_OK) return "Photo format error";
     const char *code = NULL;

@@ -28,6 +28,11 @@ typedef enum {
 image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixels, image *out,
                                char *err, size_t errlen);
 
+/* The same, decoding at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling: cheaper than decoding and
+ * shrinking) when the long side stays >= min_long_side; 0 decodes at full size. */
+image_status image_decode_jpeg_scaled(const uint8_t *data, size_t len, size_t max_pixels,
+                                      int min_long_side, image *out, char *err, size_t errlen);
+
 /* Decodes a PNG (any bit depth / palette / grey / alpha) to RGB, the same way. */
 image_status image_decode_png(const uint8_t *data, size_t len, size_t max_pixels, image *out,
                               char *err, size_t errlen);
@@ -50,6 +55,10 @@ image_status image_apply_orientation(image *img, int orientation);
  * WebP, BMP, GIF, TIFF); IMG_NOT_JPEG means "unknown format". */
 image_status image_decode(const uint8_t *data, size_t len, size_t max_pixels, image *out, char *err,
                           size_t errlen);
+
+/* image_decode, letting JPEGs decode at reduced scale down to min_long_side (see above). */
+image_status image_decode_min_side(const uint8_t *data, size_t len, size_t max_pixels,
+                                   int min_long_side, image *out, char *err, size_t errlen);
 
 void image_free(image *img);
 

@@ -35,6 +35,11 @@ void image_free(image *img) {
 
 image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixels, image *out,
                                char *err, size_t errlen) {
+    return image_decode_jpeg_scaled(data, len, max_pixels, 0, out, err, errlen);
+}
+
+image_status image_decode_jpeg_scaled(const uint8_t *data, size_t len, size_t max_pixels,
+                                      int min_long_side, image *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (len < 4 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF) {
         snprintf(err, errlen, "not a JPEG stream");
@@ -65,6 +70,14 @@ image_status image_decode_jpeg(const uint8_t *data, size_t len, size_t max_pixel
         return IMG_TOO_LARGE;
     }
     cinfo.out_color_space = JCS_RGB;
+    if (min_long_side > 0) {
+        unsigned long long side =
+            cinfo.image_width > cinfo.image_height ? cinfo.image_width : cinfo.image_height;
+        unsigned denom = 1;
+        while (denom < 8 && side / (denom * 2) >= (unsigned long long)min_long_side) denom *= 2;
+        cinfo.scale_num = 1;
+        cinfo.scale_denom = denom;
+    }
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * 3;
     pixels = malloc(stride * cinfo.output_height);

@@ -63,9 +63,15 @@ static int png_header_dims(const uint8_t *d, size_t len, uint32_t *w, uint32_t *
 
 image_status image_decode(const uint8_t *data, size_t len, size_t max_pixels, image *out, char *err,
                           size_t errlen) {
+    return image_decode_min_side(data, len, max_pixels, 0, out, err, errlen);
+}
+
+image_status image_decode_min_side(const uint8_t *data, size_t len, size_t max_pixels,
+                                   int min_long_side, image *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) {
-        image_status st = image_decode_jpeg(data, len, max_pixels, out, err, errlen);
+        image_status st =
+            image_decode_jpeg_scaled(data, len, max_pixels, min_long_side, out, err, errlen);
         if (st == IMG_OK) {
             st = image_apply_orientation(out, image_jpeg_orientation(data, len));
             if (st != IMG_OK) image_free(out);

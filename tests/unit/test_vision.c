@@ -65,6 +65,26 @@ static uint8_t *make_jpeg_oriented(int w, int h, int orientation, size_t *len) {
     return buf;
 }
 
+static void test_reduced_scale_jpeg(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *jpg = make_jpeg(3300, 2400, &len);
+    image img;
+    char err[256];
+    assert_int_equal(image_decode_min_side(jpg, len, 40000000, 1600, &img, err, sizeof err),
+                     IMG_OK);
+    assert_int_equal(img.width, 1650); /* 1/2: 1/4 would go under 1600 */
+    assert_int_equal(img.height, 1200);
+    image_free(&img);
+    assert_int_equal(image_decode_min_side(jpg, len, 40000000, 400, &img, err, sizeof err), IMG_OK);
+    assert_int_equal(img.width, 413); /* 1/8, rounded up by libjpeg */
+    image_free(&img);
+    assert_int_equal(image_decode(jpg, len, 40000000, &img, err, sizeof err), IMG_OK);
+    assert_int_equal(img.width, 3300);
+    image_free(&img);
+    free(jpg);
+}
+
 static void test_decode_valid(void **state) {
     (void)state;
     size_t len;
@@ -307,6 +327,7 @@ int main(void) {
         cmocka_unit_test(test_bomb_headers),
         cmocka_unit_test(test_heic),
         cmocka_unit_test(test_decode_valid),
+        cmocka_unit_test(test_reduced_scale_jpeg),
         cmocka_unit_test(test_decode_refuses_bad_input),
         cmocka_unit_test(test_decompression_bomb_header),
     };
