@@ -2,7 +2,7 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif libcrypto
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP

@@ -8,7 +8,7 @@ packages=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
   libcmocka-dev libcurl4-openssl-dev openssl sqlite3
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libjpeg-dev libpng-dev
-  libleptonica-dev libheif-dev libwebp-dev
+  libleptonica-dev libheif-dev libwebp-dev libssl-dev
 )
 
 missing=()

@@ -20,6 +20,10 @@ void api_blacklist_add(http_request *req, http_response *res);
 void api_blacklist_list(http_request *req, http_response *res);
 void api_blacklist_delete(http_request *req, http_response *res);
 
+/* details.c — emas.md §4.11 details (AES) and §4.12 deletion */
+void api_details_get(http_request *req, http_response *res);
+void api_journey_delete(http_request *req, http_response *res);
+
 /* ops.c — health, readiness, Prometheus metrics */
 void api_healthz(http_request *req, http_response *res);
 void api_readyz(http_request *req, http_response *res);

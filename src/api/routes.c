@@ -4,6 +4,9 @@
 static const route routes[] = {
     {"POST", "/api/ekyc/journeyid", api_journey_create},
     {"GET", "/api/ekyc/journey/{journeyId}", api_journey_status},
+    {"DELETE", "/api/ekyc/journey/{journeyId}", api_journey_delete},
+    {"GET", "/api/ekyc/details/{journeyId}", api_details_get},
+    {"DELETE", "/api/ekyc/details/{journeyId}", api_journey_delete},
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},

@@ -17,11 +17,13 @@ static void account_usage(FILE *out) {
           "Subcommands:\n"
           "  add      create an account:  --username U (--password P | --password-file F)\n"
           "           [--company-id ID] [--max-journeys N] [--expires YYYY-MM-DD]\n"
-          "           [--retention-days N] [--disabled]\n"
+          "           [--retention-days N] [--disabled] [--allow-delete]\n"
           "  list     list accounts (add --json for JSON lines)\n"
-          "  show     show one account as JSON:  --username U\n"
+          "  show     show one account as JSON, with its details key (the AES key of\n"
+          "           GET /api/ekyc/details):  --username U\n"
           "  disable  refuse new journeys and API calls:  --username U\n"
           "  enable   undo disable:  --username U\n"
+          "  allow-delete / deny-delete   journey deletion via the API:  --username U\n"
           "\n"
           "Store options (all subcommands):\n"
           "  --data DIR        data directory (default ./var)\n"
@@ -40,7 +42,7 @@ typedef struct {
     const char *username, *password, *password_file, *company_id, *expires;
     long long max_journeys;
     int retention_days;
-    int disabled, json;
+    int disabled, json, allow_delete;
 } account_opts;
 
 static int valid_username(const char *u) {
@@ -84,11 +86,11 @@ static json_t *account_json(const store_account *a) {
     char created[32], expires[32];
     time_format_iso(a->created_at_ms, created, sizeof created);
     if (a->expires_at_ms) time_format_iso(a->expires_at_ms, expires, sizeof expires);
-    return json_pack("{s:s,s:s,s:b,s:s?,s:I,s:I,s:i,s:s}", "username", a->username, "companyId",
+    return json_pack("{s:s,s:s,s:b,s:s?,s:I,s:I,s:i,s:b,s:s}", "username", a->username, "companyId",
                      a->company_id, "disabled", a->disabled, "expires",
                      a->expires_at_ms ? expires : NULL, "maxJourneys", (json_int_t)a->max_journeys,
                      "journeysCreated", (json_int_t)a->journeys_created, "retentionDays",
-                     a->retention_days, "created", created);
+                     a->retention_days, "allowDelete", a->allow_delete, "created", created);
 }
 
 static void print_json(json_t *j) {
@@ -132,6 +134,7 @@ static int account_add(store *st, const config *cfg, const account_opts *o) {
     a.max_journeys = o->max_journeys;
     a.retention_days = o->retention_days ? o->retention_days : cfg->retention_days;
     a.disabled = o->disabled;
+    a.allow_delete = o->allow_delete;
     a.created_at_ms = time_now_ms();
     int hashed = auth_hash_password(password, a.password_hash, sizeof a.password_hash);
     sodium_memzero(password, sizeof password);
@@ -177,7 +180,22 @@ static int account_show(store *st, const account_opts *o) {
     store_status rc = store_account_get(st, o->username, &a);
     if (rc == STORE_NOT_FOUND) return cli_fail("no account named '%s'", o->username);
     if (rc != STORE_OK) return cli_fail("cannot read account: %s", store_status_name(rc));
-    print_json(account_json(&a));
+    char key[17];
+    if (store_account_details_key(st, a.id, key) != STORE_OK)
+        return cli_fail("cannot read the account's details key");
+    json_t *j = account_json(&a);
+    if (j) json_object_set_new(j, "detailsKey", json_string(key));
+    print_json(j);
+    return 0;
+}
+
+static int account_set_allow_delete(store *st, const account_opts *o, bool allow) {
+    if (!o->username) return cli_usage_error("account: --username is required");
+    store_status rc = store_account_set_allow_delete(st, o->username, allow);
+    if (rc == STORE_NOT_FOUND) return cli_fail("no account named '%s'", o->username);
+    if (rc != STORE_OK) return cli_fail("cannot update account: %s", store_status_name(rc));
+    printf("account %s: journey deletion via the API %s\n", o->username,
+           allow ? "allowed" : "refused");
     return 0;
 }
 
@@ -206,6 +224,7 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
                                          {"retention-days", required_argument, 0, 'r'},
                                          {"disabled", no_argument, 0, 'D'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"allow-delete", no_argument, 0, 'A'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -246,6 +265,9 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
         case 'j':
             o->json = 1;
             break;
+        case 'A':
+            o->allow_delete = 1;
+            break;
         case 'm':
             o->max_journeys = strtoll(optarg, &end, 10);
             if (*end || o->max_journeys < 0) return cli_usage_error("invalid --max-journeys");
@@ -277,7 +299,8 @@ int cli_account(int argc, char **argv) {
     int rc = parse_account_args(argc - 1, argv + 1, &o);
     if (rc != 0) return rc < 0 ? 0 : rc;
     int known = !strcmp(sub, "add") || !strcmp(sub, "list") || !strcmp(sub, "show") ||
-                !strcmp(sub, "disable") || !strcmp(sub, "enable");
+                !strcmp(sub, "disable") || !strcmp(sub, "enable") || !strcmp(sub, "allow-delete") ||
+                !strcmp(sub, "deny-delete");
     if (!known) return cli_usage_error("account: unknown subcommand '%s'", sub);
     config cfg;
     if (cli_load_config(&cfg, &o.store) != 0) return 1;
@@ -289,6 +312,8 @@ int cli_account(int argc, char **argv) {
         rc = account_list(st, &o);
     else if (!strcmp(sub, "show"))
         rc = account_show(st, &o);
+    else if (!strcmp(sub, "allow-delete") || !strcmp(sub, "deny-delete"))
+        rc = account_set_allow_delete(st, &o, !strcmp(sub, "allow-delete"));
     else
         rc = account_set_disabled(st, &o, !strcmp(sub, "disable"));
     store_close(st);

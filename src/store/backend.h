@@ -28,6 +28,12 @@ typedef struct {
     store_status (*account_get)(void *db, const char *username, int64_t id, store_account *out);
     store_status (*account_list)(void *db, store_account **out, size_t *count);
     store_status (*account_set_disabled)(void *db, const char *username, bool disabled);
+    store_status (*account_set_allow_delete)(void *db, const char *username, bool allow);
+    /* NOT_FOUND when the account has no key yet */
+    store_status (*account_details_key_get)(void *db, int64_t account_id, uint8_t **sealed,
+                                            size_t *len);
+    store_status (*account_details_key_set)(void *db, int64_t account_id, const uint8_t *sealed,
+                                            size_t len);
     store_status (*journey_create)(void *db, const store_journey *j);
     store_status (*journey_get)(void *db, const char *id, int64_t now_ms, store_journey *out);
     store_status (*journey_delete)(void *db, const char *id);

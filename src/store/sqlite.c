@@ -166,8 +166,8 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
     sqlite3 *c = acquire(db);
     store_status rc = STORE_ERROR;
     sqlite3_stmt *s = prepare(c, "INSERT INTO accounts (username, password_hash, company_id, "
-                                 "disabled, expires_at, max_journeys, retention_days, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                 "disabled, expires_at, max_journeys, retention_days, created_at, "
+                                 "allow_delete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (s) {
         sqlite3_bind_text(s, 1, a->username, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, a->password_hash, -1, SQLITE_STATIC);
@@ -177,6 +177,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
         sqlite3_bind_int64(s, 6, a->max_journeys);
         sqlite3_bind_int(s, 7, a->retention_days > 0 ? a->retention_days : 14);
         sqlite3_bind_int64(s, 8, a->created_at_ms);
+        sqlite3_bind_int(s, 9, a->allow_delete ? 1 : 0);
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) {
             rc = STORE_OK;
@@ -194,7 +195,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
 
 #define ACCOUNT_COLUMNS                                                                            \
     "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
-    "journeys_created, retention_days, created_at"
+    "journeys_created, retention_days, created_at, allow_delete"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src) {
     snprintf(dst, len, "%s", src ? (const char *)src : "");
@@ -212,6 +213,7 @@ static void read_account(sqlite3_stmt *s, store_account *a) {
     a->journeys_created = sqlite3_column_int64(s, 7);
     a->retention_days = sqlite3_column_int(s, 8);
     a->created_at_ms = sqlite3_column_int64(s, 9);
+    a->allow_delete = sqlite3_column_int(s, 10) != 0;
 }
 
 static store_status sqlite_account_get(void *p, const char *username, int64_t id,
@@ -323,6 +325,73 @@ static store_status sqlite_account_set_disabled(void *p, const char *username, b
     store_status rc = run_update(p, "account_set_disabled", bind_disable, &a, &changes);
     if (rc == STORE_OK && changes == 0) rc = STORE_NOT_FOUND;
     return rc;
+}
+
+static uint8_t *copy_blob_column(sqlite3_stmt *s, int col, size_t *len);
+
+static sqlite3_stmt *bind_allow_delete(sqlite3 *c, const void *arg) {
+    const disable_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "UPDATE accounts SET allow_delete = ? WHERE username = ?");
+    if (s) {
+        sqlite3_bind_int(s, 1, a->disabled ? 1 : 0);
+        sqlite3_bind_text(s, 2, a->username, -1, SQLITE_STATIC);
+    }
+    return s;
+}
+
+static store_status sqlite_account_set_allow_delete(void *p, const char *username, bool allow) {
+    disable_args a = {username, allow};
+    int changes = 0;
+    store_status rc = run_update(p, "account_set_allow_delete", bind_allow_delete, &a, &changes);
+    if (rc == STORE_OK && changes == 0) rc = STORE_NOT_FOUND;
+    return rc;
+}
+
+static store_status sqlite_details_key_get(void *p, int64_t account_id, uint8_t **sealed,
+                                           size_t *len) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT details_key FROM accounts WHERE id = ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, account_id);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB) {
+            *sealed = copy_blob_column(s, 0, len);
+            rc = *sealed ? STORE_OK : STORE_ERROR;
+        } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "details_key_get");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+typedef struct {
+    int64_t id;
+    const uint8_t *data;
+    size_t len;
+} key_args;
+
+static sqlite3_stmt *bind_details_key(sqlite3 *c, const void *arg) {
+    const key_args *k = arg;
+    sqlite3_stmt *s = prepare(c, "UPDATE accounts SET details_key = ? WHERE id = ?");
+    if (s) {
+        sqlite3_bind_blob64(s, 1, k->data, k->len, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, k->id);
+    }
+    return s;
+}
+
+static store_status sqlite_details_key_set(void *p, int64_t account_id, const uint8_t *sealed,
+                                           size_t len) {
+    key_args k = {account_id, sealed, len};
+    int changes = 0;
+    store_status rc = run_update(p, "details_key_set", bind_details_key, &k, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
 /* ---- journeys ---- */
@@ -723,6 +792,9 @@ static const backend_ops sqlite_ops = {
     .account_get = sqlite_account_get,
     .account_list = sqlite_account_list,
     .account_set_disabled = sqlite_account_set_disabled,
+    .account_set_allow_delete = sqlite_account_set_allow_delete,
+    .account_details_key_get = sqlite_details_key_get,
+    .account_details_key_set = sqlite_details_key_set,
     .journey_create = sqlite_journey_create,
     .journey_get = sqlite_journey_get,
     .journey_delete = sqlite_journey_delete,

@@ -87,6 +87,42 @@ store_status store_account_set_disabled(store *st, const char *username, bool di
     return st->ops->account_set_disabled(st->db, username, disabled);
 }
 
+store_status store_account_set_allow_delete(store *st, const char *username, bool allow) {
+    return st->ops->account_set_allow_delete(st->db, username, allow);
+}
+
+store_status store_account_details_key(store *st, int64_t account_id, char out[17]) {
+    char ad[96];
+    snprintf(ad, sizeof ad, "ekycd:accounts:details_key:%lld", (long long)account_id);
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    store_status rc = st->ops->account_details_key_get(st->db, account_id, &sealed, &len);
+    if (rc == STORE_OK) {
+        size_t plen = 0;
+        uint8_t *plain = crypto_open(&st->keys, ad, sealed, len, &plen);
+        free(sealed);
+        if (!plain || plen != 16) {
+            free(plain);
+            return STORE_ERROR;
+        }
+        memcpy(out, plain, 16);
+        out[16] = '\0';
+        sodium_memzero(plain, plen);
+        free(plain);
+        return STORE_OK;
+    }
+    if (rc != STORE_NOT_FOUND) return rc;
+    /* first use: 16 random letters and digits (clients use the characters' bytes as key) */
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    for (int i = 0; i < 16; i++) out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[16] = '\0';
+    sealed = crypto_seal(&st->keys, ad, (const uint8_t *)out, 16, &len);
+    if (!sealed) return STORE_ERROR;
+    rc = st->ops->account_details_key_set(st->db, account_id, sealed, len);
+    free(sealed);
+    return rc;
+}
+
 store_status store_journey_create(store *st, const store_account *account, int64_t now_ms,
                                   store_journey *out) {
     memset(out, 0, sizeof *out);

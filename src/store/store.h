@@ -39,6 +39,7 @@ typedef struct {
     int64_t journeys_created;
     int retention_days;
     int64_t created_at_ms;
+    bool allow_delete; /* journey deletion via the API (emas.md §4.12) */
 } store_account;
 
 typedef struct {
@@ -83,6 +84,10 @@ store_status store_account_get_by_id(store *st, int64_t id, store_account *out);
 /* *out is malloc'd (free with free()); ordered by username. */
 store_status store_account_list(store *st, store_account **out, size_t *count);
 store_status store_account_set_disabled(store *st, const char *username, bool disabled);
+store_status store_account_set_allow_delete(store *st, const char *username, bool allow);
+/* The account's 16-character details key (AES-128 key and IV of the details call), created on
+ * first use and kept sealed. out gets 16 characters and a NUL. */
+store_status store_account_details_key(store *st, int64_t account_id, char out[17]);
 
 /* Creates a journey for the account, counting it against max_journeys atomically. The purge
  * time is now + the account's retention days. */

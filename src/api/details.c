@@ -1,0 +1,123 @@
+/* GET /api/ekyc/details/{journeyId} (emas.md §4.11) and journey deletion (§4.12):
+ * DELETE /api/ekyc/details/{journeyId}, alias DELETE /api/ekyc/journey/{journeyId}.
+ * HTTP Basic; a journey of another account is AUTHORIZATION_ERROR, as the spec's table says.
+ * The details document is AES-128-CBC with PKCS#7 padding, key = IV = the account's 16-character
+ * details key, base64 — the vendor's scheme, weak because the IV is fixed (docs/details.md). */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "util/b64.h"
+#include "util/timeutil.h"
+
+/* Resolves the journey for a Basic-authenticated account; false with the answer written. */
+static bool owned_journey(http_request *req, http_response *res, store_account *account,
+                          store_journey *journey) {
+    if (!api_basic_auth(req, res, account)) return false;
+    if (!api_load_journey(req, res, req->route_param, 0, journey)) return false;
+    if (journey->account_id != account->id) {
+        respond_error(res, "AUTHORIZATION_ERROR");
+        return false;
+    }
+    return true;
+}
+
+/* component -> (array key, response key) of the details document */
+static const char *const sections[][3] = {
+    {"okayid", "okayIds", "okayIdResponse"},
+    {"okaydoc", "okayDocs", "okayDocResponse"},
+    {"okayface", "okayFaces", "okayFaceResponse"},
+    {"okaylive", "okayLives", "okayLiveResponse"},
+};
+
+static json_t *details_document(app *a, const store_account *account, const store_journey *j) {
+    store_result *results = NULL;
+    size_t n = 0;
+    if (store_result_list(a->store, j->id, &results, &n) != STORE_OK) return NULL;
+    json_t *doc =
+        json_pack("{s:s,s:I,s:s,s:s}", "id", j->id, "createdDate", (json_int_t)j->created_at_ms,
+                  "companyId", account->company_id, "journeyStatus", j->status);
+    for (size_t s = 0; doc && s < sizeof sections / sizeof sections[0]; s++)
+        json_object_set_new(doc, sections[s][1], json_array());
+    for (size_t i = 0; doc && i < n; i++) {
+        for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+            if (strcmp(results[i].component, sections[s][0])) continue;
+            json_t *rec = json_loads(results[i].payload, 0, NULL);
+            json_t *resp = rec ? json_object_get(rec, "response") : NULL;
+            json_array_append_new(json_object_get(doc, sections[s][1]),
+                                  json_pack("{s:s,s:I,s:O?}", "id", results[i].id, "createdDate",
+                                            (json_int_t)results[i].created_at_ms, sections[s][2],
+                                            resp));
+            json_decref(rec);
+        }
+    }
+    if (doc) {
+        json_object_set_new(doc, "scorecard", json_null());
+        json_object_set_new(doc, "completeDateTime",
+                            j->completed_at_ms ? json_integer(j->completed_at_ms) : json_null());
+    }
+    store_results_free(results, n);
+    return doc;
+}
+
+/* AES-128-CBC, PKCS#7, key = IV = the 16 key bytes; returns malloc'd base64 or NULL. */
+static char *encrypt_details(const char *key16, const char *plain, size_t len) {
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    unsigned char *out = malloc(len + 32);
+    int n1 = 0, n2 = 0;
+    char *b64 = NULL;
+    if (ctx && out &&
+        EVP_EncryptInit_ex(ctx, EVP_aes_128_cbc(), NULL, (const unsigned char *)key16,
+                           (const unsigned char *)key16) == 1 &&
+        EVP_EncryptUpdate(ctx, out, &n1, (const unsigned char *)plain, (int)len) == 1 &&
+        EVP_EncryptFinal_ex(ctx, out + n1, &n2) == 1)
+        b64 = b64_encode(out, (size_t)(n1 + n2));
+    EVP_CIPHER_CTX_free(ctx);
+    free(out);
+    return b64;
+}
+
+void api_details_get(http_request *req, http_response *res) {
+    store_account account;
+    store_journey journey;
+    if (!owned_journey(req, res, &account, &journey)) return;
+    char key[17];
+    json_t *doc = details_document(req->app, &account, &journey);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    char *cipher = text && store_account_details_key(req->app->store, account.id, key) == STORE_OK
+                       ? encrypt_details(key, text, strlen(text))
+                       : NULL;
+    free(text);
+    memset(key, 0, sizeof key);
+    if (!cipher) {
+        respond_internal_error(res);
+        return;
+    }
+    respond_json(res, 200,
+                 json_pack("{s:s,s:s,s:s}", "status", "success", "message", "api.success", "result",
+                           cipher));
+    free(cipher);
+}
+
+void api_journey_delete(http_request *req, http_response *res) {
+    store_account account;
+    store_journey journey;
+    if (!owned_journey(req, res, &account, &journey)) return;
+    if (!account.allow_delete) {
+        respond_error(res, "ERROR_NO_PERMISSION");
+        return;
+    }
+    store_status st = store_journey_delete(req->app->store, journey.id);
+    if (st == STORE_NOT_FOUND) {
+        api_invalid_journey(res);
+        return;
+    }
+    if (st != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    respond_json(res, 200, json_pack("{s:s,s:s}", "status", "success", "message", "api.success"));
+}

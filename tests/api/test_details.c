@@ -1,0 +1,198 @@
+/* API tests for GET /api/ekyc/details/{id} (AES, decrypted here with the openssl command-line
+ * tool) and journey deletion, against the real server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "apiutil.h"
+
+#define PHOTO_A "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
+#define PHOTO_B "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0004.jpg"
+
+static char *g_dir;
+static api_server g_srv;
+static char g_alice_j[64], g_bob_j[64];
+static int g_faces; /* okayface results stored on alice's journey */
+
+static void journey_for(const char *user, const char *pw, char *out) {
+    char body[128];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
+    api_resp r = api_post_json(g_srv.port, "/api/ekyc/journeyid", body);
+    snprintf(out, 64, "%s", api_str(&r, "journeyId"));
+    api_resp_free(&r);
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_ALL);
+    g_dir = tu_mkdtemp();
+    char log[700];
+    snprintf(log, sizeof log, "%s/cli.log", g_dir);
+    const char *alice[] = {"account",        "add",   "--data",     g_dir,
+                           "--username",     "alice", "--password", "alice-secret-1",
+                           "--allow-delete", NULL};
+    const char *bob[] = {"account", "add",        "--data",        g_dir, "--username",
+                         "bob",     "--password", "bob-secret-12", NULL};
+    if (api_run_cli(log, alice) != 0 || api_run_cli(log, bob) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
+        return -1;
+    journey_for("alice", "alice-secret-1", g_alice_j);
+    journey_for("bob", "bob-secret-12", g_bob_j);
+    if (access(PHOTO_A, R_OK) == 0) { /* give the journey some content */
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "curl -s -o /dev/null -X POST http://127.0.0.1:%d/api/ekyc/okayface "
+                 "-F journeyId=%s -F imageIdCard=@%s -F imageBest=@%s",
+                 g_srv.port, g_alice_j, PHOTO_A, PHOTO_B);
+        if (system(cmd) == 0) g_faces = 1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    if (g_srv.pid > 0) api_server_stop(&g_srv);
+    tu_rmtree(g_dir);
+    free(g_dir);
+    curl_global_cleanup();
+    return 0;
+}
+
+static void expect_code(api_resp *r, const char *code) {
+    assert_int_equal(r->status, 200);
+    assert_string_equal(api_str(r, "status"), "error");
+    assert_string_equal(api_str(r, "message"), code);
+}
+
+/* The account's details key, from `ekycd account show`. */
+static void details_key(const char *user, char out[17]) {
+    char log[700];
+    snprintf(log, sizeof log, "%s/show-%s.log", g_dir, user);
+    unlink(log);
+    const char *args[] = {"account", "show", "--data", g_dir, "--username", user, NULL};
+    assert_int_equal(api_run_cli(log, args), 0);
+    size_t n = 0;
+    char *text = (char *)tu_read_file(log, &n);
+    char *k = text ? strstr(text, "\"detailsKey\":\"") : NULL;
+    assert_non_null(k);
+    memcpy(out, k + 14, 16);
+    out[16] = 0;
+    free(text);
+}
+
+static void test_details_decrypt_with_openssl(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", g_alice_j);
+    api_resp r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(api_str(&r, "message"), "api.success");
+    const char *cipher = api_str(&r, "result");
+    assert_non_null(cipher);
+    char key[17], hex[33], in[700], out[700], cmd[2400];
+    details_key("alice", key);
+    for (int i = 0; i < 16; i++) sprintf(hex + 2 * i, "%02x", (unsigned char)key[i]);
+    snprintf(in, sizeof in, "%s/details.b64", g_dir);
+    snprintf(out, sizeof out, "%s/details.json", g_dir);
+    tu_write_file(in, cipher, strlen(cipher));
+    snprintf(cmd, sizeof cmd, "openssl enc -d -aes-128-cbc -K %s -iv %s -a -A -in %s -out %s", hex,
+             hex, in, out);
+    assert_int_equal(system(cmd), 0);
+    size_t n = 0;
+    char *plain = (char *)tu_read_file(out, &n);
+    json_t *doc = json_loadb(plain, n, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), g_alice_j);
+    assert_non_null(json_string_value(json_object_get(doc, "companyId")));
+    assert_true(json_is_array(json_object_get(doc, "okayDocs")));
+    json_t *faces = json_object_get(doc, "okayFaces");
+    assert_true(json_is_array(faces));
+    if (g_faces) {
+        assert_int_equal(json_array_size(faces), 1);
+        json_t *resp = json_object_get(json_array_get(faces, 0), "okayFaceResponse");
+        assert_string_equal(json_string_value(json_object_get(resp, "status")), "success");
+    }
+    json_decref(doc);
+    free(plain);
+    api_resp_free(&r);
+}
+
+static void test_details_errors(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", g_alice_j);
+    api_resp r = api_get(g_srv.port, path, "bob:bob-secret-12");
+    expect_code(&r, "AUTHORIZATION_ERROR");
+    assert_null(api_str(&r, "result"));
+    api_resp_free(&r);
+    r = api_get(g_srv.port, path, NULL);
+    expect_code(&r, "INVALID_AUTH_HEADER");
+    api_resp_free(&r);
+    r = api_get(g_srv.port, path, "alice:wrong");
+    expect_code(&r, "WRONG_CREDENTIAL");
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/api/ekyc/details/00000000-0000-4000-8000-000000000000",
+                "alice:alice-secret-1");
+    expect_code(&r, "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+}
+
+static long long count_rows(const char *sql) {
+    char db[700];
+    snprintf(db, sizeof db, "%s/ekycd.db", g_dir);
+    sqlite3 *h = NULL;
+    sqlite3_open(db, &h);
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}
+
+static void test_delete(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", g_bob_j);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = "bob:bob-secret-12"};
+    api_resp r = api_call(g_srv.port, &del);
+    expect_code(&r, "ERROR_NO_PERMISSION"); /* bob's account does not allow it */
+    api_resp_free(&r);
+    snprintf(path, sizeof path, "/api/ekyc/journey/%s", g_alice_j);
+    r = api_call(g_srv.port, &del);
+    expect_code(&r, "AUTHORIZATION_ERROR");
+    api_resp_free(&r);
+    del.userpwd = "alice:alice-secret-1";
+    r = api_call(g_srv.port, &del);
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+    r = api_call(g_srv.port, &del);
+    expect_code(&r, "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", g_alice_j);
+    r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    expect_code(&r, "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+    /* nothing of the journey is left in the database */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM journeys WHERE id='%s') + (SELECT count(*) FROM results "
+             "WHERE journey_id='%s') + (SELECT count(*) FROM blobs WHERE journey_id='%s')",
+             g_alice_j, g_alice_j, g_alice_j);
+    assert_int_equal(count_rows(sql), 0);
+    assert_int_equal(api_server_stop(&g_srv), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_details_decrypt_with_openssl),
+        cmocka_unit_test(test_details_errors),
+        cmocka_unit_test(test_delete),
+    };
+    return cmocka_run_group_tests_name("api_details", tests, group_setup, group_teardown);
+}
