@@ -222,6 +222,56 @@ static inline api_resp api_get(int port, const char *path, const char *userpwd) 
     return api_call(port, &q);
 }
 
+/* A multipart/form-data part: a file from a path, bytes from memory, or a text value. */
+typedef struct {
+    const char *name;
+    const char *file;  /* file part from this path */
+    const char *value; /* or a text part */
+    const void *data;  /* or a file part from memory */
+    size_t data_len;
+} api_part;
+
+/* POSTs a multipart form (with a livenessMeta header, as the vendor's SDK sends). */
+static inline api_resp api_post_form(int port, const char *path, const api_part *parts, int n,
+                                     const char *userpwd) {
+    api_resp r;
+    memset(&r, 0, sizeof r);
+    CURL *c = curl_easy_init();
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    curl_mime *mime = curl_mime_init(c);
+    for (int i = 0; i < n; i++) {
+        curl_mimepart *p = curl_mime_addpart(mime);
+        curl_mime_name(p, parts[i].name);
+        if (parts[i].file) {
+            curl_mime_filedata(p, parts[i].file);
+        } else if (parts[i].data) {
+            curl_mime_data(p, parts[i].data, parts[i].data_len);
+            curl_mime_filename(p, "upload.bin");
+        } else {
+            curl_mime_data(p, parts[i].value, CURL_ZERO_TERMINATED);
+        }
+    }
+    struct curl_slist *h = curl_slist_append(NULL, "livenessMeta: {\"OS\":\"DESKTOP\"}");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    if (userpwd) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    }
+    r.err = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(h);
+    curl_mime_free(mime);
+    curl_easy_cleanup(c);
+    if (r.body) r.json = json_loadb(r.body, r.len, 0, NULL);
+    return r;
+}
+
 static inline const char *api_str(const api_resp *r, const char *key) {
     return json_string_value(json_object_get(r->json, key));
 }

@@ -13,6 +13,9 @@ const route *api_routes(size_t *count);
 /* journey.c — emas.md §4.1 and a journey status call (docs/api-conventions.md) */
 void api_journey_create(http_request *req, http_response *res);
 void api_journey_status(http_request *req, http_response *res);
+/* emas.md §4.10: INCOMPLETE_JOURNEY until every step in the account's required steps has a result
+ */
+void api_journey_complete(http_request *req, http_response *res);
 
 /* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);
@@ -39,6 +42,11 @@ bool api_basic_auth(http_request *req, http_response *res, store_account *accoun
  * empty, malformed, purged and other accounts' ids all answer INVALID_JOURNEY_ID alike. */
 bool api_load_journey(http_request *req, http_response *res, const char *journey_id,
                       int64_t account_id, store_journey *journey);
+
+/* True while the journey accepts step results; a completed one answers JOURNEY_COMPLETED
+ * (docs/api-conventions.md) and false. */
+bool api_journey_writable(http_response *res, const store_journey *journey);
+void api_journey_completed_error(http_response *res);
 
 /* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
 void api_invalid_journey(http_response *res);

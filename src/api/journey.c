@@ -111,3 +111,75 @@ void api_journey_status(http_request *req, http_response *res) {
                                                     : json_null());
     respond_json(res, 200, out);
 }
+
+/* The first step of `required` (comma-separated) with no stored result, or NULL when all have
+ * one. The answer points into `buf`. */
+static const char *missing_step(const char *required, const store_result *results, size_t n,
+                                char *buf, size_t buflen) {
+    if (snprintf(buf, buflen, "%s", required) >= (int)buflen) return "";
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        bool done = false;
+        for (size_t i = 0; i < n && !done; i++) done = !strcmp(results[i].component, t);
+        if (!done) return t;
+    }
+    return NULL;
+}
+
+/* The journey id of a complete call: journeyId, or journeyID as the spec's table spells it. */
+static const char *complete_journey_id(json_t *body) {
+    json_t *v = json_object_get(body, "journeyId");
+    if (!v) v = json_object_get(body, "journeyID");
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+void api_journey_complete(http_request *req, http_response *res) {
+    json_t *body = NULL;
+    body_status bs = body_parse_json(req, &body);
+    if (bs != BODY_OK) {
+        body_respond_error(res, bs);
+        return;
+    }
+    store_journey journey;
+    bool found = api_load_journey(req, res, complete_journey_id(body), 0, &journey);
+    json_decref(body);
+    if (!found) return;
+    store_account account;
+    store_result *results = NULL;
+    size_t n = 0;
+    if (store_account_get_by_id(req->app->store, journey.account_id, &account) != STORE_OK ||
+        store_result_list(req->app->store, journey.id, &results, &n) != STORE_OK) {
+        respond_internal_error(res);
+        return;
+    }
+    char buf[sizeof account.required_steps];
+    const char *missing = journey.completed_at_ms
+                              ? NULL
+                              : missing_step(account.required_steps, results, n, buf, sizeof buf);
+    store_results_free(results, n);
+    if (missing) {
+        respond_error_with(res, "INCOMPLETE_JOURNEY", json_pack("{s:n}", "messageCode"));
+        return;
+    }
+    store_status st = store_journey_complete(req->app->store, journey.id, time_now_ms(), &journey);
+    if (st == STORE_NOT_FOUND) {
+        api_invalid_journey(res);
+        return;
+    }
+    if (st != STORE_OK && st != STORE_CONFLICT) { /* CONFLICT: already complete, same answer */
+        respond_internal_error(res);
+        return;
+    }
+    respond_json(res, 200,
+                 json_pack("{s:s,s:n,s:n,s:I}", "status", "success", "messageCode", "message",
+                           "completeDateTime", (json_int_t)journey.completed_at_ms));
+}
+
+void api_journey_completed_error(http_response *res) {
+    respond_error_with(res, "JOURNEY_COMPLETED", json_pack("{s:n}", "messageCode"));
+}
+
+bool api_journey_writable(http_response *res, const store_journey *journey) {
+    if (!journey->completed_at_ms) return true;
+    api_journey_completed_error(res);
+    return false;
+}

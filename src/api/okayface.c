@@ -91,24 +91,26 @@ static void respond_face_error(http_response *res, const char *code) {
         respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
 }
 
-/* Stores both images and the result on the journey; false on a store failure. */
-static bool save_okayface(app *a, const char *journey_id, const char *endpoint, const upload *id,
-                          const upload *best, json_t *response) {
+/* Stores both images and the result on the journey; STORE_CONFLICT when the journey was completed
+ * meanwhile (its images then stay with the journey until it is deleted or purged). */
+static store_status save_okayface(app *a, const char *journey_id, const char *endpoint,
+                                  const upload *id, const upload *best, json_t *response) {
     int64_t now = time_now_ms();
     char id_blob[UUID_STR_LEN], best_blob[UUID_STR_LEN], rid[UUID_STR_LEN];
     if (store_blob_put(a->store, journey_id, "okayface.imageIdCard", NULL, id->data, id->len, now,
                        id_blob) != STORE_OK ||
         store_blob_put(a->store, journey_id, "okayface.imageBest", NULL, best->data, best->len, now,
                        best_blob) != STORE_OK)
-        return false;
+        return STORE_ERROR;
     json_t *rec = json_pack("{s:s,s:O,s:s,s:s}", "endpoint", endpoint, "response", response,
                             "imageIdCardBlob", id_blob, "imageBestBlob", best_blob);
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
-    bool ok = text && store_result_add(a->store, journey_id, "okayface", text, strlen(text), now,
-                                       rid) == STORE_OK;
+    store_status st =
+        text ? store_result_add(a->store, journey_id, "okayface", text, strlen(text), now, rid)
+             : STORE_ERROR;
     free(text);
-    return ok;
+    return st;
 }
 
 /* Embeds one upload under the work gate with a pooled engine; NULL code on success. */
@@ -174,6 +176,7 @@ void api_okayface(http_request *req, http_response *res) {
     multipart_get_text(&form, "journeyId", journey_id, sizeof journey_id);
     store_journey journey;
     if (!api_load_journey(req, res, journey_id, 0, &journey)) return;
+    if (!api_journey_writable(res, &journey)) return;
     if (multipart_get_text(&form, "livenessDetection", flag, sizeof flag) == 0 &&
         !strcasecmp(flag, "true")) {
         /* measured unusable (docs/accuracy.md): no liveness figure rather than a fake one */
@@ -221,11 +224,16 @@ void api_okayface(http_request *req, http_response *res) {
                                 json_pack("{s:s,s:s}", "status", found, "requestId", search_id));
         }
     }
-    if (!body || !save_okayface(req->app, journey.id, endpoint, &id, &best, body)) {
-        json_decref(body);
-        respond_internal_error(res);
-    } else {
+    store_status saved =
+        body ? save_okayface(req->app, journey.id, endpoint, &id, &best, body) : STORE_ERROR;
+    if (saved == STORE_OK) {
         respond_json(res, 200, body);
+    } else {
+        json_decref(body);
+        if (saved == STORE_CONFLICT)
+            api_journey_completed_error(res);
+        else
+            respond_internal_error(res);
     }
     free(id.owned), free(best.owned);
 }

@@ -5,6 +5,7 @@ static const route routes[] = {
     {"POST", "/api/ekyc/journeyid", api_journey_create},
     {"GET", "/api/ekyc/journey/{journeyId}", api_journey_status},
     {"DELETE", "/api/ekyc/journey/{journeyId}", api_journey_delete},
+    {"POST", "/api/ekyc/complete", api_journey_complete},
     {"GET", "/api/ekyc/details/{journeyId}", api_details_get},
     {"DELETE", "/api/ekyc/details/{journeyId}", api_journey_delete},
     {"POST", "/api/ekyc/okayface", api_okayface},

@@ -18,6 +18,8 @@ static void account_usage(FILE *out) {
           "  add      create an account:  --username U (--password P | --password-file F)\n"
           "           [--company-id ID] [--max-journeys N] [--expires YYYY-MM-DD]\n"
           "           [--retention-days N] [--disabled] [--allow-delete]\n"
+          "           [--steps okayid,okaydoc,okayface,okaylive] (needed to complete a journey;\n"
+          "           default okayid,okaydoc,okayface)\n"
           "  list     list accounts (add --json for JSON lines)\n"
           "  show     show one account as JSON, with its details key (the AES key of\n"
           "           GET /api/ekyc/details):  --username U\n"
@@ -39,7 +41,7 @@ static void account_usage(FILE *out) {
 
 typedef struct {
     cli_store_opts store;
-    const char *username, *password, *password_file, *company_id, *expires;
+    const char *username, *password, *password_file, *company_id, *expires, *steps;
     long long max_journeys;
     int retention_days;
     int disabled, json, allow_delete;
@@ -93,6 +95,12 @@ static json_t *account_json(const store_account *a) {
                      a->retention_days, "allowDelete", a->allow_delete, "created", created);
 }
 
+static json_t *account_json_full(const store_account *a) {
+    json_t *j = account_json(a);
+    if (j) json_object_set_new(j, "requiredSteps", json_string(a->required_steps));
+    return j;
+}
+
 static void print_json(json_t *j) {
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (s) puts(s);
@@ -135,6 +143,17 @@ static int account_add(store *st, const config *cfg, const account_opts *o) {
     a.retention_days = o->retention_days ? o->retention_days : cfg->retention_days;
     a.disabled = o->disabled;
     a.allow_delete = o->allow_delete;
+    if (o->steps) {
+        /* a comma-separated subset of the steps that store results */
+        char copy[128];
+        if (snprintf(copy, sizeof copy, "%s", o->steps) >= (int)sizeof copy)
+            return cli_usage_error("account add: --steps is too long");
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (strcmp(t, "okayid") && strcmp(t, "okaydoc") && strcmp(t, "okayface") &&
+                strcmp(t, "okaylive"))
+                return cli_usage_error("account add: unknown step '%s'", t);
+        snprintf(a.required_steps, sizeof a.required_steps, "%s", o->steps);
+    }
     a.created_at_ms = time_now_ms();
     int hashed = auth_hash_password(password, a.password_hash, sizeof a.password_hash);
     sodium_memzero(password, sizeof password);
@@ -143,7 +162,7 @@ static int account_add(store *st, const config *cfg, const account_opts *o) {
     if (rc == STORE_CONFLICT)
         return cli_fail("an account with that username or company id already exists");
     if (rc != STORE_OK) return cli_fail("cannot add account: %s", store_status_name(rc));
-    print_json(account_json(&a));
+    print_json(account_json_full(&a));
     return 0;
 }
 
@@ -183,7 +202,7 @@ static int account_show(store *st, const account_opts *o) {
     char key[17];
     if (store_account_details_key(st, a.id, key) != STORE_OK)
         return cli_fail("cannot read the account's details key");
-    json_t *j = account_json(&a);
+    json_t *j = account_json_full(&a);
     if (j) json_object_set_new(j, "detailsKey", json_string(key));
     print_json(j);
     return 0;
@@ -225,6 +244,7 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
                                          {"disabled", no_argument, 0, 'D'},
                                          {"json", no_argument, 0, 'j'},
                                          {"allow-delete", no_argument, 0, 'A'},
+                                         {"steps", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -267,6 +287,9 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
             break;
         case 'A':
             o->allow_delete = 1;
+            break;
+        case 'S':
+            o->steps = optarg;
             break;
         case 'm':
             o->max_journeys = strtoll(optarg, &end, 10);

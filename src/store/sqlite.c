@@ -167,7 +167,8 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
     store_status rc = STORE_ERROR;
     sqlite3_stmt *s = prepare(c, "INSERT INTO accounts (username, password_hash, company_id, "
                                  "disabled, expires_at, max_journeys, retention_days, created_at, "
-                                 "allow_delete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                 "allow_delete, required_steps) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (s) {
         sqlite3_bind_text(s, 1, a->username, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, a->password_hash, -1, SQLITE_STATIC);
@@ -178,6 +179,9 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
         sqlite3_bind_int(s, 7, a->retention_days > 0 ? a->retention_days : 14);
         sqlite3_bind_int64(s, 8, a->created_at_ms);
         sqlite3_bind_int(s, 9, a->allow_delete ? 1 : 0);
+        sqlite3_bind_text(s, 10,
+                          a->required_steps[0] ? a->required_steps : "okayid,okaydoc,okayface", -1,
+                          SQLITE_STATIC);
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) {
             rc = STORE_OK;
@@ -195,7 +199,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
 
 #define ACCOUNT_COLUMNS                                                                            \
     "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
-    "journeys_created, retention_days, created_at, allow_delete"
+    "journeys_created, retention_days, created_at, allow_delete, required_steps"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src) {
     snprintf(dst, len, "%s", src ? (const char *)src : "");
@@ -214,6 +218,7 @@ static void read_account(sqlite3_stmt *s, store_account *a) {
     a->retention_days = sqlite3_column_int(s, 8);
     a->created_at_ms = sqlite3_column_int64(s, 9);
     a->allow_delete = sqlite3_column_int(s, 10) != 0;
+    copy_text(a->required_steps, sizeof a->required_steps, sqlite3_column_text(s, 11));
 }
 
 static store_status sqlite_account_get(void *p, const char *username, int64_t id,
@@ -493,6 +498,30 @@ static store_status sqlite_journey_delete(void *p, const char *id) {
     return rc;
 }
 
+typedef struct {
+    const char *id;
+    int64_t now;
+} complete_args;
+
+static sqlite3_stmt *bind_complete(sqlite3 *c, const void *arg) {
+    const complete_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "UPDATE journeys SET status = 'COMPLETED', completed_at = ? "
+                                 "WHERE id = ? AND status = 'ACTIVE' AND purge_at > ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, a->now);
+        sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, a->now);
+    }
+    return s;
+}
+
+static store_status sqlite_journey_complete(void *p, const char *id, int64_t now_ms) {
+    complete_args a = {id, now_ms};
+    int changes = 0;
+    store_status rc = run_update(p, "journey_complete", bind_complete, &a, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
 static sqlite3_stmt *bind_purge(sqlite3 *c, const void *arg) {
     sqlite3_stmt *s = prepare(c, "DELETE FROM journeys WHERE purge_at <= ?");
     if (s) sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
@@ -534,8 +563,10 @@ static store_status sqlite_result_add(void *p, const char *id, const char *journ
     sqlite_db *db = p;
     sqlite3 *c = acquire(db);
     store_status rc = STORE_ERROR;
+    /* a completed journey takes no more results (emas.md §4.10) */
     sqlite3_stmt *s = prepare(c, "INSERT INTO results (id, journey_id, component, created_at, "
-                                 "payload) VALUES (?, ?, ?, ?, ?)");
+                                 "payload) SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM journeys WHERE id = ?2 AND status <> 'ACTIVE')");
     if (s) {
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, journey_id, -1, SQLITE_STATIC);
@@ -543,7 +574,7 @@ static store_status sqlite_result_add(void *p, const char *id, const char *journ
         sqlite3_bind_int64(s, 4, now_ms);
         sqlite3_bind_blob64(s, 5, sealed, sealed_len, SQLITE_STATIC);
         if (sqlite3_step(s) == SQLITE_DONE)
-            rc = STORE_OK;
+            rc = sqlite3_changes(c) == 1 ? STORE_OK : STORE_CONFLICT;
         else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_FOREIGNKEY)
             rc = STORE_NOT_FOUND;
         else
@@ -798,6 +829,7 @@ static const backend_ops sqlite_ops = {
     .journey_create = sqlite_journey_create,
     .journey_get = sqlite_journey_get,
     .journey_delete = sqlite_journey_delete,
+    .journey_complete = sqlite_journey_complete,
     .purge_expired = sqlite_purge_expired,
     .journey_count = sqlite_journey_count,
     .result_add = sqlite_result_add,

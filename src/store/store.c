@@ -140,6 +140,14 @@ store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_
     return st->ops->journey_get(st->db, id, now_ms, out);
 }
 
+store_status store_journey_complete(store *st, const char *id, int64_t now_ms, store_journey *out) {
+    if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    store_status rc = st->ops->journey_complete(st->db, id, now_ms);
+    if (rc != STORE_OK && rc != STORE_CONFLICT) return rc;
+    store_status got = st->ops->journey_get(st->db, id, now_ms, out);
+    return got == STORE_OK ? rc : got;
+}
+
 store_status store_journey_delete(store *st, const char *id) {
     if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
     return st->ops->journey_delete(st->db, id);

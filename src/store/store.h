@@ -39,7 +39,8 @@ typedef struct {
     int64_t journeys_created;
     int retention_days;
     int64_t created_at_ms;
-    bool allow_delete; /* journey deletion via the API (emas.md §4.12) */
+    bool allow_delete;        /* journey deletion via the API (emas.md §4.12) */
+    char required_steps[128]; /* comma-separated components needed to complete a journey */
 } store_account;
 
 typedef struct {
@@ -95,12 +96,16 @@ store_status store_journey_create(store *st, const store_account *account, int64
                                   store_journey *out);
 /* NOT_FOUND for unknown ids and for journeys whose purge time is <= now_ms. */
 store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_journey *out);
+/* Marks an ACTIVE journey COMPLETED at now_ms; STORE_CONFLICT when it already was (out gets the
+ * journey as it is then, with its completion time). */
+store_status store_journey_complete(store *st, const char *id, int64_t now_ms, store_journey *out);
 /* Deletes the journey with every result and blob it holds. */
 store_status store_journey_delete(store *st, const char *id);
 /* Deletes every journey whose purge time is <= now_ms; *purged counts them. */
 store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged);
 store_status store_journey_count(store *st, int64_t account_id, int64_t *count);
 
+/* STORE_CONFLICT when the journey is already completed. */
 store_status store_result_add(store *st, const char *journey_id, const char *component,
                               const char *json, size_t json_len, int64_t now_ms,
                               char out_id[UUID_STR_LEN]);

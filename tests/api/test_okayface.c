@@ -57,57 +57,12 @@ static int group_teardown(void **state) {
     return 0;
 }
 
-typedef struct {
-    const char *name;
-    const char *file;  /* file part from this path */
-    const char *value; /* or a text part */
-    const void *data;  /* or a file part from memory */
-    size_t data_len;
-} part;
-
-static api_resp post_form_as(const char *path, const part *parts, int n, const char *userpwd);
-
-static api_resp post_form(const char *path, const part *parts, int n) {
-    return post_form_as(path, parts, n, NULL);
+static api_resp post_form_as(const char *path, const api_part *parts, int n, const char *userpwd) {
+    return api_post_form(g_srv.port, path, parts, n, userpwd);
 }
 
-static api_resp post_form_as(const char *path, const part *parts, int n, const char *userpwd) {
-    api_resp r;
-    memset(&r, 0, sizeof r);
-    CURL *c = curl_easy_init();
-    char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_srv.port, path);
-    curl_mime *mime = curl_mime_init(c);
-    for (int i = 0; i < n; i++) {
-        curl_mimepart *p = curl_mime_addpart(mime);
-        curl_mime_name(p, parts[i].name);
-        if (parts[i].file) {
-            curl_mime_filedata(p, parts[i].file);
-        } else if (parts[i].data) {
-            curl_mime_data(p, parts[i].data, parts[i].data_len);
-            curl_mime_filename(p, "upload.bin");
-        } else {
-            curl_mime_data(p, parts[i].value, CURL_ZERO_TERMINATED);
-        }
-    }
-    struct curl_slist *h = curl_slist_append(NULL, "livenessMeta: {\"OS\":\"DESKTOP\"}");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, api_write_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    if (userpwd) {
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-    }
-    r.err = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_mime_free(mime);
-    curl_easy_cleanup(c);
-    if (r.body) r.json = json_loadb(r.body, r.len, 0, NULL);
-    return r;
+static api_resp post_form(const char *path, const api_part *parts, int n) {
+    return post_form_as(path, parts, n, NULL);
 }
 
 static void expect_code(api_resp *r, const char *code) {
@@ -125,9 +80,9 @@ static double confidence_of(api_resp *r) {
 static void test_match_and_non_match(void **state) {
     (void)state;
     if (!g_have_photos) skip();
-    part same[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                   {"imageIdCard", SAME_A, NULL, NULL, 0},
-                   {"imageBest", SAME_B, NULL, NULL, 0}};
+    api_part same[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                       {"imageIdCard", SAME_A, NULL, NULL, 0},
+                       {"imageBest", SAME_B, NULL, NULL, 0}};
     api_resp r = post_form("/api/ekyc/okayface/v1-1", same, 3);
     assert_int_equal(r.status, 200);
     assert_string_equal(api_str(&r, "status"), "success");
@@ -136,9 +91,9 @@ static void test_match_and_non_match(void **state) {
     double c_same = confidence_of(&r);
     assert_true(c_same >= 75.0 && c_same <= 100.0);
     api_resp_free(&r);
-    part other[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                    {"imageIdCard", SAME_A, NULL, NULL, 0},
-                    {"imageBest", OTHER, NULL, NULL, 0}};
+    api_part other[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                        {"imageIdCard", SAME_A, NULL, NULL, 0},
+                        {"imageBest", OTHER, NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", other, 3);
     double c_other = confidence_of(&r);
     assert_true(c_other >= 0.0 && c_other < 75.0);
@@ -153,16 +108,16 @@ static void test_base64_inputs(void **state) {
     char *ea = b64_encode(a, la), *eb = b64_encode(b, lb);
     char *uri = malloc(strlen(eb) + 32);
     sprintf(uri, "data:image/jpeg;base64,%s", eb); /* a data-URI prefix is accepted too */
-    part p[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                {"imageIdCardBase64", NULL, ea, NULL, 0},
-                {"imageBestBase64", NULL, uri, NULL, 0}};
+    api_part p[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                    {"imageIdCardBase64", NULL, ea, NULL, 0},
+                    {"imageBestBase64", NULL, uri, NULL, 0}};
     api_resp r = post_form("/api/ekyc/okayface", p, 3);
     assert_string_equal(api_str(&r, "status"), "success");
     assert_true(confidence_of(&r) >= 75.0);
     api_resp_free(&r);
-    part bad[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                  {"imageIdCardBase64", NULL, "this is not base64 !!!", NULL, 0},
-                  {"imageBest", SAME_B, NULL, NULL, 0}};
+    api_part bad[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                      {"imageIdCardBase64", NULL, "this is not base64 !!!", NULL, 0},
+                      {"imageBest", SAME_B, NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", bad, 3);
     expect_code(&r, "Photo format error");
     api_resp_free(&r);
@@ -171,26 +126,26 @@ static void test_base64_inputs(void **state) {
 
 static void test_errors(void **state) {
     (void)state;
-    part missing[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                      {"imageIdCard", "README.md", NULL, NULL, 0}};
+    api_part missing[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                          {"imageIdCard", "README.md", NULL, NULL, 0}};
     api_resp r = post_form("/api/ekyc/okayface", missing, 2);
     expect_code(&r, "MISSING_ARGUMENTS");
     api_resp_free(&r);
 
-    part bad_journey[] = {{"journeyId", NULL, "00000000-0000-4000-8000-000000000000", NULL, 0},
-                          {"imageIdCard", "README.md", NULL, NULL, 0},
-                          {"imageBest", "README.md", NULL, NULL, 0}};
+    api_part bad_journey[] = {{"journeyId", NULL, "00000000-0000-4000-8000-000000000000", NULL, 0},
+                              {"imageIdCard", "README.md", NULL, NULL, 0},
+                              {"imageBest", "README.md", NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", bad_journey, 3);
     expect_code(&r, "INVALID_JOURNEY_ID");
     api_resp_free(&r);
-    part no_journey[] = {{"imageIdCard", "README.md", NULL, NULL, 0}};
+    api_part no_journey[] = {{"imageIdCard", "README.md", NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", no_journey, 1);
     expect_code(&r, "INVALID_JOURNEY_ID");
     api_resp_free(&r);
 
-    part not_images[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                         {"imageIdCard", "README.md", NULL, NULL, 0},
-                         {"imageBest", "Makefile", NULL, NULL, 0}};
+    api_part not_images[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                             {"imageIdCard", "README.md", NULL, NULL, 0},
+                             {"imageBest", "Makefile", NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", not_images, 3);
     expect_code(&r, "Photo format error");
     api_resp_free(&r);
@@ -199,9 +154,9 @@ static void test_errors(void **state) {
     if (g_have_photos) {
         size_t len = 0;
         unsigned char *jpg = tu_read_file(SAME_A, &len);
-        part truncated[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                            {"imageIdCard", NULL, NULL, jpg, len / 2},
-                            {"imageBest", SAME_B, NULL, NULL, 0}};
+        api_part truncated[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                                {"imageIdCard", NULL, NULL, jpg, len / 2},
+                                {"imageBest", SAME_B, NULL, NULL, 0}};
         r = post_form("/api/ekyc/okayface", truncated, 3);
         expect_code(&r, "Photo format error");
         api_resp_free(&r);
@@ -212,26 +167,26 @@ static void test_errors(void **state) {
     size_t big = 3500000;
     unsigned char *blob = calloc(big, 1);
     blob[0] = 0xFF, blob[1] = 0xD8, blob[2] = 0xFF;
-    part too_big[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                      {"imageIdCard", NULL, NULL, blob, big},
-                      {"imageBest", "README.md", NULL, NULL, 0}};
+    api_part too_big[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                          {"imageIdCard", NULL, NULL, blob, big},
+                          {"imageBest", "README.md", NULL, NULL, 0}};
     r = post_form("/api/ekyc/okayface", too_big, 3);
     expect_code(&r, "PAYLOAD_TOO_LARGE");
     api_resp_free(&r);
     free(blob);
 
-    part live[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                   {"imageIdCard", "README.md", NULL, NULL, 0},
-                   {"imageBest", "README.md", NULL, NULL, 0},
-                   {"livenessDetection", NULL, "true", NULL, 0}};
+    api_part live[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                       {"imageIdCard", "README.md", NULL, NULL, 0},
+                       {"imageBest", "README.md", NULL, NULL, 0},
+                       {"livenessDetection", NULL, "true", NULL, 0}};
     r = post_form("/api/ekyc/okayface/v1-1", live, 4);
     expect_code(&r, "LIVENESS_NOT_AVAILABLE");
     api_resp_free(&r);
 
     if (g_have_photos) {
-        part closed[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                         {"imageIdCard", SAME_A, NULL, NULL, 0},
-                         {"imageBest", EYES_CLOSED_PHOTO, NULL, NULL, 0}};
+        api_part closed[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                             {"imageIdCard", SAME_A, NULL, NULL, 0},
+                             {"imageBest", EYES_CLOSED_PHOTO, NULL, NULL, 0}};
         r = post_form("/api/ekyc/okayface", closed, 3);
         expect_code(&r, "EYES_CLOSED");
         api_resp_free(&r);
@@ -259,10 +214,10 @@ static void test_errors(void **state) {
 
 static const char *search_status(const char *journey, const char *selfie) {
     static char status[32];
-    part p[] = {{"journeyId", NULL, journey, NULL, 0},
-                {"imageIdCard", SAME_A, NULL, NULL, 0},
-                {"imageBest", selfie, NULL, NULL, 0},
-                {"blacklistFaceSearch", NULL, "true", NULL, 0}};
+    api_part p[] = {{"journeyId", NULL, journey, NULL, 0},
+                    {"imageIdCard", SAME_A, NULL, NULL, 0},
+                    {"imageBest", selfie, NULL, NULL, 0},
+                    {"blacklistFaceSearch", NULL, "true", NULL, 0}};
     api_resp r = post_form("/api/ekyc/okayface/v2", p, 4);
     json_t *bs = json_object_get(r.json, "blacklistFaceSearch");
     snprintf(status, sizeof status, "%s",
@@ -275,7 +230,8 @@ static const char *search_status(const char *journey, const char *selfie) {
 static void test_blacklist_search(void **state) {
     (void)state;
     if (!g_have_photos) skip();
-    part add[] = {{"image", SAME_A, NULL, NULL, 0}, {"label", NULL, "suspect-label-A", NULL, 0}};
+    api_part add[] = {{"image", SAME_A, NULL, NULL, 0},
+                      {"label", NULL, "suspect-label-A", NULL, 0}};
     api_resp r = post_form_as("/api/ekyc/blacklist/faces", add, 2, "alice:alice-secret-1");
     assert_string_equal(api_str(&r, "status"), "success");
     char id[64];
@@ -308,7 +264,7 @@ static void test_blacklist_search(void **state) {
     api_resp_free(&r);
     assert_string_equal(search_status(g_journey, SAME_B), "NOT_FOUND");
 
-    part no_label[] = {{"image", SAME_A, NULL, NULL, 0}};
+    api_part no_label[] = {{"image", SAME_A, NULL, NULL, 0}};
     r = post_form_as("/api/ekyc/blacklist/faces", no_label, 1, "alice:alice-secret-1");
     expect_code(&r, "MISSING_ARGUMENTS");
     api_resp_free(&r);
