@@ -259,6 +259,11 @@ static void test_conv_shapes(void **state) {
         {1, 4, 5, 5, 4, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 4},   /* global depthwise */
         {1, 3, 14, 14, 4, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1}, /* 7x7 stem */
         {1, 4, 8, 8, 4, 4, 4, 1, 1, 1, 1, 0, 0, 0, 0, 4},   /* 4x4 depthwise */
+        {1, 3, 70, 67, 3, 3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 3}, /* dw s2 wide: phase split */
+        {1, 2, 9, 80, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},  /* dw s2 wide, even width */
+        {1, 2, 70, 70, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, /* dw s1, plane over 4096 */
+        {1, 3, 12, 12, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3}, /* dw s2 dilated */
+        {1, 2, 5, 140, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, /* full conv s2 wide (im2col) */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_conv(&cases[i]);
 }
