@@ -2,7 +2,8 @@
 # `make run` installs what is missing, builds and starts the server on 127.0.0.1:8080.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif libcrypto
+PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif libcrypto \
+            tesseract
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -26,7 +27,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines format format-check clean
 all: build/ekycd
 
 deps:
@@ -139,6 +140,14 @@ build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
 
 face-eval: models build/face-eval
 	build/face-eval ../shared/data/faces-pairs/dev models
+
+# ---- documents: MRZ line OCR on the shared line crops (docs/accuracy.md) ----
+build/mrz-lines: bench/doc-eval/mrz_lines.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+mrz-lines: build/mrz-lines
+	build/mrz-lines ../shared/data/mrz-vectors/lines ocr mrz $(or $(STEP),1)
 
 build/face-bench: bench/face/face_bench.c build/release/libekycd.a
 	@echo "  LD      $@"

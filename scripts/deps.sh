@@ -9,6 +9,7 @@ packages=(
   libcmocka-dev libcurl4-openssl-dev openssl sqlite3
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libjpeg-dev libpng-dev
   libleptonica-dev libheif-dev libwebp-dev libssl-dev
+  libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-msa fonts-ocr-b
 )
 
 missing=()

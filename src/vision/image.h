@@ -62,6 +62,9 @@ image_status image_decode_min_side(const uint8_t *data, size_t len, size_t max_p
 
 void image_free(image *img);
 
+/* A 1-channel luma copy of img (itself copied when already grey). */
+image_status image_to_grey(const image *img, image *out);
+
 #endif
 
 /* ---- sampling images into model input tensors (NCHW float) ----

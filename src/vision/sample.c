@@ -1,5 +1,7 @@
 /* Resampling images into normalised float tensors for the networks. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vision/image.h"
 
@@ -90,4 +92,21 @@ void image_warp_to_tensor(const image *img, const float m[6], int out_w, int out
             for (int c = 0; c < 3; c++)
                 out[c * plane + (size_t)v * out_w + u] = (bilinear(img, sx, sy, c) - mean) * scale;
         }
+}
+
+image_status image_to_grey(const image *img, image *out) {
+    memset(out, 0, sizeof *out);
+    out->pixels = malloc((size_t)img->width * (size_t)img->height);
+    if (!out->pixels) return IMG_NOMEM;
+    out->width = img->width;
+    out->height = img->height;
+    out->channels = 1;
+    out->stride = (size_t)img->width;
+    for (int y = 0; y < img->height; y++) {
+        const uint8_t *row = img->pixels + (size_t)y * img->stride;
+        uint8_t *dst = out->pixels + (size_t)y * out->stride;
+        for (int x = 0; x < img->width; x++)
+            dst[x] = (uint8_t)(luma(row + (size_t)x * (size_t)img->channels, img->channels) + 0.5f);
+    }
+    return IMG_OK;
 }

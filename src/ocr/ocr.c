@@ -1,0 +1,63 @@
+/* Tesseract C API wrapper: one TessBaseAPI per engine. */
+#include "ocr/ocr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tesseract/capi.h>
+
+struct ocr_engine {
+    TessBaseAPI *api;
+};
+
+ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, size_t errlen) {
+    ocr_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->api = TessBaseAPICreate();
+    /* LSTM only; no dictionaries: MRZ and ID numbers are not words */
+    if (!e->api || TessBaseAPIInit2(e->api, datapath, lang, OEM_LSTM_ONLY) != 0) {
+        snprintf(err, errlen, "cannot load OCR model %s/%s.traineddata", datapath, lang);
+        ocr_engine_free(e);
+        return NULL;
+    }
+    TessBaseAPISetVariable(e->api, "load_system_dawg", "0");
+    TessBaseAPISetVariable(e->api, "load_freq_dawg", "0");
+    TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    return e;
+}
+
+void ocr_engine_free(ocr_engine *e) {
+    if (!e) return;
+    if (e->api) {
+        TessBaseAPIEnd(e->api);
+        TessBaseAPIDelete(e->api);
+    }
+    free(e);
+}
+
+int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                  const char *whitelist, char *out, size_t cap, int *confidence) {
+    if (cap == 0) return -1;
+    out[0] = '\0';
+    *confidence = 0;
+    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
+    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", whitelist ? whitelist : "");
+    TessBaseAPISetImage(e->api, grey, width, height, 1, stride);
+    TessBaseAPISetSourceResolution(e->api, 300);
+    char *text = TessBaseAPIGetUTF8Text(e->api);
+    if (!text) {
+        TessBaseAPIClear(e->api);
+        return -1;
+    }
+    size_t n = 0;
+    for (const char *p = text; *p && n + 1 < cap; p++)
+        if (*p != ' ' && *p != '\n' && *p != '\r') out[n++] = *p;
+    out[n] = '\0';
+    *confidence = TessBaseAPIMeanTextConf(e->api);
+    TessDeleteText(text);
+    TessBaseAPIClear(e->api);
+    return 0;
+}

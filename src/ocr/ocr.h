@@ -1,0 +1,26 @@
+/* OCR through Tesseract's C API.
+ *
+ * An engine is one Tesseract instance with one language model (e.g. ekycd's "mrz", trained for
+ * OCR-B, or Debian's "eng"/"msa"); it is not thread-safe, so each worker owns one. Images come in
+ * as 8-bit grey; the caller crops and scales, the engine reads. Text never goes to the log. */
+#ifndef EKYCD_OCR_OCR_H
+#define EKYCD_OCR_OCR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ocr_engine ocr_engine;
+
+/* Loads `lang` from the directory `datapath` (which holds LANG.traineddata). NULL on failure,
+ * with the reason in err. */
+ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, size_t errlen);
+void ocr_engine_free(ocr_engine *e);
+
+/* Reads the image as one line of text (page segmentation "single line"). `whitelist` limits the
+ * characters (NULL: the model's whole set). out gets the text without spaces or line breaks,
+ * NUL-terminated and cut to cap - 1 bytes; *confidence the mean word confidence 0-100.
+ * Returns 0, or -1 if Tesseract failed. */
+int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                  const char *whitelist, char *out, size_t cap, int *confidence);
+
+#endif
