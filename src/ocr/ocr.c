@@ -17,8 +17,9 @@ ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, si
         return NULL;
     }
     e->api = TessBaseAPICreate();
-    /* LSTM only; no dictionaries: MRZ and ID numbers are not words */
-    if (!e->api || TessBaseAPIInit2(e->api, datapath, lang, OEM_LSTM_ONLY) != 0) {
+    /* whichever engine the model holds (LSTM or the legacy classifier); no dictionaries: MRZ
+     * and ID numbers are not words */
+    if (!e->api || TessBaseAPIInit2(e->api, datapath, lang, OEM_DEFAULT) != 0) {
         snprintf(err, errlen, "cannot load OCR model %s/%s.traineddata", datapath, lang);
         ocr_engine_free(e);
         return NULL;
