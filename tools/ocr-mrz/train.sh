@@ -12,6 +12,7 @@
 # docs/accuracy.md compares the two on the shared line crops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+trap 'rm -f fonts.conf' EXIT # text2image leaves its fontconfig file in the working directory
 mode=${1:-legacy}
 iterations=${2:-3000}
 work=build/ocr-mrz
