@@ -272,6 +272,25 @@ static inline api_resp api_post_form(int port, const char *path, const api_part 
     return r;
 }
 
+/* End of an API test group: stops the server, removes its data directory, frees curl. */
+static inline int api_group_end(api_server *srv, char *dir) {
+    if (srv->pid > 0) api_server_stop(srv);
+    tu_rmtree(dir);
+    free(dir);
+    curl_global_cleanup();
+    return 0;
+}
+
+/* Creates a journey for user/password; out gets its id ("" when the call failed). */
+static inline void api_new_journey(int port, const char *user, const char *password, char out[64]) {
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    api_resp r = api_post_json(port, "/api/ekyc/journeyid", body);
+    const char *id = json_string_value(json_object_get(r.json, "journeyId"));
+    snprintf(out, 64, "%s", id ? id : "");
+    api_resp_free(&r);
+}
+
 static inline const char *api_str(const api_resp *r, const char *key) {
     return json_string_value(json_object_get(r->json, key));
 }

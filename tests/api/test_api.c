@@ -51,11 +51,7 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
     (void)state;
-    if (g_srv.pid > 0) api_server_stop(&g_srv);
-    tu_rmtree(g_dir);
-    free(g_dir);
-    curl_global_cleanup();
-    return 0;
+    return api_group_end(&g_srv, g_dir);
 }
 
 static void expect_error(api_resp *r, long http, const char *code) {

@@ -36,20 +36,12 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
     (void)state;
-    if (g_srv.pid > 0) api_server_stop(&g_srv);
-    tu_rmtree(g_dir);
-    free(g_dir);
-    curl_global_cleanup();
-    return 0;
+    return api_group_end(&g_srv, g_dir);
 }
 
 static void new_journey(const char *user, const char *pw, char out[64]) {
-    char body[128];
-    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
-    api_resp r = api_post_json(g_srv.port, "/api/ekyc/journeyid", body);
-    assert_non_null(api_str(&r, "journeyId"));
-    snprintf(out, 64, "%s", api_str(&r, "journeyId"));
-    api_resp_free(&r);
+    api_new_journey(g_srv.port, user, pw, out);
+    assert_true(out[0] != '\0');
 }
 
 static api_resp complete(const char *key, const char *journey_id) {

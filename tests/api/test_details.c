@@ -18,14 +18,6 @@ static api_server g_srv;
 static char g_alice_j[64], g_bob_j[64];
 static int g_faces; /* okayface results stored on alice's journey */
 
-static void journey_for(const char *user, const char *pw, char *out) {
-    char body[128];
-    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, pw);
-    api_resp r = api_post_json(g_srv.port, "/api/ekyc/journeyid", body);
-    snprintf(out, 64, "%s", api_str(&r, "journeyId"));
-    api_resp_free(&r);
-}
-
 static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
@@ -40,8 +32,8 @@ static int group_setup(void **state) {
     if (api_run_cli(log, alice) != 0 || api_run_cli(log, bob) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
         return -1;
-    journey_for("alice", "alice-secret-1", g_alice_j);
-    journey_for("bob", "bob-secret-12", g_bob_j);
+    api_new_journey(g_srv.port, "alice", "alice-secret-1", g_alice_j);
+    api_new_journey(g_srv.port, "bob", "bob-secret-12", g_bob_j);
     if (access(PHOTO_A, R_OK) == 0) { /* give the journey some content */
         char cmd[2048];
         snprintf(cmd, sizeof cmd,
@@ -55,11 +47,7 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
     (void)state;
-    if (g_srv.pid > 0) api_server_stop(&g_srv);
-    tu_rmtree(g_dir);
-    free(g_dir);
-    curl_global_cleanup();
-    return 0;
+    return api_group_end(&g_srv, g_dir);
 }
 
 static void expect_code(api_resp *r, const char *code) {
