@@ -549,6 +549,7 @@ mrz_status mrz_parse(const char *const *lines, int line_count, unsigned flags, m
     if (line_count < 1 || line_count > MRZ_MAX_LINES) return MRZ_BAD_LINE_COUNT;
     size_t len[MRZ_MAX_LINES];
     for (int i = 0; i < line_count; i++) {
+        if (!lines[i]) return MRZ_BAD_LENGTH;
         len[i] = strnlen(lines[i], MRZ_MAX_LINE + 1);
         if (len[i] > MRZ_MAX_LINE) return MRZ_BAD_LENGTH;
         memcpy(out->lines[i], lines[i], len[i] + 1);

@@ -44,6 +44,7 @@ int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int
     if (cap == 0) return -1;
     out[0] = '\0';
     *confidence = 0;
+    if (!grey || width <= 0 || height <= 0 || stride < width) return -1;
     TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
     TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", whitelist ? whitelist : "");
     TessBaseAPISetImage(e->api, grey, width, height, 1, stride);

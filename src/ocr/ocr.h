@@ -19,7 +19,7 @@ void ocr_engine_free(ocr_engine *e);
 /* Reads the image as one line of text (page segmentation "single line"). `whitelist` limits the
  * characters (NULL: the model's whole set). out gets the text without spaces or line breaks,
  * NUL-terminated and cut to cap - 1 bytes; *confidence the mean word confidence 0-100.
- * Returns 0, or -1 if Tesseract failed. */
+ * Returns 0, or -1 for an empty or inconsistent image or if Tesseract failed. */
 int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
                   const char *whitelist, char *out, size_t cap, int *confidence);
 

@@ -233,6 +233,8 @@ static void test_malformed_input(void **state) {
     const char *none[1] = {""};
     assert_int_equal(mrz_parse(none, 0, 0, &r), MRZ_BAD_LINE_COUNT);
     assert_int_equal(mrz_parse(none, 1, 0, &r), MRZ_BAD_LENGTH);
+    const char *missing[2] = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", NULL};
+    assert_int_equal(mrz_parse(missing, 2, 0, &r), MRZ_BAD_LENGTH);
     const char *uneven[2] = {"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO"};
     assert_int_equal(mrz_parse(uneven, 2, MRZ_AUTOCORRECT, &r), MRZ_BAD_LENGTH);
     char longer[200];

@@ -36,6 +36,10 @@ static void test_blank_image(void **state) {
     /* a 1-byte output buffer still gets a terminated string */
     assert_int_equal(ocr_read_line(e, white, 400, 40, 400, NULL, text, 1, &conf), 0);
     assert_int_equal(text[0], '\0');
+    /* empty and inconsistent images are refused, not read */
+    assert_int_equal(ocr_read_line(e, white, 0, 40, 400, NULL, text, sizeof text, &conf), -1);
+    assert_int_equal(ocr_read_line(e, white, 400, 40, 10, NULL, text, sizeof text, &conf), -1);
+    assert_int_equal(ocr_read_line(e, NULL, 400, 40, 400, NULL, text, sizeof text, &conf), -1);
     ocr_engine_free(e);
 }
 
