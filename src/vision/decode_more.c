@@ -173,43 +173,50 @@ int image_jpeg_orientation(const uint8_t *d, size_t len) {
     return 1;
 }
 
+void image_orientation_map(int orientation, int w, int h, int x, int y, int *nx, int *ny) {
+    switch (orientation) {
+    case 2: /* mirrored */
+        *nx = w - 1 - x, *ny = y;
+        break;
+    case 3: /* rotated 180 */
+        *nx = w - 1 - x, *ny = h - 1 - y;
+        break;
+    case 4: /* mirrored vertically */
+        *nx = x, *ny = h - 1 - y;
+        break;
+    case 5: /* transposed */
+        *nx = y, *ny = x;
+        break;
+    case 6: /* rotate 90 clockwise */
+        *nx = h - 1 - y, *ny = x;
+        break;
+    case 7: /* transverse */
+        *nx = h - 1 - y, *ny = w - 1 - x;
+        break;
+    case 8: /* rotate 90 anticlockwise */
+        *nx = y, *ny = w - 1 - x;
+        break;
+    default:
+        *nx = x, *ny = y;
+        break;
+    }
+}
+
 image_status image_apply_orientation(image *img, int orientation) {
     if (orientation <= 1 || orientation > 8) return IMG_OK;
     int w = img->width, h = img->height, swap = orientation >= 5;
-    int ow = swap ? h : w, oh = swap ? w : h;
-    uint8_t *dst = malloc((size_t)ow * (size_t)oh * 3);
+    int ow = swap ? h : w, oh = swap ? w : h, ch = img->channels;
+    uint8_t *dst = malloc((size_t)ow * (size_t)oh * (size_t)ch);
     if (!dst) return IMG_NOMEM;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int nx, ny; /* where source (x, y) lands so the picture appears upright */
-            switch (orientation) {
-            case 2:
-                nx = w - 1 - x, ny = y;
-                break; /* mirrored */
-            case 3:
-                nx = w - 1 - x, ny = h - 1 - y;
-                break; /* rotated 180 */
-            case 4:
-                nx = x, ny = h - 1 - y;
-                break; /* mirrored vertically */
-            case 5:
-                nx = y, ny = x;
-                break; /* transposed */
-            case 6:
-                nx = h - 1 - y, ny = x;
-                break; /* rotate 90 clockwise */
-            case 7:
-                nx = h - 1 - y, ny = w - 1 - x;
-                break; /* transverse */
-            default:
-                nx = y, ny = w - 1 - x;
-                break; /* 8: rotate 90 anticlockwise */
-            }
-            memcpy(dst + ((size_t)ny * ow + nx) * 3,
-                   img->pixels + (size_t)y * img->stride + (size_t)x * 3, 3);
+            image_orientation_map(orientation, w, h, x, y, &nx, &ny);
+            memcpy(dst + ((size_t)ny * ow + nx) * (size_t)ch,
+                   img->pixels + (size_t)y * img->stride + (size_t)x * (size_t)ch, (size_t)ch);
         }
     free(img->pixels);
     img->pixels = dst;
-    img->width = ow, img->height = oh, img->stride = (size_t)ow * 3;
+    img->width = ow, img->height = oh, img->stride = (size_t)ow * (size_t)ch;
     return IMG_OK;
 }

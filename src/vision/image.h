@@ -48,8 +48,11 @@ image_status image_decode_other(const uint8_t *data, size_t len, size_t max_pixe
 /* EXIF orientation (1-8) of a JPEG stream, 1 when it has none. */
 int image_jpeg_orientation(const uint8_t *data, size_t len);
 
-/* Rotates/mirrors an RGB image so that an EXIF orientation becomes upright (1). */
+/* Rotates/mirrors an image so that an EXIF orientation becomes upright (1). */
 image_status image_apply_orientation(image *img, int orientation);
+
+/* Where pixel (x, y) of a w x h image lands when image_apply_orientation turns it upright. */
+void image_orientation_map(int orientation, int w, int h, int x, int y, int *nx, int *ny);
 
 /* Picks the decoder from the leading bytes (JPEG with EXIF orientation applied, PNG, HEIC,
  * WebP, BMP, GIF, TIFF); IMG_NOT_JPEG means "unknown format". */
@@ -62,10 +65,14 @@ image_status image_decode_min_side(const uint8_t *data, size_t len, size_t max_p
 
 void image_free(image *img);
 
+/* Encodes an RGB or grey image as JPEG at `quality` (1-100); *out is malloc'd. */
+image_status image_encode_jpeg(const image *img, int quality, uint8_t **out, size_t *len);
+
+/* A copy of the rectangle (x, y, w, h), clipped to the image; IMG_CORRUPT when nothing is left. */
+image_status image_crop(const image *img, int x, int y, int w, int h, image *out);
+
 /* A 1-channel luma copy of img (itself copied when already grey). */
 image_status image_to_grey(const image *img, image *out);
-
-#endif
 
 /* ---- sampling images into model input tensors (NCHW float) ----
  * Pixel values v become (v - mean) * scale. Areas outside the image read as value 0 before
@@ -88,3 +95,20 @@ void image_crop_grey_to_tensor(const image *img, float x, float y, float w, floa
  * m = {a, b, c, d, e, f} (output-to-source). RGB, bilinear. */
 void image_warp_to_tensor(const image *img, const float m[6], int out_w, int out_h, float mean,
                           float scale, float *out);
+
+/* The same warp of a grey image into a new out_w x out_h grey image; outside the source the
+ * border pixels repeat. Shrinking warps average over the footprint. */
+image_status image_warp_grey(const image *grey, const float m[6], int out_w, int out_h, image *out);
+
+/* ---- text structure (components.c, Leptonica) ---- */
+
+typedef struct {
+    int x, y, w, h;
+} image_box;
+
+/* Bounding boxes of the dark connected components (8-connected, Sauvola binarisation) of a grey
+ * image first scaled by `scale` (boxes are in the scaled frame). *boxes is malloc'd; *count may
+ * be 0. */
+image_status image_dark_components(const image *grey, float scale, image_box **boxes, int *count);
+
+#endif

@@ -99,3 +99,47 @@ image_status image_decode_jpeg_scaled(const uint8_t *data, size_t len, size_t ma
     jpeg_destroy_decompress(&cinfo);
     return IMG_OK;
 }
+
+image_status image_encode_jpeg(const image *img, int quality, uint8_t **out, size_t *len) {
+    *out = NULL;
+    *len = 0;
+    if (!img->pixels || img->width <= 0 || img->height <= 0 ||
+        (img->channels != 1 && img->channels != 3))
+        return IMG_CORRUPT;
+    /* libjpeg grows the output buffer through this pointer; it lives on the heap so that its
+     * latest value is still known after an error's longjmp */
+    struct {
+        unsigned char *buffer;
+        unsigned long size;
+    } *dest = calloc(1, sizeof *dest);
+    if (!dest) return IMG_NOMEM;
+    struct jpeg_compress_struct cinfo;
+    trapping_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = on_error;
+    if (setjmp(jerr.escape)) {
+        jpeg_destroy_compress(&cinfo);
+        free(dest->buffer);
+        free(dest);
+        return IMG_NOMEM;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &dest->buffer, &dest->size);
+    cinfo.image_width = (JDIMENSION)img->width;
+    cinfo.image_height = (JDIMENSION)img->height;
+    cinfo.input_components = img->channels;
+    cinfo.in_color_space = img->channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = img->pixels + (size_t)cinfo.next_scanline * img->stride;
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = dest->buffer;
+    *len = dest->size;
+    free(dest);
+    return IMG_OK;
+}

@@ -110,3 +110,67 @@ image_status image_to_grey(const image *img, image *out) {
     }
     return IMG_OK;
 }
+
+/* Bilinear grey sample with the border pixels repeated outside the image (a strip that runs off
+ * a photo's edge continues its background instead of turning black). */
+static float bilinear_clamped(const image *g, float fx, float fy) {
+    float x = fx - 0.5f, y = fy - 0.5f;
+    if (x < 0) x = 0;
+    if (y < 0) y = 0;
+    if (x > (float)(g->width - 1)) x = (float)(g->width - 1);
+    if (y > (float)(g->height - 1)) y = (float)(g->height - 1);
+    int x0 = (int)x, y0 = (int)y;
+    int x1 = x0 + 1 < g->width ? x0 + 1 : x0, y1 = y0 + 1 < g->height ? y0 + 1 : y0;
+    float ax = x - (float)x0, ay = y - (float)y0;
+    const uint8_t *r0 = g->pixels + (size_t)y0 * g->stride,
+                  *r1 = g->pixels + (size_t)y1 * g->stride;
+    float top = r0[x0] + ax * (float)(r0[x1] - r0[x0]);
+    float bottom = r1[x0] + ax * (float)(r1[x1] - r1[x0]);
+    return top + ay * (bottom - top);
+}
+
+image_status image_warp_grey(const image *grey, const float m[6], int out_w, int out_h,
+                             image *out) {
+    memset(out, 0, sizeof *out);
+    if (grey->channels != 1 || grey->width <= 0 || grey->height <= 0 || out_w <= 0 || out_h <= 0 ||
+        out_w > 16384 || out_h > 16384)
+        return IMG_CORRUPT;
+    out->pixels = malloc((size_t)out_w * (size_t)out_h);
+    if (!out->pixels) return IMG_NOMEM;
+    out->width = out_w, out->height = out_h, out->channels = 1, out->stride = (size_t)out_w;
+    /* shrinking by more than 1.5: average a 3x3 grid over the footprint instead of aliasing */
+    float step_u = hypotf(m[0], m[3]), step_v = hypotf(m[1], m[4]);
+    int taps = step_u > 1.5f || step_v > 1.5f ? 3 : 1;
+    for (int v = 0; v < out_h; v++)
+        for (int u = 0; u < out_w; u++) {
+            float acc = 0.0f;
+            for (int j = 0; j < taps; j++)
+                for (int i = 0; i < taps; i++) {
+                    float fu = (float)u + ((float)i + 0.5f) / (float)taps;
+                    float fv = (float)v + ((float)j + 0.5f) / (float)taps;
+                    acc += bilinear_clamped(grey, m[0] * fu + m[1] * fv + m[2],
+                                            m[3] * fu + m[4] * fv + m[5]);
+                }
+            out->pixels[(size_t)v * out_w + u] = (uint8_t)(acc / (float)(taps * taps) + 0.5f);
+        }
+    return IMG_OK;
+}
+
+image_status image_crop(const image *img, int x, int y, int w, int h, image *out) {
+    memset(out, 0, sizeof *out);
+    int x1 = x + w, y1 = y + h;
+    if (x < 0) x = 0;
+    if (y < 0) y = 0;
+    if (x1 > img->width) x1 = img->width;
+    if (y1 > img->height) y1 = img->height;
+    if (x1 <= x || y1 <= y) return IMG_CORRUPT;
+    size_t row = (size_t)(x1 - x) * (size_t)img->channels;
+    out->pixels = malloc(row * (size_t)(y1 - y));
+    if (!out->pixels) return IMG_NOMEM;
+    out->width = x1 - x, out->height = y1 - y, out->channels = img->channels, out->stride = row;
+    for (int r = 0; r < out->height; r++)
+        memcpy(out->pixels + (size_t)r * row,
+               img->pixels + (size_t)(y + r) * img->stride + (size_t)x * (size_t)img->channels,
+               row);
+    return IMG_OK;
+}
