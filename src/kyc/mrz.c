@@ -1,6 +1,7 @@
 /* MRZ parsing and validation: every format is a table of fields (where, which alphabet, which
  * spans a check digit covers); one generic pass corrects, cuts and validates. */
 #include "kyc/mrz.h"
+#include "kyc/states.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -273,28 +274,8 @@ static char ambiguous_twin(char c) {
 
 /* ---- state codes ---- */
 
-/* ISO 3166-1 alpha-3 (Debian iso-codes 4.15) and the codes ICAO 9303 part 3 adds. */
-static const char state_codes[] =
-    "ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AUS AUT AZE BDI BEL BEN BES BFA BGD "
-    "BGR BHR BHS BIH BLM BLR BLZ BMU BOL BRA BRB BRN BTN BVT BWA CAF CAN CCK CHE CHL CHN CIV CMR "
-    "COD COG COK COL COM CPV CRI CUB CUW CXR CYM CYP CZE DEU DJI DMA DNK DOM DZA ECU EGY ERI ESH "
-    "ESP EST ETH FIN FJI FLK FRA FRO FSM GAB GBR GEO GGY GHA GIB GIN GLP GMB GNB GNQ GRC GRD GRL "
-    "GTM GUF GUM GUY HKG HMD HND HRV HTI HUN IDN IMN IND IOT IRL IRN IRQ ISL ISR ITA JAM JEY JOR "
-    "JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO LBN LBR LBY LCA LIE LKA LSO LTU LUX LVA MAC MAF MAR "
-    "MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG MNP MOZ MRT MSR MTQ MUS MWI MYS MYT NAM NCL "
-    "NER NFK NGA NIC NIU NLD NOR NPL NRU NZL OMN PAK PAN PCN PER PHL PLW PNG POL PRI PRK PRT PRY "
-    "PSE PYF QAT REU ROU RUS RWA SAU SDN SEN SGP SGS SHN SJM SLB SLE SLV SMR SOM SPM SRB SSD STP "
-    "SUR SVK SVN SWE SWZ SXM SYC SYR TCA TCD TGO THA TJK TKL TKM TLS TON TTO TUN TUR TUV TWN TZA "
-    "UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM VUT WLF WSM YEM ZAF ZMB ZWE "
-    /* ICAO: Germany; British nationals of the five other kinds; UN; stateless, refugees and
-     * unspecified; the EU; international organisations; Kosovo as it issues itself */
-    "D<< GBD GBN GBO GBP GBS UNA UNK UNO XXA XXB XXC XXX EUE XBA XCC XCE XCO XDC XEC XES XIM "
-    "XMP XOM XPO RKS ";
-
 bool mrz_state_code_valid(const char *code) {
-    for (const char *p = state_codes; p[0] && p[1] && p[2]; p += 4)
-        if (p[0] == code[0] && p[1] == code[1] && p[2] == code[2]) return true;
-    return false;
+    return state_name(code) != NULL;
 }
 
 /* ---- format detection ---- */
@@ -434,6 +415,32 @@ static void correct_by_check_digit(mrz_result *r, const field_spec *f) {
     }
 }
 
+/* Pass 3: a run of letter O among digits in alphanumeric data is read as zeros when the check
+ * digit holds either way (two O/0 swaps can cancel out in the 7-3-1 sum): a number such as
+ * ZE0OO509 is ZE000509. */
+static void prefer_zeros_among_digits(mrz_result *r, const field_spec *f) {
+    int want = check_char_value(r->lines[f->at.line][f->at.start]);
+    if (want < 0 || check_over(r, f->covers, f->cover_count) != want) return;
+    for (int s = 0; s < f->cover_count; s++) {
+        char *line = r->lines[f->covers[s].line];
+        int start = f->covers[s].start, end = start + f->covers[s].length;
+        for (int i = start; i < end; i++) {
+            if (line[i] != 'O') continue;
+            int j = i;
+            while (j < end && line[j] == 'O') j++;
+            bool left = i > start && is_digit(line[i - 1]), right = j < end && is_digit(line[j]);
+            if (left || right) {
+                for (int k = i; k < j; k++) line[k] = '0';
+                bool holds = check_over(r, f->covers, f->cover_count) == want;
+                for (int k = i; k < j; k++) line[k] = 'O';
+                if (holds)
+                    for (int k = i; k < j; k++) correct_char(r, f->covers[s].line, k, '0');
+            }
+            i = j;
+        }
+    }
+}
+
 /* ---- validation and values ---- */
 
 static bool valid_date(const char *s, bool with_day) {
@@ -566,7 +573,10 @@ mrz_status mrz_parse(const char *const *lines, int line_count, unsigned flags, m
     long_document_number(out, fields, t.count);
     if (flags & MRZ_AUTOCORRECT)
         for (int i = 0; i < t.count; i++)
-            if (fields[i].alnum_check) correct_by_check_digit(out, &fields[i]);
+            if (fields[i].alnum_check) {
+                correct_by_check_digit(out, &fields[i]);
+                prefer_zeros_among_digits(out, &fields[i]);
+            }
 
     out->valid = out->check_digits_valid = true;
     for (int i = 0; i < t.count; i++) {
