@@ -63,3 +63,33 @@ int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int
     TessBaseAPIClear(e->api);
     return 0;
 }
+
+int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                        const char *whitelist, ocr_char *chars, int cap, int *count) {
+    *count = 0;
+    if (!grey || width <= 0 || height <= 0 || stride < width || cap <= 0) return -1;
+    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
+    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", whitelist ? whitelist : "");
+    TessBaseAPISetImage(e->api, grey, width, height, 1, stride);
+    TessBaseAPISetSourceResolution(e->api, 300);
+    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+        TessBaseAPIClear(e->api);
+        return -1;
+    }
+    TessResultIterator *it = TessBaseAPIGetIterator(e->api);
+    if (it) {
+        const TessPageIterator *page = TessResultIteratorGetPageIterator(it);
+        do {
+            char *text = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
+            int left, top, right, bottom;
+            if (text && text[0] && !text[1] && *count < cap &&
+                TessPageIteratorBoundingBox(page, RIL_SYMBOL, &left, &top, &right, &bottom))
+                chars[(*count)++] =
+                    (ocr_char){text[0], left, right, TessResultIteratorConfidence(it, RIL_SYMBOL)};
+            TessDeleteText(text);
+        } while (TessResultIteratorNext(it, RIL_SYMBOL));
+        TessResultIteratorDelete(it);
+    }
+    TessBaseAPIClear(e->api);
+    return 0;
+}

@@ -23,4 +23,16 @@ void ocr_engine_free(ocr_engine *e);
 int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
                   const char *whitelist, char *out, size_t cap, int *confidence);
 
+/* One recognised character and where it is in the line image. */
+typedef struct {
+    char ch;
+    int x0, x1;       /* left and right edge, pixels */
+    float confidence; /* 0-100 */
+} ocr_char;
+
+/* ocr_read_line, character by character: up to `cap` characters left to right into chars[],
+ * their number in *count. Returns 0, or -1 as ocr_read_line. */
+int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                        const char *whitelist, ocr_char *chars, int cap, int *count);
+
 #endif
