@@ -27,7 +27,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval format format-check clean
 all: build/ekycd
 
 deps:
@@ -148,6 +148,14 @@ build/mrz-lines: bench/doc-eval/mrz_lines.c build/release/libekycd.a
 
 mrz-lines: build/mrz-lines
 	build/mrz-lines ../shared/data/mrz-vectors/lines ocr mrz $(or $(STEP),1)
+
+# ---- documents: MRZ found and read in the shared document images (docs/accuracy.md) ----
+build/doc-eval: bench/doc-eval/doc_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+doc-eval: build/doc-eval
+	build/doc-eval ../shared/data/documents/dev ocr $(DOC_EVAL_FLAGS)
 
 build/face-bench: bench/face/face_bench.c build/release/libekycd.a
 	@echo "  LD      $@"

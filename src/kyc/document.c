@@ -1,0 +1,177 @@
+/* Document reading: MRZ on the front, else on the back; classification from the MRZ; the page
+ * turned upright; outline and portrait. */
+#include "kyc/document.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kyc/states.h"
+
+#define MRZ_PITCH_MM       2.54f /* ICAO 9303: ten characters per inch */
+#define OUTLINE_BELOW_MM   3.5f  /* from the bottom of the MRZ band to the document's lower edge */
+#define OUTLINE_SLACK      0.04f /* extra on every side, of the document's size */
+#define PORTRAIT_MIN_SCORE 0.7f
+
+typedef struct {
+    mrz_format format;
+    float width_mm, height_mm;
+    int chars;
+} format_size;
+
+/* ICAO 9303 parts 4-7: document sizes and MRZ line lengths */
+static const format_size sizes[] = {
+    {MRZ_TD1, 85.6f, 54.0f, 30},   {MRZ_TD2, 105.0f, 74.0f, 36},
+    {MRZ_TD3, 125.0f, 88.0f, 44},  {MRZ_MRVA, 120.0f, 80.0f, 44},
+    {MRZ_MRVB, 105.0f, 74.0f, 36}, {MRZ_FRENCH_ID, 105.0f, 74.0f, 36},
+};
+
+int document_upright_orientation(int rotation, bool mirrored) {
+    switch (rotation) {
+    case 90:
+        return mirrored ? 5 : 8;
+    case 180:
+        return mirrored ? 2 : 3;
+    case 270:
+        return mirrored ? 7 : 6;
+    default:
+        return mirrored ? 4 : 1;
+    }
+}
+
+static document_kind kind_of(const mrz_reading *r) {
+    const mrz_field *code = mrz_field_get(&r->mrz, "documentCode");
+    char first = code && code->value[0] ? code->value[0] : r->mrz.lines[0][0];
+    switch (r->mrz.format) {
+    case MRZ_TD3:
+        return first == 'P' ? DOC_PASSPORT : DOC_OTHER;
+    case MRZ_TD1:
+    case MRZ_TD2:
+    case MRZ_FRENCH_ID:
+        return first == 'P'                                     ? DOC_PASSPORT
+               : (first == 'I' || first == 'A' || first == 'C') ? DOC_ID_CARD
+                                                                : DOC_OTHER;
+    case MRZ_MRVA:
+    case MRZ_MRVB:
+        return DOC_VISA;
+    default:
+        return DOC_OTHER;
+    }
+}
+
+static void name_document(document_reading *out) {
+    const mrz_field *state = mrz_field_get(&out->mrz.mrz, "issuingState");
+    char code[4] = "<<<";
+    if (state) memcpy(code, out->mrz.mrz.lines[state->line] + state->start, 3);
+    out->issuing_state = state_name(code);
+    static const char *const kinds[] = {"", "Passport", "Id Card", "Visa", "Travel Document"};
+    const char *country = out->issuing_state;
+    char raw[4];
+    if (!country) { /* e.g. ICAO's specimen state UTO: name the code as printed */
+        for (int i = 0; i < 3; i++) raw[i] = code[i] == '<' ? ' ' : code[i];
+        raw[3] = '\0';
+        country = raw;
+    }
+    snprintf(out->document_type, sizeof out->document_type, "%s - %s", country, kinds[out->kind]);
+}
+
+static document_rect clamp_rect(float x0, float y0, float x1, float y1, const image *page) {
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > (float)page->width) x1 = (float)page->width;
+    if (y1 > (float)page->height) y1 = (float)page->height;
+    document_rect r = {(int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0)};
+    if (r.w < 0) r.w = 0;
+    if (r.h < 0) r.h = 0;
+    return r;
+}
+
+/* The document's outline on the upright page from the MRZ band: its width from the character
+ * pitch, its lower edge just below the band. */
+static bool estimate_outline(const mrz_reading *r, int orientation, int src_w, int src_h,
+                             const image *page, document_rect *out) {
+    const format_size *size = NULL;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (sizes[i].format == r->mrz.format) size = &sizes[i];
+    if (!size) return false;
+    float x0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+    for (int i = 0; i < 4; i++) {
+        int cx = (int)r->corners[i][0], cy = (int)r->corners[i][1], nx, ny;
+        image_orientation_map(orientation, src_w, src_h, cx, cy, &nx, &ny);
+        if ((float)nx < x0) x0 = (float)nx;
+        if ((float)nx > x1) x1 = (float)nx;
+        if ((float)ny > y1) y1 = (float)ny;
+    }
+    /* the band includes 0.8 character heights of margin at each end (mrz_reader.c) */
+    float line_px = (x1 - x0) - 1.6f * r->char_height;
+    if (line_px <= 0) return false;
+    float px_per_mm = line_px / ((float)size->chars * MRZ_PITCH_MM);
+    float width = size->width_mm * px_per_mm, height = size->height_mm * px_per_mm;
+    float centre = (x0 + x1) / 2, bottom = y1 + OUTLINE_BELOW_MM * px_per_mm;
+    float slack_x = OUTLINE_SLACK * width, slack_y = OUTLINE_SLACK * height;
+    *out = clamp_rect(centre - width / 2 - slack_x, bottom - height - slack_y,
+                      centre + width / 2 + slack_x, bottom + slack_y, page);
+    return out->w > 0 && out->h > 0;
+}
+
+/* Head and shoulders around the largest confident face of the upright front. */
+static int find_portrait(face_engine *faces, document_reading *out) {
+    face_box found[FACE_MAX];
+    int count = 0;
+    if (face_detect(faces, &out->page[0], PORTRAIT_MIN_SCORE, found, FACE_MAX, &count) != 0)
+        return -1;
+    if (count == 0) return 0;
+    const face_box *f = &found[0]; /* largest first */
+    float w = f->x2 - f->x1, h = f->y2 - f->y1, cx = (f->x1 + f->x2) / 2;
+    out->portrait = clamp_rect(cx - 0.8f * w, f->y1 - 0.45f * h, cx + 0.8f * w, f->y1 + 1.45f * h,
+                               &out->page[0]);
+    out->portrait_found = out->portrait.w > 0 && out->portrait.h > 0;
+    return 0;
+}
+
+static image_status copy_upright(const image *src, int orientation, image *out) {
+    size_t bytes = src->stride * (size_t)src->height;
+    *out = *src;
+    out->pixels = malloc(bytes ? bytes : 1);
+    if (!out->pixels) return IMG_NOMEM;
+    memcpy(out->pixels, src->pixels, bytes);
+    image_status st = image_apply_orientation(out, orientation);
+    if (st != IMG_OK) image_free(out);
+    return st;
+}
+
+int document_read(ocr_engine *ocr, face_engine *faces, const image *front, const image *back,
+                  document_reading *out) {
+    memset(out, 0, sizeof *out);
+    const image *pages[2] = {front, back};
+    int orientation[2] = {1, 1};
+    for (int p = 0; p < 2 && !out->mrz_found; p++) {
+        if (!pages[p]) continue;
+        if (mrz_reader_read(ocr, pages[p], &out->mrz) != 0) goto fail;
+        if (!out->mrz.found) continue;
+        out->mrz_found = true;
+        out->mrz_page = p;
+        orientation[p] = document_upright_orientation(out->mrz.rotation, out->mrz.mirrored);
+    }
+    if (!out->mrz_found) memset(&out->mrz, 0, sizeof out->mrz);
+    for (int p = 0; p < 2; p++)
+        if (pages[p] && copy_upright(pages[p], orientation[p], &out->page[p]) != IMG_OK) goto fail;
+    if (out->mrz_found) {
+        out->kind = kind_of(&out->mrz);
+        name_document(out);
+        int p = out->mrz_page;
+        out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
+                                                 pages[p]->height, &out->page[p], &out->outline[p]);
+    }
+    if (faces && find_portrait(faces, out) != 0) goto fail;
+    return 0;
+fail:
+    document_reading_free(out);
+    return -1;
+}
+
+void document_reading_free(document_reading *r) {
+    image_free(&r->page[0]);
+    image_free(&r->page[1]);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,45 @@
+/* Reading an identity document from the image of its front (and optionally its back): the MRZ
+ * (kyc/mrz_reader.h) on either side, what kind of document that makes it, the front turned
+ * upright, the document's outline estimated from the MRZ's position and size, and the portrait.
+ * Pure computation over engines the caller owns; nothing is logged. */
+#ifndef EKYCD_KYC_DOCUMENT_H
+#define EKYCD_KYC_DOCUMENT_H
+
+#include <stdbool.h>
+
+#include "kyc/face.h"
+#include "kyc/mrz_reader.h"
+#include "ocr/ocr.h"
+#include "vision/image.h"
+
+typedef enum { DOC_UNKNOWN = 0, DOC_PASSPORT, DOC_ID_CARD, DOC_VISA, DOC_OTHER } document_kind;
+
+typedef struct {
+    int x, y, w, h;
+} document_rect;
+
+typedef struct {
+    bool mrz_found;
+    mrz_reading mrz;
+    int mrz_page;              /* 0 front, 1 back */
+    document_kind kind;        /* from the MRZ's format and document code */
+    const char *issuing_state; /* English name of the issuing state, NULL when unknown */
+    char document_type[128];   /* e.g. "Canada - Passport"; "" when not recognised */
+    image page[2];             /* front and back turned upright (pixels NULL when absent) */
+    bool outline_found[2];     /* document_outline valid for the page */
+    document_rect outline[2];  /* the document within the upright page, from the MRZ */
+    bool portrait_found;
+    document_rect portrait; /* head and shoulders on the upright front */
+} document_reading;
+
+/* Reads `front` (and `back`, which may be NULL). `faces` may be NULL (no portrait search).
+ * Returns 0, or -1 when out of memory or an engine failed; out is then empty. */
+int document_read(ocr_engine *ocr, face_engine *faces, const image *front, const image *back,
+                  document_reading *out);
+void document_reading_free(document_reading *r);
+
+/* The EXIF orientation that turns an image holding a document read at (rotation, mirrored)
+ * upright (image_apply_orientation). */
+int document_upright_orientation(int rotation, bool mirrored);
+
+#endif

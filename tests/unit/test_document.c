@@ -1,0 +1,148 @@
+/* Unit tests for src/kyc/mrz_reader.c and src/kyc/document.c: the MRZ of a rendered passport
+ * page (tests/data/mrz_td3.png) is found and read in all eight orientations, the reported turn
+ * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing. Also
+ * the state-name table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kyc/document.h"
+#include "kyc/states.h"
+#include "testutil.h"
+
+#define LINE1 "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+#define LINE2 "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+
+static ocr_engine *g_ocr;
+static image g_page;
+
+static int setup(void **state) {
+    (void)state;
+    char err[256];
+    g_ocr = ocr_engine_new("ocr", "mrz", err, sizeof err);
+    size_t len = 0;
+    unsigned char *png = tu_read_file("tests/data/mrz_td3.png", &len);
+    if (!g_ocr || !png) return -1;
+    image_status st = image_decode(png, len, 1u << 24, &g_page, err, sizeof err);
+    free(png);
+    return st == IMG_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    ocr_engine_free(g_ocr);
+    image_free(&g_page);
+    return 0;
+}
+
+static image turned_copy(const image *src, int orientation) {
+    image t = *src;
+    t.pixels = malloc(src->stride * (size_t)src->height);
+    assert_non_null(t.pixels);
+    memcpy(t.pixels, src->pixels, src->stride * (size_t)src->height);
+    assert_int_equal(image_apply_orientation(&t, orientation), IMG_OK);
+    return t;
+}
+
+static void test_every_orientation(void **state) {
+    (void)state;
+    static const int undo[9] = {0, 1, 2, 3, 4, 5, 8, 7, 6};
+    for (int o = 1; o <= 8; o++) {
+        image t = turned_copy(&g_page, o);
+        document_reading doc;
+        assert_int_equal(document_read(g_ocr, NULL, &t, NULL, &doc), 0);
+        assert_true(doc.mrz_found);
+        assert_int_equal(doc.mrz.mrz.line_count, 2);
+        assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
+        assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
+        assert_int_equal(doc.mrz.check_digits_ok, doc.mrz.check_digits_total);
+        assert_int_equal(document_upright_orientation(doc.mrz.rotation, doc.mrz.mirrored), undo[o]);
+        assert_int_equal(doc.kind, DOC_PASSPORT);
+        assert_string_equal(doc.document_type, "UTO - Passport");
+        /* upright again: the page's own size, the outline inside it, around the MRZ */
+        assert_int_equal(doc.page[0].width, g_page.width);
+        assert_int_equal(doc.page[0].height, g_page.height);
+        assert_true(doc.outline_found[0]);
+        assert_true(doc.outline[0].x >= 0 && doc.outline[0].y >= 0);
+        assert_true(doc.outline[0].x + doc.outline[0].w <= g_page.width);
+        assert_true(doc.outline[0].y + doc.outline[0].h <= g_page.height);
+        assert_true(doc.outline[0].w > g_page.width / 2);
+        assert_false(doc.portrait_found); /* no face engine given */
+        document_reading_free(&doc);
+        image_free(&t);
+    }
+}
+
+static void test_no_mrz(void **state) {
+    (void)state;
+    /* blank, noise, 1x1, and the page with its MRZ painted over */
+    image blank = {640, 480, 1, 640, calloc(640 * 480, 1)};
+    assert_non_null(blank.pixels);
+    memset(blank.pixels, 255, 640 * 480);
+    image noise = {640, 480, 1, 640, malloc(640 * 480)};
+    assert_non_null(noise.pixels);
+    srand(7);
+    for (int i = 0; i < 640 * 480; i++) noise.pixels[i] = (uint8_t)(rand() & 255);
+    uint8_t one = 0;
+    image tiny = {1, 1, 1, 1, &one};
+    image painted = turned_copy(&g_page, 1);
+    for (int y = painted.height * 55 / 100; y < painted.height; y++)
+        memset(painted.pixels + (size_t)y * painted.stride, 255, painted.stride);
+    const image *cases[] = {&blank, &noise, &tiny, &painted};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        document_reading doc;
+        assert_int_equal(document_read(g_ocr, NULL, cases[i], NULL, &doc), 0);
+        if (doc.mrz_found)
+            print_message("case %zu: %s / %s / %s\n", i, doc.mrz.mrz.lines[0], doc.mrz.mrz.lines[1],
+                          doc.mrz.mrz.lines[2]);
+        assert_false(doc.mrz_found);
+        assert_int_equal(doc.kind, DOC_UNKNOWN);
+        assert_string_equal(doc.document_type, "");
+        document_reading_free(&doc);
+    }
+    image_free(&blank);
+    image_free(&noise);
+    image_free(&painted);
+}
+
+/* An ID card's MRZ is on its back: read there when the front has none. */
+static void test_mrz_on_back(void **state) {
+    (void)state;
+    image blank = {400, 300, 1, 400, malloc(400 * 300)};
+    assert_non_null(blank.pixels);
+    memset(blank.pixels, 255, 400 * 300);
+    document_reading doc;
+    assert_int_equal(document_read(g_ocr, NULL, &blank, &g_page, &doc), 0);
+    assert_true(doc.mrz_found);
+    assert_int_equal(doc.mrz_page, 1);
+    assert_true(doc.outline_found[1]);
+    assert_false(doc.outline_found[0]);
+    assert_non_null(doc.page[0].pixels);
+    assert_non_null(doc.page[1].pixels);
+    document_reading_free(&doc);
+    image_free(&blank);
+}
+
+static void test_state_names(void **state) {
+    (void)state;
+    assert_string_equal(state_name("MYS"), "Malaysia");
+    assert_string_equal(state_name("D<<"), "Germany");
+    assert_string_equal(state_name("XXA"), "Stateless person");
+    assert_null(state_name("UTO"));
+    assert_null(state_name("<<<"));
+    assert_null(state_name("ZZZ"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_orientation),
+        cmocka_unit_test(test_no_mrz),
+        cmocka_unit_test(test_mrz_on_back),
+        cmocka_unit_test(test_state_names),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
