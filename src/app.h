@@ -10,9 +10,7 @@
 
 struct metrics;
 struct face_models;
-struct face_pool;
-struct face_models;
-struct face_pool;
+struct pool;
 
 typedef struct app {
     config cfg;
@@ -21,7 +19,8 @@ typedef struct app {
     struct metrics *metrics;
     atomic_bool ready;         /* models loaded and store open */
     struct face_models *faces; /* shared, read-only */
-    struct face_pool *engines; /* one face engine per work slot */
+    struct pool *engines;      /* face engines, one per work slot */
+    struct pool *ocr_engines;  /* MRZ OCR engines, one per work slot */
 } app;
 
 #endif

@@ -19,6 +19,7 @@ static void usage(FILE *out) {
           "  serve      run the HTTP API server\n"
           "  account    manage API accounts (tenants): add, list, show, disable, enable\n"
           "  compare    compare the faces of an ID image and a selfie (OkayFace JSON)\n"
+          "  read       read an identity document image (OkayID JSON)\n"
           "  version    print the version\n"
           "  help       show this help\n"
           "\n"
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "account") == 0) return cli_account(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "read") == 0) return cli_read(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         puts("ekycd " EKYCD_VERSION);
         return 0;

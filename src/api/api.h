@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "kyc/document.h"
 #include "server/router.h"
 #include "store/store.h"
 
@@ -16,6 +17,15 @@ void api_journey_status(http_request *req, http_response *res);
 /* emas.md §4.10: INCOMPLETE_JOURNEY until every step in the account's required steps has a result
  */
 void api_journey_complete(http_request *req, http_response *res);
+
+/* okayid.c — emas.md §4.2: document reading (MRZ documents; docs/okayid.md) */
+void api_okayid(http_request *req, http_response *res);
+/* The OkayID success body for a reading, with the optional parts the request enabled; NULL when
+ * out of memory. Shared with `ekycd read`. */
+json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool images, bool face);
+/* The OkayID error code for a reading without an MRZ (DOCUMENT_NOT_SUPPORTED when a portrait
+ * shows a document ekycd cannot read yet, else UNRECOGNIZED_IMAGE), NULL when it has one. */
+const char *api_okayid_error(const document_reading *doc);
 
 /* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);

@@ -9,13 +9,13 @@
 #include <strings.h>
 
 #include "api/api.h"
-#include "api/face_pool.h"
 #include "app.h"
 #include "kyc/face.h"
 #include "server/multipart.h"
 #include "util/b64.h"
 #include "util/ids.h"
 #include "util/log.h"
+#include "util/pool.h"
 #include "util/timeutil.h"
 
 #define MAX_IMAGE_BYTES  (3u * 1024u * 1024u) /* per image, emas.md §10 */
@@ -120,10 +120,10 @@ static const char *embed_one(app *a, const upload *u, face_role role, float *emb
         *busy = true;
         return "SERVER_BUSY";
     }
-    face_engine *e = face_pool_acquire(a->engines);
+    face_engine *e = pool_acquire(a->engines);
     face_check_result check;
     const char *code = embed_upload(e, u, role, emb, &check);
-    face_pool_release(a->engines, e);
+    pool_release(a->engines, e);
     workgate_leave(&a->gate);
     return code;
 }

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "api/face_pool.h"
 #include "app.h"
 #include "cli/cli.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "kyc/face.h"
+#include "ocr/ocr.h"
 #include "util/log.h"
+#include "util/pool.h"
 #include "util/timeutil.h"
 
 #define PURGE_INTERVAL_S 60
@@ -33,6 +35,7 @@ static void serve_usage(FILE *out) {
           "                      with mode 0600 when missing)\n"
           "  --ready-file FILE   write the bound port here once the server accepts requests\n"
           "  --models DIR        pinned ONNX models (default ./models; make models fetches them)\n"
+          "  --ocr DIR           OCR models, mrz.traineddata (default ./ocr)\n"
           "  --log-level LEVEL   debug, info, warn or error (default info)\n"
           "  -h, --help          show this help\n"
           "\n"
@@ -80,14 +83,19 @@ static int write_ready_file(const char *path, int port) {
 }
 
 static int parse_serve_args(int argc, char **argv, config *cfg) {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},    {"listen", required_argument, 0, 'l'},
-        {"data", required_argument, 0, 'd'},      {"store", required_argument, 0, 's'},
-        {"key-file", required_argument, 0, 'k'},  {"ready-file", required_argument, 0, 'r'},
-        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
-        {"models", required_argument, 0, 'm'},    {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"listen", required_argument, 0, 'l'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"key-file", required_argument, 0, 'k'},
+                                         {"ready-file", required_argument, 0, 'r'},
+                                         {"log-level", required_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"models", required_argument, 0, 'm'},
+                                         {"ocr", required_argument, 0, 'o'},
+                                         {0, 0, 0, 0}};
     cli_store_opts so = {0};
-    const char *listen = NULL, *ready = NULL, *level = NULL, *models = NULL;
+    const char *listen = NULL, *ready = NULL, *level = NULL, *models = NULL, *ocr = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -97,6 +105,9 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
             break;
         case 'm':
             models = optarg;
+            break;
+        case 'o':
+            ocr = optarg;
             break;
         case 'l':
             listen = optarg;
@@ -134,9 +145,29 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
         return cli_usage_error("--log-level is too long");
     if (models && config_copy_string(cfg->models_dir, sizeof cfg->models_dir, models) != 0)
         return cli_usage_error("--models is too long");
+    if (ocr && config_copy_string(cfg->ocr_dir, sizeof cfg->ocr_dir, ocr) != 0)
+        return cli_usage_error("--ocr is too long");
     if (log_set_level_name(cfg->log_level) != 0)
         return cli_usage_error("unknown log level '%s'", cfg->log_level);
     return 0;
+}
+
+/* pool adapters: one face engine and one MRZ OCR engine per work slot */
+static void *make_face_engine(void *models) {
+    return face_engine_create(models);
+}
+
+static void free_face_engine(void *engine) {
+    face_engine_free(engine);
+}
+
+static void *make_ocr_engine(void *dir) {
+    char err[256];
+    return ocr_engine_new(dir, "mrz", err, sizeof err);
+}
+
+static void free_ocr_engine(void *engine) {
+    ocr_engine_free(engine);
 }
 
 int cli_serve(int argc, char **argv) {
@@ -165,11 +196,19 @@ int cli_serve(int argc, char **argv) {
     char merr[512];
     double t0 = time_monotonic_s();
     if (face_models_load(a.cfg.models_dir, &a.faces, merr, sizeof merr) != 0 ||
-        !(a.engines = face_pool_create(a.faces, a.cfg.work_slots))) {
+        !(a.engines = pool_create(make_face_engine, free_face_engine, a.faces, a.cfg.work_slots))) {
         metrics_free(a.metrics);
         face_models_free(a.faces);
         store_close(a.store);
         return cli_fail("cannot load the face models (run 'make models'): %s", merr);
+    }
+    if (!(a.ocr_engines =
+              pool_create(make_ocr_engine, free_ocr_engine, a.cfg.ocr_dir, a.cfg.work_slots))) {
+        metrics_free(a.metrics);
+        pool_free(a.engines);
+        face_models_free(a.faces);
+        store_close(a.store);
+        return cli_fail("cannot load the OCR model %s/mrz.traineddata", a.cfg.ocr_dir);
     }
     log_event(
         LOG_INFO, "models_loaded",
@@ -205,7 +244,8 @@ int cli_serve(int argc, char **argv) {
         pthread_join(sweeper_thread, NULL);
     }
     metrics_free(a.metrics);
-    face_pool_free(a.engines);
+    pool_free(a.ocr_engines);
+    pool_free(a.engines);
     face_models_free(a.faces);
     workgate_destroy(&a.gate);
     store_close(a.store);

@@ -19,6 +19,7 @@ void config_defaults(config *cfg) {
     config_copy_string(cfg->data_dir, sizeof cfg->data_dir, "var");
     config_copy_string(cfg->log_level, sizeof cfg->log_level, "info");
     config_copy_string(cfg->models_dir, sizeof cfg->models_dir, "models");
+    config_copy_string(cfg->ocr_dir, sizeof cfg->ocr_dir, "ocr");
     cfg->max_body_bytes = 5u * 1024u * 1024u;
     cfg->threads = 8;
     cfg->connection_timeout_s = 30;
@@ -88,7 +89,7 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
     unsigned long u = 0;
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
         strcmp(key, "store") == 0 || strcmp(key, "ready_file") == 0 ||
-        strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0) {
+        strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0) {
         if (!json_is_string(v)) {
             snprintf(err, errlen, "config: '%s' must be a string", key);
             return -1;
@@ -104,6 +105,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
             return set_path(cfg->ready_file, sizeof cfg->ready_file, s, key, err, errlen);
         if (strcmp(key, "models") == 0)
             return set_path(cfg->models_dir, sizeof cfg->models_dir, s, key, err, errlen);
+        if (strcmp(key, "ocr") == 0)
+            return set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, s, key, err, errlen);
         return set_path(cfg->log_level, sizeof cfg->log_level, s, key, err, errlen);
     }
     struct {
@@ -184,6 +187,9 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
         return -1;
     if ((v = getenv("EKYCD_MODELS")) && *v &&
         set_path(cfg->models_dir, sizeof cfg->models_dir, v, "EKYCD_MODELS", err, errlen) != 0)
+        return -1;
+    if ((v = getenv("EKYCD_OCR")) && *v &&
+        set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, v, "EKYCD_OCR", err, errlen) != 0)
         return -1;
     if ((v = getenv("EKYCD_LOG_LEVEL")) && *v &&
         set_path(cfg->log_level, sizeof cfg->log_level, v, "EKYCD_LOG_LEVEL", err, errlen) != 0)

@@ -16,6 +16,7 @@ typedef struct {
     char store_url[CONFIG_PATH_MAX];  /* default sqlite:<data_dir>/ekycd.db */
     char ready_file[CONFIG_PATH_MAX]; /* written with the bound port once serving; optional */
     char models_dir[CONFIG_PATH_MAX]; /* pinned ONNX models (make models) */
+    char ocr_dir[CONFIG_PATH_MAX];    /* OCR models: mrz.traineddata (committed in ocr/) */
     char log_level[16];
     size_t max_body_bytes;         /* whole request body cap (spec: 5 MB) */
     unsigned threads;              /* HTTP thread pool size */
@@ -29,11 +30,12 @@ typedef struct {
 void config_defaults(config *cfg);
 
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, ready_file,
- * log_level, models, max_body_bytes, threads, connection_timeout_s, max_connections, work_slots,
- * work_queue, retention_days. Unknown keys are an error (catches typos). */
+ * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
+ * work_slots, work_queue, retention_days. Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
-/* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL, EKYCD_MODELS. */
+/* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL, EKYCD_MODELS,
+ * EKYCD_OCR. */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
 /* Parses "HOST:PORT" (IPv6 as "[::1]:8080") into cfg. */

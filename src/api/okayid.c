@@ -1,0 +1,384 @@
+/* OkayID (emas.md §4.2): reads the document in base64ImageString (and backImage) and answers the
+ * Regula-style field list of §9, the document type, the cropped document and the portrait.
+ * Field choices the spec leaves open are in docs/okayid.md. The images and the result (without
+ * the returned crops) are kept on the journey, sealed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "kyc/document.h"
+#include "kyc/states.h"
+#include "server/body.h"
+#include "util/b64.h"
+#include "util/pool.h"
+#include "util/timeutil.h"
+
+#define MAX_IMAGE_BYTES  (5u * 1024u * 1024u) /* emas.md §10: 5 MB per request */
+#define MAX_IMAGE_PIXELS 40000000u            /* decompression-bomb cap */
+#define CROP_QUALITY     90
+
+/* Regula field types (emas.md §9.2) */
+enum {
+    FT_DOCUMENT_CLASS = 0,
+    FT_ISSUING_STATE = 1,
+    FT_DOCUMENT_NUMBER = 2,
+    FT_EXPIRY = 3,
+    FT_BIRTH = 5,
+    FT_PERSONAL_NUMBER = 7,
+    FT_SURNAME = 8,
+    FT_GIVEN_NAMES = 9,
+    FT_NATIONALITY = 11,
+    FT_SEX = 12,
+    FT_FULL_NAME = 25,
+    FT_NATIONALITY_CODE = 26,
+    FT_OPTIONAL_DATA = 36,
+    FT_ISSUING_STATE_NAME = 38,
+    FT_MRZ_STRINGS = 51,
+    FT_NUMBER_CHECK = 80,
+    FT_BIRTH_CHECK = 81,
+    FT_EXPIRY_CHECK = 82,
+    FT_FINAL_CHECK = 84,
+    FT_AGE = 185,
+    FT_REMAINDER_TERM = 364,
+};
+
+/* Matrix values (emas.md §7.4) */
+enum { RCF_DISABLED = 0, RCF_VERIFIED = 1, RCF_NOT_VERIFIED = 2 };
+
+static json_t *field_map(int type, const char *mrz_value, bool valid) {
+    json_t *matrix = json_pack("[iiiiiiiiii]", valid ? RCF_VERIFIED : RCF_NOT_VERIFIED, 0, 0, 0, 0,
+                               0, 0, 0, 0, 0);
+    return json_pack("{s:i,s:i,s:i,s:s?,s:n,s:n,s:o}", "wLCID", 0, "FieldType", type, "wFieldType",
+                     type, "Field_MRZ", mrz_value, "Field_Visual", "Field_Barcode", "Matrix",
+                     matrix);
+}
+
+static void add_field(json_t *list, int type, const char *value, bool valid) {
+    json_t *f = value && *value ? field_map(type, value, valid) : NULL;
+    if (f) json_array_append_new(list, f);
+}
+
+static void add_mrz_field(json_t *list, int type, const mrz_result *r, const char *name) {
+    const mrz_field *f = mrz_field_get(r, name);
+    if (f) add_field(list, type, f->value, f->valid);
+}
+
+/* YYMMDD to YYYY-MM-DD. Birth dates take the latest century not in the future; expiry dates
+ * 20YY unless that is more than 50 years ahead. */
+static bool mrz_date(const char *yymmdd, bool birth, int today_year, char out[11], int *year,
+                     int *month, int *day) {
+    if (strlen(yymmdd) != 6) return false;
+    for (int i = 0; i < 6; i++)
+        if (yymmdd[i] < '0' || yymmdd[i] > '9') return false;
+    int yy = (yymmdd[0] - '0') * 10 + yymmdd[1] - '0';
+    *month = (yymmdd[2] - '0') * 10 + yymmdd[3] - '0';
+    *day = (yymmdd[4] - '0') * 10 + yymmdd[5] - '0';
+    *year = 2000 + yy;
+    if (birth ? *year > today_year : *year > today_year + 50) *year -= 100;
+    snprintf(out, 11, "%04d-%02d-%02d", *year, *month, *day);
+    return true;
+}
+
+static void today(int *y, int *m, int *d) {
+    time_t now = (time_t)(time_now_ms() / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
+}
+
+static void add_date_fields(json_t *list, const mrz_result *r) {
+    int ty, tm, td, y, m, d;
+    today(&ty, &tm, &td);
+    char text[11], number[16];
+    const mrz_field *birth = mrz_field_get(r, "birthDate");
+    if (birth && mrz_date(birth->value, true, ty, text, &y, &m, &d)) {
+        add_field(list, FT_BIRTH, text, birth->valid);
+        int age = ty - y - ((tm < m || (tm == m && td < d)) ? 1 : 0);
+        snprintf(number, sizeof number, "%d", age);
+        add_field(list, FT_AGE, number, birth->valid);
+    }
+    const mrz_field *expiry = mrz_field_get(r, "expirationDate");
+    if (expiry && mrz_date(expiry->value, false, ty, text, &y, &m, &d)) {
+        add_field(list, FT_EXPIRY, text, expiry->valid);
+        /* whole months left until expiry, negative once expired */
+        int months = (y - ty) * 12 + (m - tm) - (d < td ? 1 : 0);
+        snprintf(number, sizeof number, "%d", months);
+        add_field(list, FT_REMAINDER_TERM, number, expiry->valid);
+    }
+}
+
+static void add_state_name(json_t *list, int type, const mrz_result *r, const char *name) {
+    const mrz_field *f = mrz_field_get(r, name);
+    if (!f) return;
+    char code[4] = "<<<";
+    memcpy(code, r->lines[f->line] + f->start, 3);
+    add_field(list, type, state_name(code), f->valid);
+}
+
+static json_t *mrz_fields(const document_reading *doc) {
+    const mrz_result *r = &doc->mrz.mrz;
+    json_t *list = json_array();
+    if (!list) return NULL;
+    add_mrz_field(list, FT_DOCUMENT_CLASS, r, "documentCode");
+    add_mrz_field(list, FT_ISSUING_STATE, r, "issuingState");
+    add_mrz_field(list, FT_DOCUMENT_NUMBER, r, "documentNumber");
+    add_date_fields(list, r);
+    add_mrz_field(list, FT_PERSONAL_NUMBER, r, "personalNumber");
+    add_mrz_field(list, FT_SURNAME, r, "lastName");
+    add_mrz_field(list, FT_GIVEN_NAMES, r, "firstName");
+    add_state_name(list, FT_NATIONALITY, r, "nationality");
+    add_mrz_field(list, FT_SEX, r, "sex");
+    const mrz_field *last = mrz_field_get(r, "lastName"), *first = mrz_field_get(r, "firstName");
+    if (last) {
+        char full[2 * MRZ_MAX_VALUE + 2];
+        snprintf(full, sizeof full, "%s%s%s", last->value, first && first->value[0] ? " " : "",
+                 first ? first->value : "");
+        add_field(list, FT_FULL_NAME, full, last->valid && (!first || first->valid));
+    }
+    add_mrz_field(list, FT_NATIONALITY_CODE, r, "nationality");
+    add_mrz_field(list, FT_OPTIONAL_DATA, r, "optional");
+    add_state_name(list, FT_ISSUING_STATE_NAME, r, "issuingState");
+    char joined[MRZ_MAX_LINES * (MRZ_MAX_LINE + 1) + 1] = "";
+    for (int i = 0; i < r->line_count; i++) {
+        if (i) strcat(joined, "^");
+        strcat(joined, r->lines[i]);
+    }
+    add_field(list, FT_MRZ_STRINGS, joined, r->valid);
+    add_mrz_field(list, FT_NUMBER_CHECK, r, "documentNumberCheckDigit");
+    add_mrz_field(list, FT_BIRTH_CHECK, r, "birthDateCheckDigit");
+    add_mrz_field(list, FT_EXPIRY_CHECK, r, "expirationDateCheckDigit");
+    add_mrz_field(list, FT_FINAL_CHECK, r, "compositeCheckDigit");
+    return list;
+}
+
+/* base64 JPEG of a rectangle of an upright page, or NULL. */
+static char *crop_base64(const image *page, const document_rect *rect) {
+    image crop;
+    if (image_crop(page, rect->x, rect->y, rect->w, rect->h, &crop) != IMG_OK) return NULL;
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    image_status st = image_encode_jpeg(&crop, CROP_QUALITY, &jpeg, &len);
+    image_free(&crop);
+    char *text = st == IMG_OK ? b64_encode(jpeg, len) : NULL;
+    free(jpeg);
+    return text;
+}
+
+/* The cropped document of each page (the upright page when no outline was found). */
+static json_t *page_images(const document_reading *doc) {
+    json_t *list = json_array();
+    for (int p = 0; list && p < 2; p++) {
+        if (!doc->page[p].pixels) continue;
+        document_rect whole = {0, 0, doc->page[p].width, doc->page[p].height};
+        char *text = crop_base64(&doc->page[p], doc->outline_found[p] ? &doc->outline[p] : &whole);
+        if (!text) {
+            json_decref(list);
+            return NULL;
+        }
+        json_array_append_new(list, json_pack("{s:s,s:s,s:i,s:i}", "Base64ImageString", text,
+                                              "Format", ".jpg", "LightIndex", 6, "PageIndex", p));
+        free(text);
+    }
+    return list;
+}
+
+json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool images, bool face) {
+    json_t *fields = doc->mrz_found ? mrz_fields(doc) : json_array();
+    json_t *out = json_pack("{s:s,s:s,s:[{s:{s:o}}]}", "status", "success", "message", "", "result",
+                            "ListVerifiedFields", "pFieldMaps", fields);
+    if (!out) return NULL;
+    if (images) {
+        json_t *list = page_images(doc);
+        if (!list) {
+            json_decref(out);
+            return NULL;
+        }
+        json_object_set_new(out, "images", list);
+    }
+    if (face) {
+        char *text = doc->portrait_found ? crop_base64(&doc->page[0], &doc->portrait) : NULL;
+        json_object_set_new(out, "faceImage", text ? json_string(text) : json_null());
+        free(text);
+    }
+    if (doc_type)
+        json_object_set_new(out, "documentType",
+                            doc->document_type[0] ? json_string(doc->document_type) : json_null());
+    return out;
+}
+
+const char *api_okayid_error(const document_reading *doc) {
+    if (doc->mrz_found) return NULL;
+    /* a portrait but no MRZ: a document ekycd cannot read yet (e.g. MyKad); else no document */
+    return doc->portrait_found ? "DOCUMENT_NOT_SUPPORTED" : "UNRECOGNIZED_IMAGE";
+}
+
+/* ---- the endpoint ---- */
+
+/* The Spring Boot body the vendor answers when base64ImageString is missing (emas.md §2). */
+static void respond_spring_500(http_response *res) {
+    char stamp[40];
+    time_t now = (time_t)(time_now_ms() / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S.000+0000", &tm);
+    respond_json(res, 500,
+                 json_pack("{s:s,s:i,s:s,s:s,s:s}", "timestamp", stamp, "status", 500, "error",
+                           "Internal Server Error", "message", "No message available", "path",
+                           "/api/ekyc/okayid"));
+}
+
+typedef struct {
+    uint8_t *bytes[2];
+    size_t len[2];
+    image img[2];
+} okayid_input;
+
+static void input_free(okayid_input *in) {
+    for (int i = 0; i < 2; i++) {
+        free(in->bytes[i]);
+        image_free(&in->img[i]);
+    }
+}
+
+/* Decodes one base64 image field into in->img[page]; NULL code on success. */
+static const char *decode_page(json_t *body, const char *key, int page, okayid_input *in) {
+    json_t *v = json_object_get(body, key);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return page == 0 ? "UNRECOGNIZED_IMAGE" : NULL; /* the back is optional */
+    switch (b64_decode(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
+                       &in->bytes[page], &in->len[page])) {
+    case B64_OK:
+        break;
+    case B64_TOO_LARGE:
+        return "PAYLOAD_TOO_LARGE";
+    case B64_NOMEM:
+        return "Internal Server Error";
+    default:
+        return "UNRECOGNIZED_IMAGE";
+    }
+    char err[256];
+    image_status st = image_decode(in->bytes[page], in->len[page], MAX_IMAGE_PIXELS, &in->img[page],
+                                   err, sizeof err);
+    if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
+    if (st == IMG_NOMEM) return "Internal Server Error";
+    return st == IMG_OK ? NULL : "UNRECOGNIZED_IMAGE";
+}
+
+/* Runs the reader under the work gate with pooled engines. -1 busy, -2 failure. */
+static int read_document(app *a, okayid_input *in, document_reading *doc) {
+    if (!workgate_enter(&a->gate)) return -1;
+    ocr_engine *ocr = pool_acquire(a->ocr_engines);
+    face_engine *faces = pool_acquire(a->engines);
+    int rc = document_read(ocr, faces, &in->img[0], in->img[1].pixels ? &in->img[1] : NULL, doc);
+    pool_release(a->engines, faces);
+    pool_release(a->ocr_engines, ocr);
+    workgate_leave(&a->gate);
+    return rc == 0 ? 0 : -2;
+}
+
+static store_status save_okayid(app *a, const char *journey_id, const okayid_input *in,
+                                json_t *response) {
+    int64_t now = time_now_ms();
+    static const char *const names[2] = {"okayid.front", "okayid.back"};
+    json_t *rec = json_pack("{s:s,s:O}", "endpoint", "okayid", "response", response);
+    for (int p = 0; rec && p < 2; p++) {
+        if (!in->bytes[p]) continue;
+        char blob[UUID_STR_LEN];
+        if (store_blob_put(a->store, journey_id, names[p], NULL, in->bytes[p], in->len[p], now,
+                           blob) != STORE_OK) {
+            json_decref(rec);
+            return STORE_ERROR;
+        }
+        json_object_set_new(rec, p ? "backImageBlob" : "imageBlob", json_string(blob));
+    }
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    char rid[UUID_STR_LEN];
+    store_status st =
+        text ? store_result_add(a->store, journey_id, "okayid", text, strlen(text), now, rid)
+             : STORE_ERROR;
+    free(text);
+    return st;
+}
+
+static void respond_code(http_response *res, const char *code) {
+    if (!strcmp(code, "Internal Server Error"))
+        respond_internal_error(res);
+    else
+        respond_error_with(res, code, json_pack("{s:n}", "result"));
+}
+
+void api_okayid(http_request *req, http_response *res) {
+    json_t *body = NULL;
+    body_status bs = body_parse_json(req, &body);
+    if (bs != BODY_OK) {
+        body_respond_error(res, bs);
+        return;
+    }
+    if (!json_is_string(json_object_get(body, "base64ImageString"))) {
+        json_decref(body);
+        respond_spring_500(res);
+        return;
+    }
+    store_journey journey;
+    const char *journey_id = json_get_string(body, "journeyId", 64);
+    if (!api_load_journey(req, res, journey_id ? journey_id : "", 0, &journey) ||
+        !api_journey_writable(res, &journey)) {
+        json_decref(body);
+        return;
+    }
+    bool doc_type = false, images = false, face = false;
+    if (json_get_flag(body, "docTypeEnabled", &doc_type) == FLAG_INVALID ||
+        json_get_flag(body, "imageEnabled", &images) == FLAG_INVALID ||
+        json_get_flag(body, "faceImageEnabled", &face) == FLAG_INVALID) {
+        json_decref(body);
+        respond_error_with(res, "INVALID_ARGUMENT", json_pack("{s:n}", "result"));
+        return;
+    }
+    okayid_input in = {0};
+    const char *code = decode_page(body, "base64ImageString", 0, &in);
+    if (!code) code = decode_page(body, "backImage", 1, &in);
+    json_decref(body);
+    if (code) {
+        respond_code(res, code);
+        input_free(&in);
+        return;
+    }
+    document_reading doc;
+    int rc = read_document(req->app, &in, &doc);
+    if (rc != 0) {
+        if (rc == -1) {
+            respond_status_error(res, 503, "SERVER_BUSY");
+            respond_add_header(res, "Retry-After", "1");
+        } else {
+            respond_internal_error(res);
+        }
+        input_free(&in);
+        return;
+    }
+    code = api_okayid_error(&doc);
+    json_t *stored = code ? NULL : api_okayid_result(&doc, true, false, false);
+    json_t *answer = code ? NULL : api_okayid_result(&doc, doc_type, images, face);
+    document_reading_free(&doc);
+    if (code) {
+        respond_code(res, code);
+    } else if (!stored || !answer) {
+        respond_internal_error(res);
+    } else {
+        store_status st = save_okayid(req->app, journey.id, &in, stored);
+        if (st == STORE_OK) {
+            respond_json(res, 200, answer);
+            answer = NULL;
+        } else if (st == STORE_CONFLICT) {
+            api_journey_completed_error(res);
+        } else {
+            respond_internal_error(res);
+        }
+    }
+    json_decref(stored);
+    json_decref(answer);
+    input_free(&in);
+}
