@@ -27,7 +27,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -156,6 +156,15 @@ build/doc-eval: bench/doc-eval/doc_eval.c build/release/libekycd.a
 
 doc-eval: build/doc-eval
 	build/doc-eval ../shared/data/documents/dev ocr $(DOC_EVAL_FLAGS)
+
+build/doc-bench: bench/doc/doc_bench.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+# One OkayID reading of a 2-MP passport photo (JPEG), one core: p50/p95 (docs/performance.md).
+DOC_BENCH_IMAGE ?= ../shared/data/documents/dev/images/konstantint__PassportEye/100_pass-ltu.jpg
+bench-doc: models build/doc-bench
+	taskset -c 0 build/doc-bench $(DOC_BENCH_IMAGE) 2 30
 
 build/face-bench: bench/face/face_bench.c build/release/libekycd.a
 	@echo "  LD      $@"
