@@ -191,14 +191,18 @@ done:
     return found;
 }
 
-/* Whether line b can follow line a in one MRZ band (step 3). */
+/* Whether line b can follow line a in one MRZ band (step 3): MRZ lines are equally long, so
+ * their starts or (when overprinting hid the first characters of one) their ends line up. */
 static bool lines_pair(const text_line *a, const text_line *b) {
     float h = fmaxf(a->height, b->height), mid = (a->start + a->end) / 2;
     float len_a = a->end - a->start, len_b = b->end - b->start;
     float gap = across_at(b, mid) - across_at(a, mid);
+    bool starts = fabsf(a->start - b->start) < 2.5f * h, ends = fabsf(a->end - b->end) < 2.5f * h;
+    bool lengths = starts && ends ? len_a < 1.3f * len_b && len_b < 1.3f * len_a
+                                  : len_a < 1.6f * len_b && len_b < 1.6f * len_a;
     return fabsf(a->b - b->b) < 0.05f && a->height < 1.4f * b->height &&
-           b->height < 1.4f * a->height && fabsf(a->start - b->start) < 2.5f * h &&
-           len_a < 1.3f * len_b && len_b < 1.3f * len_a && gap > 1.2f * h && gap < 2.6f * h;
+           b->height < 1.4f * a->height && (starts || ends) && lengths && gap > 1.2f * h &&
+           gap < 2.6f * h;
 }
 
 static int cmp_line_across(const void *x, const void *y) {
@@ -347,9 +351,17 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     float first[4][2] = {{0}}, last[4][2] = {{0}}, corners[4][2] = {{0}};
     float conf_sum = 0;
     int chars = 0;
+    /* every line of the band spans the band's whole length */
+    float start = lines[g->line[0]].start, end = lines[g->line[0]].end;
+    for (int k = 1; k < g->count; k++) {
+        start = fminf(start, lines[g->line[k]].start);
+        end = fmaxf(end, lines[g->line[k]].end);
+    }
     for (int k = 0; k < g->count; k++) {
         /* reading upside down, the lowest line comes first */
-        const text_line *l = &lines[g->line[sn > 0 ? k : g->count - 1 - k]];
+        text_line line = lines[g->line[sn > 0 ? k : g->count - 1 - k]];
+        const text_line *l = &line;
+        line.start = start, line.end = end;
         if (read_strip(c, l, g->pitch, sd, sn, &strips[k], corners) != 0) {
             free(strips);
             return -1;
