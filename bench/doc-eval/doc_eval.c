@@ -106,7 +106,8 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "-v")) verbose = 1;
     }
     char err[256], path[4096];
-    ocr_engine *ocr = ocr_engine_new(argv[2], "mrz", err, sizeof err);
+    const char *lang = getenv("DOC_EVAL_LANG") ? getenv("DOC_EVAL_LANG") : "mrz";
+    ocr_engine *ocr = ocr_engine_new(argv[2], lang, err, sizeof err);
     if (!ocr) {
         fprintf(stderr, "%s\n", err);
         return 1;
