@@ -20,6 +20,7 @@ static void usage(FILE *out) {
           "  account    manage API accounts (tenants): add, list, show, disable, enable\n"
           "  compare    compare the faces of an ID image and a selfie (OkayFace JSON)\n"
           "  read       read an identity document image (OkayID JSON)\n"
+          "  audit      print the audit log of a journey or an account\n"
           "  version    print the version\n"
           "  help       show this help\n"
           "\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "account") == 0) return cli_account(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "read") == 0) return cli_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0) return cli_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         puts("ekycd " EKYCD_VERSION);
         return 0;

@@ -19,6 +19,8 @@ bool api_basic_auth(http_request *req, http_response *res, store_account *accoun
     }
     auth_result r = auth_check(req->app, user, password, time_now_ms(), account);
     memset(password, 0, sizeof password);
+    if (r == AUTH_OK || r == AUTH_BAD_PASSWORD || r == AUTH_EXPIRED)
+        request_audit(req, account->id, NULL); /* failed logins on an account are recorded too */
     switch (r) {
     case AUTH_OK:
         return true;
@@ -47,7 +49,10 @@ bool api_load_journey(http_request *req, http_response *res, const char *journey
         return false;
     }
     store_status st = store_journey_get(req->app->store, journey_id, time_now_ms(), journey);
-    if (st == STORE_OK && (account_id == 0 || journey->account_id == account_id)) return true;
+    bool allowed = st == STORE_OK && (account_id == 0 || journey->account_id == account_id);
+    /* a journey id is its account's capability: calls that only carry the id act for it */
+    request_audit(req, allowed && account_id == 0 ? journey->account_id : 0, journey_id);
+    if (allowed) return true;
     if (st == STORE_OK || st == STORE_NOT_FOUND)
         api_invalid_journey(res);
     else

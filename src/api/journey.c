@@ -48,6 +48,8 @@ void api_journey_create(http_request *req, http_response *res) {
     store_account account;
     auth_result ar = auth_check(req->app, user, pass, now, &account);
     json_decref(body);
+    if (ar == AUTH_OK || ar == AUTH_BAD_PASSWORD || ar == AUTH_EXPIRED)
+        request_audit(req, account.id, NULL);
     switch (ar) {
     case AUTH_OK:
         break;
@@ -78,6 +80,7 @@ void api_journey_create(http_request *req, http_response *res) {
         respond_internal_error(res);
         return;
     }
+    request_audit(req, 0, journey.id);
     respond_json(res, 200,
                  json_pack("{s:s,s:s,s:s}", "status", "success", "message", "api.success",
                            "journeyId", journey.id));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "server/metrics.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -133,6 +134,41 @@ static int append_body(request_state *st, const char *data, size_t n, size_t max
     return 0;
 }
 
+/* The client's address as text ("" when unknown). */
+static void client_address(struct MHD_Connection *c, char *out, size_t len) {
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)len);
+}
+
+/* One audit-log row for a request that named an account or a journey. A failure to write it is
+ * logged, not answered: the client's request already happened. */
+static void record_audit(http_server *s, const http_request *req, const http_response *res,
+                         const request_state *st) {
+    store_audit_entry e = {.at_ms = time_now_ms(),
+                           .account_id = req->audit.account_id,
+                           .status = res->status ? res->status : 500};
+    snprintf(e.journey_id, sizeof e.journey_id, "%s", req->audit.journey_id);
+    snprintf(e.action, sizeof e.action, "%s %s", st->method, s->routes[st->route_index].pattern);
+    if (res->code[0])
+        snprintf(e.outcome, sizeof e.outcome, "%s", res->code);
+    else if (e.status >= 400)
+        snprintf(e.outcome, sizeof e.outcome, "HTTP %d", e.status);
+    else
+        snprintf(e.outcome, sizeof e.outcome, "success");
+    client_address(req->conn, e.client_ip, sizeof e.client_ip);
+    snprintf(e.request_id, sizeof e.request_id, "%s", req->request_id);
+    if (store_audit_add(s->app->store, &e) != STORE_OK)
+        log_msg(LOG_ERROR, "audit", "cannot write the audit log");
+}
+
 static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, const char *url,
                                 const char *method, request_state *st) {
     static const unsigned char empty[1] = {0};
@@ -149,6 +185,7 @@ static enum MHD_Result dispatch(http_server *s, struct MHD_Connection *c, const 
     memcpy(req.request_id, st->request_id, sizeof req.request_id);
     http_response res = {0};
     s->routes[st->route_index].handler(&req, &res);
+    if (req.audit.account_id || req.audit.journey_id[0]) record_audit(s, &req, &res, st);
     return send_response(c, st, &res);
 }
 

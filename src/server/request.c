@@ -1,5 +1,7 @@
 #include "server/request.h"
 
+#include "util/ids.h"
+
 #include <ctype.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -50,7 +52,18 @@ void respond_json(http_response *res, int status, json_t *body) {
     set_body(res, status, "application/json", text, strlen(text));
 }
 
+void request_audit(http_request *req, int64_t account_id, const char *journey_id) {
+    if (account_id) req->audit.account_id = account_id;
+    if (journey_id && uuid_is_valid(journey_id))
+        snprintf(req->audit.journey_id, sizeof req->audit.journey_id, "%s", journey_id);
+}
+
+static void note_code(http_response *res, const char *code) {
+    snprintf(res->code, sizeof res->code, "%s", code);
+}
+
 void respond_error_with(http_response *res, const char *code, json_t *extra) {
+    note_code(res, code);
     json_t *body = json_pack("{s:s,s:s}", "status", "error", "message", code);
     if (body && json_is_object(extra)) json_object_update(body, extra);
     json_decref(extra);
@@ -62,6 +75,7 @@ void respond_error(http_response *res, const char *code) {
 }
 
 void respond_status_error(http_response *res, int status, const char *code) {
+    note_code(res, code);
     respond_json(res, status, json_pack("{s:s,s:s}", "status", "error", "message", code));
 }
 
@@ -70,6 +84,7 @@ void respond_bad_request(http_response *res, const char *code) {
 }
 
 void respond_internal_error(http_response *res) {
+    note_code(res, "Internal Server Error");
     static const char body[] = "{\"status\":\"Internal Server Error\"}";
     char *copy = malloc(sizeof body);
     if (copy) memcpy(copy, body, sizeof body);

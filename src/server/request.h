@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct app;
 struct MHD_Connection;
@@ -22,6 +23,12 @@ typedef struct {
     char request_id[17];
     struct app *app;
     struct MHD_Connection *conn;
+    /* For the audit log: the account acting and the journey acted on, set by the handlers
+     * (request_audit). A request that sets neither is not recorded. */
+    struct {
+        int64_t account_id;
+        char journey_id[37];
+    } audit;
 } http_request;
 
 #define RESPONSE_MAX_HEADERS 4
@@ -36,6 +43,7 @@ typedef struct {
         char value[128];
     } headers[RESPONSE_MAX_HEADERS];
     int header_count;
+    char code[64]; /* the error code answered ("" for a success), for the audit log */
 } http_response;
 
 /* Request accessors (values live as long as the request). */
@@ -43,6 +51,10 @@ const char *request_header(const http_request *req, const char *name);
 const char *request_query(const http_request *req, const char *name);
 /* The media type of Content-Type, lower-cased, without parameters, into out. */
 void request_media_type(const http_request *req, char *out, size_t len);
+
+/* Notes the acting account (0 = unknown, keeps an earlier one) and the journey (kept only when
+ * it is a well-formed UUID; NULL keeps an earlier one) for the audit log. */
+void request_audit(http_request *req, int64_t account_id, const char *journey_id);
 
 /* Responses. Each replaces any earlier body. `body` is stolen. */
 void respond_json(http_response *res, int status, json_t *body);

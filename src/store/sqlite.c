@@ -816,6 +816,102 @@ static store_status sqlite_blacklist_delete(void *p, int64_t account_id, const c
     return rc;
 }
 
+static store_status sqlite_audit_add(void *p, const store_audit_entry *e) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO audit_log (at, account_id, journey_id, action, "
+                                 "status, outcome, client_ip, request_id) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_int64(s, 1, e->at_ms);
+        if (e->account_id)
+            sqlite3_bind_int64(s, 2, e->account_id);
+        else
+            sqlite3_bind_null(s, 2);
+        if (e->journey_id[0])
+            sqlite3_bind_text(s, 3, e->journey_id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, 3);
+        sqlite3_bind_text(s, 4, e->action, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 5, e->status);
+        sqlite3_bind_text(s, 6, e->outcome, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 7, e->client_ip, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 8, e->request_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_DONE)
+            rc = STORE_OK;
+        else
+            log_sqlite_error(c, "audit_add");
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_audit_list(void *p, const char *journey_id, int64_t account_id,
+                                      size_t limit, store_audit_entry **out, size_t *count) {
+    sqlite_db *db = p;
+    *out = NULL;
+    *count = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    store_audit_entry *arr = NULL;
+    size_t n = 0, cap = 0;
+    /* the latest `limit` rows, returned oldest first */
+    sqlite3_stmt *s = prepare(
+        c, "SELECT * FROM (SELECT a.at, a.account_id, COALESCE(u.username, ''), "
+           "COALESCE(a.journey_id, ''), a.action, a.status, a.outcome, a.client_ip, a.request_id, "
+           "a.id FROM audit_log a LEFT JOIN accounts u ON u.id = a.account_id "
+           "WHERE (?1 IS NOT NULL AND a.journey_id = ?1) OR (?1 IS NULL AND a.account_id = ?2) "
+           "ORDER BY a.at DESC, a.id DESC LIMIT ?3) ORDER BY 1, 10");
+    if (s) {
+        if (journey_id)
+            sqlite3_bind_text(s, 1, journey_id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, 1);
+        sqlite3_bind_int64(s, 2, account_id);
+        sqlite3_bind_int64(s, 3, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                store_audit_entry *grown = realloc(arr, ncap * sizeof *arr);
+                if (!grown) {
+                    rc = STORE_ERROR;
+                    break;
+                }
+                arr = grown;
+                cap = ncap;
+            }
+            store_audit_entry *e = &arr[n++];
+            memset(e, 0, sizeof *e);
+            e->at_ms = sqlite3_column_int64(s, 0);
+            e->account_id = sqlite3_column_int64(s, 1);
+            copy_text(e->username, sizeof e->username, sqlite3_column_text(s, 2));
+            copy_text(e->journey_id, sizeof e->journey_id, sqlite3_column_text(s, 3));
+            copy_text(e->action, sizeof e->action, sqlite3_column_text(s, 4));
+            e->status = sqlite3_column_int(s, 5);
+            copy_text(e->outcome, sizeof e->outcome, sqlite3_column_text(s, 6));
+            copy_text(e->client_ip, sizeof e->client_ip, sqlite3_column_text(s, 7));
+            copy_text(e->request_id, sizeof e->request_id, sqlite3_column_text(s, 8));
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, "audit_list");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (rc != STORE_OK) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return STORE_OK;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -839,6 +935,8 @@ static const backend_ops sqlite_ops = {
     .blacklist_add = sqlite_blacklist_add,
     .blacklist_list = sqlite_blacklist_list,
     .blacklist_delete = sqlite_blacklist_delete,
+    .audit_add = sqlite_audit_add,
+    .audit_list = sqlite_audit_list,
 };
 
 static int make_dirs_for(const char *path) {

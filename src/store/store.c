@@ -355,3 +355,14 @@ store_status store_blacklist_delete(store *st, int64_t account_id, const char *i
     if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
     return st->ops->blacklist_delete(st->db, account_id, id);
 }
+
+/* ---- audit log (no personal data: stored as is) ---- */
+
+store_status store_audit_add(store *st, const store_audit_entry *entry) {
+    return st->ops->audit_add(st->db, entry);
+}
+
+store_status store_audit_list(store *st, const char *journey_id, int64_t account_id, size_t limit,
+                              store_audit_entry **out, size_t *count) {
+    return st->ops->audit_list(st->db, journey_id, account_id, limit, out, count);
+}

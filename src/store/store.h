@@ -140,6 +140,25 @@ void store_faces_free(store_face *faces, size_t count);
 /* NOT_FOUND for an unknown id or another account's. */
 store_status store_blacklist_delete(store *st, int64_t account_id, const char *id);
 
+/* ---- audit log: who (account, client address) did what to which journey and when ---- */
+typedef struct {
+    int64_t at_ms;
+    int64_t account_id;                    /* 0: not identified */
+    char username[STORE_USERNAME_MAX + 1]; /* filled by store_audit_list; "" when unknown */
+    char journey_id[UUID_STR_LEN];         /* "" when none */
+    char action[80];                       /* "METHOD /route/pattern" */
+    int status;                            /* HTTP status */
+    char outcome[64];                      /* "success" or the error code */
+    char client_ip[48];
+    char request_id[17];
+} store_audit_entry;
+
+store_status store_audit_add(store *st, const store_audit_entry *entry);
+/* The entries of one journey (journey_id) or of one account (journey_id NULL, account_id),
+ * oldest first, at most `limit`, the latest ones (*out malloc'd; free()). */
+store_status store_audit_list(store *st, const char *journey_id, int64_t account_id, size_t limit,
+                              store_audit_entry **out, size_t *count);
+
 const char *store_status_name(store_status s);
 
 #endif
