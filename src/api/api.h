@@ -58,6 +58,11 @@ bool api_load_journey(http_request *req, http_response *res, const char *journey
 bool api_journey_writable(http_response *res, const store_journey *journey);
 void api_journey_completed_error(http_response *res);
 
+/* Counts one eKYC step call against the account's quota (`account add --max-api-calls`); when
+ * it is used up, answers MAX_API_CALL_EXCEEDED (emas.md §11.1) and returns false. Called once a
+ * request has passed validation, before the work. */
+bool api_charge_call(http_request *req, http_response *res, int64_t account_id);
+
 /* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
 void api_invalid_journey(http_response *res);
 

@@ -59,3 +59,13 @@ bool api_load_journey(http_request *req, http_response *res, const char *journey
         respond_internal_error(res);
     return false;
 }
+
+bool api_charge_call(http_request *req, http_response *res, int64_t account_id) {
+    store_status st = store_account_charge_call(req->app->store, account_id);
+    if (st == STORE_OK) return true;
+    if (st == STORE_QUOTA)
+        respond_error_with(res, "MAX_API_CALL_EXCEEDED", json_pack("{s:n}", "messageCode"));
+    else
+        respond_internal_error(res);
+    return false;
+}

@@ -191,6 +191,10 @@ void api_okayface(http_request *req, http_response *res) {
         free(id.owned), free(best.owned);
         return;
     }
+    if (!api_charge_call(req, res, journey.account_id)) {
+        free(id.owned), free(best.owned);
+        return;
+    }
     float emb_id[FACE_EMBEDDING_DIM], emb_best[FACE_EMBEDDING_DIM];
     bool busy = false;
     code = embed_one(req->app, &id, FACE_ROLE_DOCUMENT, emb_id, &busy);

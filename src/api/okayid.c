@@ -347,6 +347,10 @@ void api_okayid(http_request *req, http_response *res) {
         input_free(&in);
         return;
     }
+    if (!api_charge_call(req, res, journey.account_id)) {
+        input_free(&in);
+        return;
+    }
     document_reading doc;
     int rc = read_document(req->app, &in, &doc);
     if (rc != 0) {

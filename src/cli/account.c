@@ -16,7 +16,8 @@ static void account_usage(FILE *out) {
           "\n"
           "Subcommands:\n"
           "  add      create an account:  --username U (--password P | --password-file F)\n"
-          "           [--company-id ID] [--max-journeys N] [--expires YYYY-MM-DD]\n"
+          "           [--company-id ID] [--max-journeys N] [--max-api-calls N]\n"
+          "           [--expires YYYY-MM-DD]\n"
           "           [--retention-days N] [--disabled] [--allow-delete]\n"
           "           [--steps okayid,okaydoc,okayface,okaylive] (needed to complete a journey;\n"
           "           default okayid,okaydoc,okayface)\n"
@@ -42,7 +43,7 @@ static void account_usage(FILE *out) {
 typedef struct {
     cli_store_opts store;
     const char *username, *password, *password_file, *company_id, *expires, *steps;
-    long long max_journeys;
+    long long max_journeys, max_api_calls;
     int retention_days;
     int disabled, json, allow_delete;
 } account_opts;
@@ -98,6 +99,8 @@ static json_t *account_json(const store_account *a) {
 static json_t *account_json_full(const store_account *a) {
     json_t *j = account_json(a);
     if (j) json_object_set_new(j, "requiredSteps", json_string(a->required_steps));
+    if (j) json_object_set_new(j, "maxApiCalls", json_integer(a->max_api_calls));
+    if (j) json_object_set_new(j, "apiCalls", json_integer(a->api_calls));
     return j;
 }
 
@@ -140,6 +143,7 @@ static int account_add(store *st, const config *cfg, const account_opts *o) {
     if (o->expires && time_parse_date(o->expires, &a.expires_at_ms) != 0)
         return cli_usage_error("account add: --expires must be a date YYYY-MM-DD");
     a.max_journeys = o->max_journeys;
+    a.max_api_calls = o->max_api_calls;
     a.retention_days = o->retention_days ? o->retention_days : cfg->retention_days;
     a.disabled = o->disabled;
     a.allow_delete = o->allow_delete;
@@ -239,6 +243,7 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
                                          {"password-file", required_argument, 0, 'P'},
                                          {"company-id", required_argument, 0, 'i'},
                                          {"max-journeys", required_argument, 0, 'm'},
+                                         {"max-api-calls", required_argument, 0, 'M'},
                                          {"expires", required_argument, 0, 'e'},
                                          {"retention-days", required_argument, 0, 'r'},
                                          {"disabled", no_argument, 0, 'D'},
@@ -294,6 +299,10 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
         case 'm':
             o->max_journeys = strtoll(optarg, &end, 10);
             if (*end || o->max_journeys < 0) return cli_usage_error("invalid --max-journeys");
+            break;
+        case 'M':
+            o->max_api_calls = strtoll(optarg, &end, 10);
+            if (*end || o->max_api_calls < 0) return cli_usage_error("invalid --max-api-calls");
             break;
         case 'r': {
             long v = strtol(optarg, &end, 10);

@@ -167,8 +167,8 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
     store_status rc = STORE_ERROR;
     sqlite3_stmt *s = prepare(c, "INSERT INTO accounts (username, password_hash, company_id, "
                                  "disabled, expires_at, max_journeys, retention_days, created_at, "
-                                 "allow_delete, required_steps) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                 "allow_delete, required_steps, max_api_calls) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (s) {
         sqlite3_bind_text(s, 1, a->username, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, a->password_hash, -1, SQLITE_STATIC);
@@ -182,6 +182,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
         sqlite3_bind_text(s, 10,
                           a->required_steps[0] ? a->required_steps : "okayid,okaydoc,okayface", -1,
                           SQLITE_STATIC);
+        sqlite3_bind_int64(s, 11, a->max_api_calls);
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) {
             rc = STORE_OK;
@@ -199,7 +200,8 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
 
 #define ACCOUNT_COLUMNS                                                                            \
     "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
-    "journeys_created, retention_days, created_at, allow_delete, required_steps"
+    "journeys_created, retention_days, created_at, allow_delete, required_steps, max_api_calls, "  \
+    "api_calls"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src) {
     snprintf(dst, len, "%s", src ? (const char *)src : "");
@@ -219,6 +221,8 @@ static void read_account(sqlite3_stmt *s, store_account *a) {
     a->created_at_ms = sqlite3_column_int64(s, 9);
     a->allow_delete = sqlite3_column_int(s, 10) != 0;
     copy_text(a->required_steps, sizeof a->required_steps, sqlite3_column_text(s, 11));
+    a->max_api_calls = sqlite3_column_int64(s, 12);
+    a->api_calls = sqlite3_column_int64(s, 13);
 }
 
 static store_status sqlite_account_get(void *p, const char *username, int64_t id,
@@ -912,6 +916,20 @@ static store_status sqlite_audit_list(void *p, const char *journey_id, int64_t a
     return STORE_OK;
 }
 
+static sqlite3_stmt *bind_charge_call(sqlite3 *c, const void *arg) {
+    sqlite3_stmt *s =
+        prepare(c, "UPDATE accounts SET api_calls = api_calls + 1 "
+                   "WHERE id = ? AND (max_api_calls = 0 OR api_calls < max_api_calls)");
+    if (s) sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
+    return s;
+}
+
+static store_status sqlite_account_charge_call(void *p, int64_t account_id) {
+    int changes = 0;
+    store_status rc = run_update(p, "charge_call", bind_charge_call, &account_id, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_QUOTA : rc;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -935,6 +953,7 @@ static const backend_ops sqlite_ops = {
     .blacklist_add = sqlite_blacklist_add,
     .blacklist_list = sqlite_blacklist_list,
     .blacklist_delete = sqlite_blacklist_delete,
+    .account_charge_call = sqlite_account_charge_call,
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,
 };

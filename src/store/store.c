@@ -366,3 +366,7 @@ store_status store_audit_list(store *st, const char *journey_id, int64_t account
                               store_audit_entry **out, size_t *count) {
     return st->ops->audit_list(st->db, journey_id, account_id, limit, out, count);
 }
+
+store_status store_account_charge_call(store *st, int64_t account_id) {
+    return st->ops->account_charge_call(st->db, account_id);
+}

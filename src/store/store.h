@@ -41,6 +41,8 @@ typedef struct {
     int64_t created_at_ms;
     bool allow_delete;        /* journey deletion via the API (emas.md §4.12) */
     char required_steps[128]; /* comma-separated components needed to complete a journey */
+    int64_t max_api_calls;    /* eKYC step calls allowed; 0 = unlimited */
+    int64_t api_calls;        /* eKYC step calls made */
 } store_account;
 
 typedef struct {
@@ -139,6 +141,10 @@ store_status store_blacklist_list(store *st, int64_t account_id, bool with_templ
 void store_faces_free(store_face *faces, size_t count);
 /* NOT_FOUND for an unknown id or another account's. */
 store_status store_blacklist_delete(store *st, int64_t account_id, const char *id);
+
+/* Counts one eKYC step call against the account's max_api_calls, atomically: STORE_OK, or
+ * STORE_QUOTA when the quota is used up (nothing is counted then). */
+store_status store_account_charge_call(store *st, int64_t account_id);
 
 /* ---- audit log: who (account, client address) did what to which journey and when ---- */
 typedef struct {

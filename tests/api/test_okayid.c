@@ -28,7 +28,12 @@ static int group_setup(void **state) {
     const char *add[] = {"account",    "add",    "--data",     g_dir,
                          "--username", "ida",    "--password", "ida-secret-123",
                          "--steps",    "okayid", NULL};
-    if (api_run_cli(log, add) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    const char *quota[] = {"account",         "add",   "--data",     g_dir,
+                           "--username",      "quinn", "--password", "quinn-secret-1",
+                           "--max-api-calls", "2",     NULL};
+    if (api_run_cli(log, add) != 0 || api_run_cli(log, quota) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
+        return -1;
     return 0;
 }
 
@@ -288,12 +293,41 @@ static void test_blank_mrz_band(void **state) {
     api_resp_free(&r);
 }
 
+/* --max-api-calls 2: two readings, then MAX_API_CALL_EXCEEDED; refused input is not counted. */
+static void test_api_call_quota(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "quinn", "quinn-secret-1", id);
+    assert_true(id[0] != '\0');
+    api_resp r = okayid(id, "%%%", NULL);
+    expect_code(&r, "UNRECOGNIZED_IMAGE");
+    api_resp_free(&r);
+    char *img = base64_of(TD3_IMAGE, NULL, 0);
+    for (int i = 0; i < 2; i++) {
+        r = okayid(id, img, NULL);
+        assert_string_equal(api_str(&r, "status"), "success");
+        api_resp_free(&r);
+    }
+    r = okayid(id, img, NULL);
+    expect_code(&r, "MAX_API_CALL_EXCEEDED");
+    api_resp_free(&r);
+    free(img);
+    char out[700];
+    snprintf(out, sizeof out, "%s/show-quinn.json", g_dir);
+    const char *show[] = {"account", "show", "--data", g_dir, "--username", "quinn", NULL};
+    assert_int_equal(api_run_cli(out, show), 0);
+    json_t *j = json_load_file(out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "maxApiCalls")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "apiCalls")), 2);
+    json_decref(j);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passport_fields),
-        cmocka_unit_test(test_any_orientation),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_blank_mrz_band),
+        cmocka_unit_test(test_passport_fields), cmocka_unit_test(test_any_orientation),
+        cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_blank_mrz_band),
+        cmocka_unit_test(test_api_call_quota),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
