@@ -159,6 +159,14 @@ static store_status sqlite_ping(void *p) {
     return rc;
 }
 
+/* The row array grown to twice its capacity (cap updated), or NULL with arr untouched. */
+static void *grow_rows(void *arr, size_t *cap, size_t size) {
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *grown = realloc(arr, ncap * size);
+    if (grown) *cap = ncap;
+    return grown;
+}
+
 /* ---- accounts ---- */
 
 static store_status sqlite_account_add(void *p, const store_account *a, int64_t *out_id) {
@@ -266,16 +274,12 @@ static store_status sqlite_account_list(void *p, store_account **out, size_t *co
         int step;
         rc = STORE_OK;
         while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                store_account *grown = realloc(arr, ncap * sizeof *arr);
-                if (!grown) {
-                    rc = STORE_ERROR;
-                    break;
-                }
-                arr = grown;
-                cap = ncap;
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
             }
+            arr = grown;
             read_account(s, &arr[n++]);
         }
         if (rc == STORE_OK && step != SQLITE_DONE) {
@@ -615,16 +619,12 @@ static store_status sqlite_result_list(void *p, const char *journey_id, backend_
         int step;
         rc = STORE_OK;
         while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 8;
-                backend_sealed_row *grown = realloc(arr, ncap * sizeof *arr);
-                if (!grown) {
-                    rc = STORE_ERROR;
-                    break;
-                }
-                arr = grown;
-                cap = ncap;
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
             }
+            arr = grown;
             backend_sealed_row *r = &arr[n];
             memset(r, 0, sizeof *r);
             copy_text(r->id, sizeof r->id, sqlite3_column_text(s, 0));
@@ -754,16 +754,12 @@ static store_status sqlite_blacklist_list(void *p, int64_t account_id, bool with
         int step;
         rc = STORE_OK;
         while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                backend_face_row *grown = realloc(arr, ncap * sizeof *arr);
-                if (!grown) {
-                    rc = STORE_ERROR;
-                    break;
-                }
-                arr = grown;
-                cap = ncap;
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
             }
+            arr = grown;
             backend_face_row *r = &arr[n];
             memset(r, 0, sizeof *r);
             copy_text(r->id, sizeof r->id, sqlite3_column_text(s, 0));
@@ -878,16 +874,12 @@ static store_status sqlite_audit_list(void *p, const char *journey_id, int64_t a
         int step;
         rc = STORE_OK;
         while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                store_audit_entry *grown = realloc(arr, ncap * sizeof *arr);
-                if (!grown) {
-                    rc = STORE_ERROR;
-                    break;
-                }
-                arr = grown;
-                cap = ncap;
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
             }
+            arr = grown;
             store_audit_entry *e = &arr[n++];
             memset(e, 0, sizeof *e);
             e->at_ms = sqlite3_column_int64(s, 0);

@@ -150,9 +150,8 @@ static void test_passport_fields(void **state) {
     api_resp_free(&r);
 }
 
-/* Turned by each EXIF orientation (90/180/270 degrees, mirrored), the page still reads. */
-static void test_any_orientation(void **state) {
-    (void)state;
+/* The test page, decoded. */
+static image load_page(void) {
     size_t len = 0;
     unsigned char *png = tu_read_file(TD3_IMAGE, &len);
     assert_non_null(png);
@@ -160,18 +159,32 @@ static void test_any_orientation(void **state) {
     char err[128];
     assert_int_equal(image_decode(png, len, 1u << 24, &page, err, sizeof err), IMG_OK);
     free(png);
+    return page;
+}
+
+/* The image as a base64 JPEG (quality 92). */
+static char *jpeg_base64(const image *img) {
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    assert_int_equal(image_encode_jpeg(img, 92, &jpeg, &len), IMG_OK);
+    char *text = base64_of(NULL, jpeg, len);
+    free(jpeg);
+    return text;
+}
+
+/* Turned by each EXIF orientation (90/180/270 degrees, mirrored), the page still reads. */
+static void test_any_orientation(void **state) {
+    (void)state;
+    image page = load_page();
+    char err[128];
     for (int o = 3; o <= 8; o += 5) { /* 180 degrees, and 90 anticlockwise */
         image turned = page;
         turned.pixels = malloc(page.stride * (size_t)page.height);
         assert_non_null(turned.pixels);
         memcpy(turned.pixels, page.pixels, page.stride * (size_t)page.height);
         assert_int_equal(image_apply_orientation(&turned, o), IMG_OK);
-        uint8_t *jpeg = NULL;
-        size_t jpeg_len = 0;
-        assert_int_equal(image_encode_jpeg(&turned, 92, &jpeg, &jpeg_len), IMG_OK);
+        char *img = jpeg_base64(&turned);
         image_free(&turned);
-        char *img = base64_of(NULL, jpeg, jpeg_len);
-        free(jpeg);
         char id[64];
         new_journey(id);
         api_resp r = okayid(id, img, ",\"imageEnabled\":true,\"faceImageEnabled\":\"true\"");
@@ -242,11 +255,7 @@ static void test_bad_input(void **state) {
     api_resp_free(&r);
     /* a 1x1 image and a blank page: no document */
     image tiny = {1, 1, 3, 3, (uint8_t[]){255, 255, 255}};
-    uint8_t *jpeg = NULL;
-    size_t jpeg_len = 0;
-    assert_int_equal(image_encode_jpeg(&tiny, 90, &jpeg, &jpeg_len), IMG_OK);
-    img = base64_of(NULL, jpeg, jpeg_len);
-    free(jpeg);
+    img = jpeg_base64(&tiny);
     r = okayid(id, img, NULL);
     free(img);
     expect_code(&r, "UNRECOGNIZED_IMAGE");
@@ -270,21 +279,11 @@ static void test_bad_input(void **state) {
 /* The MRZ band painted over: the rest of the page is text, not a document ekycd can read. */
 static void test_blank_mrz_band(void **state) {
     (void)state;
-    size_t len = 0;
-    unsigned char *png = tu_read_file(TD3_IMAGE, &len);
-    assert_non_null(png);
-    image page;
-    char err[128];
-    assert_int_equal(image_decode(png, len, 1u << 24, &page, err, sizeof err), IMG_OK);
-    free(png);
+    image page = load_page();
     for (int y = page.height * 55 / 100; y < page.height; y++)
         memset(page.pixels + (size_t)y * page.stride, 255, page.stride);
-    uint8_t *jpeg = NULL;
-    size_t jpeg_len = 0;
-    assert_int_equal(image_encode_jpeg(&page, 90, &jpeg, &jpeg_len), IMG_OK);
+    char *img = jpeg_base64(&page);
     image_free(&page);
-    char *img = base64_of(NULL, jpeg, jpeg_len);
-    free(jpeg);
     char id[64];
     new_journey(id);
     api_resp r = okayid(id, img, NULL);
