@@ -27,7 +27,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -156,6 +156,14 @@ build/doc-eval: bench/doc-eval/doc_eval.c build/release/libekycd.a
 
 doc-eval: build/doc-eval
 	build/doc-eval ../shared/data/documents/dev ocr $(DOC_EVAL_FLAGS)
+
+build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+# OkayDoc's blur, brightness and colour measures on the shared documents, as is and degraded.
+doc-quality: build/doc-quality
+	build/doc-quality ../shared/data/documents/dev
 
 build/doc-bench: bench/doc/doc_bench.c build/release/libekycd.a
 	@echo "  LD      $@"

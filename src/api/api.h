@@ -27,6 +27,9 @@ json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool image
  * shows a document ekycd cannot read yet, else UNRECOGNIZED_IMAGE), NULL when it has one. */
 const char *api_okayid_error(const document_reading *doc);
 
+/* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
+void api_okaydoc(http_request *req, http_response *res);
+
 /* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);
 void api_blacklist_add(http_request *req, http_response *res);
@@ -62,6 +65,15 @@ void api_journey_completed_error(http_response *res);
  * it is used up, answers MAX_API_CALL_EXCEEDED (emas.md §11.1) and returns false. Called once a
  * request has passed validation, before the work. */
 bool api_charge_call(http_request *req, http_response *res, int64_t account_id);
+
+/* Decodes a base64 image of at most max_bytes (decoded) and API_MAX_IMAGE_PIXELS into *bytes
+ * (malloc'd, kept for storing) and *img. NULL on success, else "PAYLOAD_TOO_LARGE",
+ * "Internal Server Error" or API_NOT_AN_IMAGE (not base64, not an image, truncated), which
+ * each endpoint answers in its own words. On failure the caller still frees *bytes and *img. */
+#define API_MAX_IMAGE_PIXELS 40000000u /* decompression-bomb cap */
+#define API_NOT_AN_IMAGE     "not an image"
+const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, uint8_t **bytes,
+                             size_t *len, image *img);
 
 /* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
 void api_invalid_journey(http_response *res);

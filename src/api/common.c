@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "app.h"
 #include "server/auth.h"
+#include "util/b64.h"
 #include "util/timeutil.h"
 
 void api_invalid_journey(http_response *res) {
@@ -68,4 +69,26 @@ bool api_charge_call(http_request *req, http_response *res, int64_t account_id) 
     else
         respond_internal_error(res);
     return false;
+}
+
+const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, uint8_t **bytes,
+                             size_t *len, image *img) {
+    memset(img, 0, sizeof *img);
+    *bytes = NULL;
+    *len = 0;
+    switch (b64_decode(b64, b64_len, max_bytes, bytes, len)) {
+    case B64_OK:
+        break;
+    case B64_TOO_LARGE:
+        return "PAYLOAD_TOO_LARGE";
+    case B64_NOMEM:
+        return "Internal Server Error";
+    default:
+        return API_NOT_AN_IMAGE;
+    }
+    char err[256];
+    image_status st = image_decode(*bytes, *len, API_MAX_IMAGE_PIXELS, img, err, sizeof err);
+    if (st == IMG_OK) return NULL;
+    if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
+    return st == IMG_NOMEM ? "Internal Server Error" : API_NOT_AN_IMAGE;
 }

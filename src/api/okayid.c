@@ -16,9 +16,8 @@
 #include "util/pool.h"
 #include "util/timeutil.h"
 
-#define MAX_IMAGE_BYTES  (5u * 1024u * 1024u) /* emas.md §10: 5 MB per request */
-#define MAX_IMAGE_PIXELS 40000000u            /* decompression-bomb cap */
-#define CROP_QUALITY     90
+#define MAX_IMAGE_BYTES (5u * 1024u * 1024u) /* emas.md §10: 5 MB per request */
+#define CROP_QUALITY    90
 
 /* Regula field types (emas.md §9.2) */
 enum {
@@ -248,23 +247,10 @@ static const char *decode_page(json_t *body, const char *key, int page, okayid_i
     json_t *v = json_object_get(body, key);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return page == 0 ? "UNRECOGNIZED_IMAGE" : NULL; /* the back is optional */
-    switch (b64_decode(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
-                       &in->bytes[page], &in->len[page])) {
-    case B64_OK:
-        break;
-    case B64_TOO_LARGE:
-        return "PAYLOAD_TOO_LARGE";
-    case B64_NOMEM:
-        return "Internal Server Error";
-    default:
-        return "UNRECOGNIZED_IMAGE";
-    }
-    char err[256];
-    image_status st = image_decode(in->bytes[page], in->len[page], MAX_IMAGE_PIXELS, &in->img[page],
-                                   err, sizeof err);
-    if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
-    if (st == IMG_NOMEM) return "Internal Server Error";
-    return st == IMG_OK ? NULL : "UNRECOGNIZED_IMAGE";
+    const char *code =
+        api_decode_image(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
+                         &in->bytes[page], &in->len[page], &in->img[page]);
+    return code && !strcmp(code, API_NOT_AN_IMAGE) ? "UNRECOGNIZED_IMAGE" : code;
 }
 
 /* Runs the reader under the work gate with pooled engines. -1 busy, -2 failure. */

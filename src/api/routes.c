@@ -9,6 +9,7 @@ static const route routes[] = {
     {"GET", "/api/ekyc/details/{journeyId}", api_details_get},
     {"DELETE", "/api/ekyc/details/{journeyId}", api_journey_delete},
     {"POST", "/api/ekyc/okayid", api_okayid},
+    {"POST", "/api/ekyc/okaydoc", api_okaydoc},
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},

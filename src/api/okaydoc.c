@@ -1,0 +1,244 @@
+/* OkayDoc (emas.md §4.7, §7): authenticity and capture checks of a document image. ekycd
+ * performs the checks it can measure honestly from pixels (blur, brightness, colour vs a
+ * greyscale copy; kyc/doc_quality.c) on the document region found through its MRZ, and answers
+ * every other requested check "NotPerformed" with the reason, never a made-up pass. What each
+ * check measures and how its threshold was chosen: docs/okaydoc.md. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "kyc/doc_quality.h"
+#include "kyc/document.h"
+#include "server/body.h"
+#include "util/ids.h"
+#include "util/pool.h"
+#include "util/timeutil.h"
+
+#define MAX_IMAGE_BYTES (5u * 1024u * 1024u)
+#define EMPTY_RESULT    "Empty verification result. Suspected error during verification document."
+#define NO_SCREEN_MODEL "no measured screen-recapture detector yet"
+#define NO_LAYOUT_MODEL "needs the document's layout model, not available for this docType yet"
+
+/* Countries of the passport use case (emas.md §4.7.2); OTHER gets colour and screen only. */
+static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MMR",
+                                                 "NPL", "PAK", "PHL", "VNM", "OTHER"};
+
+/* A non-passport switch and the method it answers with (emas.md §4.7.1, §4.7.3). */
+typedef struct {
+    const char *flag, *method, *label;
+    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour */
+} doc_switch;
+
+static const doc_switch switches[] = {
+    {"landmarkCheck", "landmark", "Landmark Analysis Result", 0},
+    {"fontCheck", "font", "Font Checking Result", 0},
+    {"microprintCheck", "microprint", "Microprint Score", 0},
+    {"photoSubstitutionCheck", "substitution", "Ghost Photo Comparison", 0},
+    {"icTypeCheck", "docType", "Document Type", 0},
+    {"colorMode", "colorMode", "Color Mode", 3},
+    {"hologram", "hologram", "Hologram", 0},
+    {"screenDetection", "screen", "Screen Detection", 0},
+    {"ghostPhotoColorDetection", "holocolor", "Ghost Photo Color Detection", 0},
+    {"idBlurDetection", "idBlurDetection", "ID Blur Detection", 1},
+    {"idBrightnessDetection", "idBrightnessDetc", "ID Brightness Detection", 2},
+    {"islamFieldTamperingDetection", "islamFieldTampering", "Religion Field Tampering", 0},
+    {"qualityCheckDetection", "qualityCheck", "Quality Check", 0},
+    {"contentSubstitution", "contentSubstitution", "Content Substitution", 0},
+};
+
+static void respond_empty_result(http_response *res) {
+    respond_error_with(res, EMPTY_RESULT,
+                       json_pack("{s:s,s:n,s:n,s:n}", "messageCode", "api.error", "id",
+                                 "methodList", "outputImageList"));
+}
+
+/* One method with one component. value is Pass, Fail or NotPerformed; score may be NULL. */
+static json_t *method(const char *code, const char *label, const char *value, json_t *score,
+                      const char *reason) {
+    json_t *component = json_pack("{s:s,s:s,s:s,s:n,s:n}", "code", code, "label", label, "value",
+                                  value, "imageUrl", "refImageUrl");
+    if (component && score) json_object_set(component, "score", score);
+    if (component && reason) json_object_set_new(component, "reason", json_string(reason));
+    json_decref(score);
+    return json_pack("{s:s,s:s,s:[o]}", "method", code, "label", label, "componentList", component);
+}
+
+static json_t *measured(const char *code, const char *label, int which, const doc_quality *q) {
+    switch (which) {
+    case 1:
+        return method(code, label, doc_quality_sharp(q) ? "Pass" : "Fail",
+                      json_real((double)q->sharpness), NULL);
+    case 2:
+        return method(code, label, doc_quality_well_lit(q) ? "Pass" : "Fail",
+                      json_real((double)q->brightness), NULL);
+    default:
+        return method(code, label, doc_quality_in_colour(q) ? "Pass" : "Fail",
+                      json_real((double)q->colour), NULL);
+    }
+}
+
+static json_t *passport_methods(const char *country, const doc_quality *q) {
+    json_t *list = json_array();
+    if (!list) return NULL;
+    if (strcmp(country, "OTHER") != 0) { /* OTHER: colour and screen only (§4.7.2) */
+        json_array_append_new(list, measured("blurrinessDetection", "Blurriness Detection", 1, q));
+        json_array_append_new(list, measured("brightnessDetection", "Brightness Detection", 2, q));
+    }
+    json_array_append_new(list, measured("colorDetection", "Color Detection", 3, q));
+    json_array_append_new(
+        list, method("screenDetection", "Screen Detection", "NotPerformed", NULL, NO_SCREEN_MODEL));
+    return list;
+}
+
+static json_t *nonpassport_methods(json_t *body, const doc_quality *q) {
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < sizeof switches / sizeof switches[0]; i++) {
+        bool on = false;
+        if (json_get_flag(body, switches[i].flag, &on) != FLAG_OK || !on) continue;
+        const doc_switch *s = &switches[i];
+        json_array_append_new(
+            list, s->measured
+                      ? measured(s->method, s->label, s->measured, q)
+                      : method(s->method, s->label, "NotPerformed", NULL,
+                               !strcmp(s->method, "screen") ? NO_SCREEN_MODEL : NO_LAYOUT_MODEL));
+    }
+    return list;
+}
+
+/* Measures the document region of the image: the outline found through the MRZ, else the whole
+ * upright page. -1 busy, -2 failure. */
+static int measure_document(app *a, const image *img, doc_quality *q) {
+    if (!workgate_enter(&a->gate)) return -1;
+    ocr_engine *ocr = pool_acquire(a->ocr_engines);
+    document_reading doc;
+    int rc = document_read(ocr, NULL, img, NULL, &doc);
+    pool_release(a->ocr_engines, ocr);
+    if (rc == 0) {
+        document_rect r = doc.outline_found[0]
+                              ? doc.outline[0]
+                              : (document_rect){0, 0, doc.page[0].width, doc.page[0].height};
+        rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
+        document_reading_free(&doc);
+    } else {
+        rc = -2;
+    }
+    workgate_leave(&a->gate);
+    return rc;
+}
+
+static store_status save_okaydoc(app *a, const char *journey_id, const uint8_t *bytes, size_t len,
+                                 json_t *response) {
+    int64_t now = time_now_ms();
+    char blob[UUID_STR_LEN], rid[UUID_STR_LEN];
+    if (store_blob_put(a->store, journey_id, "okaydoc.image", NULL, bytes, len, now, blob) !=
+        STORE_OK)
+        return STORE_ERROR;
+    json_t *rec =
+        json_pack("{s:s,s:O,s:s}", "endpoint", "okaydoc", "response", response, "imageBlob", blob);
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    json_decref(rec);
+    store_status st =
+        text ? store_result_add(a->store, journey_id, "okaydoc", text, strlen(text), now, rid)
+             : STORE_ERROR;
+    free(text);
+    return st;
+}
+
+/* Checks the use case's arguments; NULL when fine, else the code to answer. *image_key gets the
+ * field holding the image. */
+static const char *check_arguments(json_t *body, bool *passport, const char **image_key,
+                                   const char **country) {
+    const char *type = json_get_string(body, "type", 32);
+    if (!type || !*type) return "MISSING_ARGUMENT";
+    *passport = !strcasecmp(type, "passport");
+    if (!*passport && strcasecmp(type, "nonpassport") != 0) return "INVALID_ARGUMENT";
+    if (!*passport) {
+        const char *doc_type = json_get_string(body, "docType", 64);
+        *image_key = "idImageBase64Image";
+        return doc_type && *doc_type ? NULL : "MISSING_ARGUMENT";
+    }
+    *country = json_get_string(body, "country", 16);
+    if (!*country || !**country) return "MISSING_ARGUMENT";
+    bool known = false;
+    for (size_t i = 0; i < sizeof passport_countries / sizeof passport_countries[0]; i++)
+        known |= !strcasecmp(*country, passport_countries[i]);
+    if (!known) return "UNSUPPORTED_COUNTRY";
+    /* the data page ("half size") when given, else the full spread */
+    json_t *half = json_object_get(body, "halfSizeImage");
+    *image_key =
+        json_is_string(half) && json_string_length(half) ? "halfSizeImage" : "fullSizeImage";
+    return NULL;
+}
+
+void api_okaydoc(http_request *req, http_response *res) {
+    json_t *body = NULL;
+    body_status bs = body_parse_json(req, &body);
+    if (bs != BODY_OK) {
+        body_respond_error(res, bs);
+        return;
+    }
+    store_journey journey;
+    const char *journey_id = json_get_string(body, "journeyId", 64);
+    bool passport = false;
+    const char *image_key = NULL, *country = NULL, *code = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    image img = {0};
+    json_t *answer = NULL;
+    if (!api_load_journey(req, res, journey_id ? journey_id : "", 0, &journey) ||
+        !api_journey_writable(res, &journey))
+        goto done;
+    if ((code = check_arguments(body, &passport, &image_key, &country))) {
+        respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
+        goto done;
+    }
+    json_t *v = json_object_get(body, image_key);
+    code = json_is_string(v) && json_string_length(v)
+               ? api_decode_image(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
+                                  &bytes, &len, &img)
+               : API_NOT_AN_IMAGE;
+    if (code) {
+        if (!strcmp(code, API_NOT_AN_IMAGE))
+            respond_empty_result(res);
+        else if (!strcmp(code, "Internal Server Error"))
+            respond_internal_error(res);
+        else
+            respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
+        goto done;
+    }
+    if (!api_charge_call(req, res, journey.account_id)) goto done;
+    doc_quality q;
+    int rc = measure_document(req->app, &img, &q);
+    if (rc != 0) {
+        if (rc == -1) {
+            respond_status_error(res, 503, "SERVER_BUSY");
+            respond_add_header(res, "Retry-After", "1");
+        } else {
+            respond_internal_error(res);
+        }
+        goto done;
+    }
+    char id[UUID_STR_LEN];
+    uuid_v4(id);
+    json_t *methods = passport ? passport_methods(country, &q) : nonpassport_methods(body, &q);
+    answer =
+        json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
+                  "message", "", "id", id, "methodList", methods, "outputImageList");
+    store_status st = answer ? save_okaydoc(req->app, journey.id, bytes, len, answer) : STORE_ERROR;
+    if (st == STORE_OK) {
+        respond_json(res, 200, answer);
+        answer = NULL;
+    } else if (st == STORE_CONFLICT) {
+        api_journey_completed_error(res);
+    } else {
+        respond_internal_error(res);
+    }
+done:
+    json_decref(answer);
+    json_decref(body);
+    free(bytes);
+    image_free(&img);
+}

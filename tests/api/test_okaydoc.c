@@ -1,0 +1,227 @@
+/* API tests for POST /api/ekyc/okaydoc (emas.md §4.7, docs/okaydoc.md): the passport and
+ * non-passport use cases, checks that pass on a clean colour document and fail on a greyscale
+ * copy, a defocused one and a dark one, checks that cannot be measured answered "NotPerformed"
+ * with a reason, and the error answers. The document is tests/data/mrz_td3.png tinted like a
+ * printed page (cream paper, dark blue ink). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "apiutil.h"
+#include "util/b64.h"
+#include "vision/image.h"
+
+static char *g_dir;
+static api_server g_srv;
+static image g_page; /* the tinted colour page */
+
+static int group_setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_ALL);
+    g_dir = tu_mkdtemp();
+    char log[700];
+    snprintf(log, sizeof log, "%s/cli.log", g_dir);
+    const char *add[] = {"account", "add",        "--data",          g_dir, "--username",
+                         "olga",    "--password", "olga-secret-123", NULL};
+    size_t len = 0;
+    unsigned char *png = tu_read_file("tests/data/mrz_td3.png", &len);
+    image grey;
+    char err[128];
+    if (!png || image_decode(png, len, 1u << 24, &grey, err, sizeof err) != IMG_OK) return -1;
+    free(png);
+    g_page = grey; /* decoded as RGB: tint every pixel between ink and paper */
+    for (size_t i = 0; i < (size_t)grey.width * (size_t)grey.height; i++) {
+        uint8_t *p = g_page.pixels + i * 3;
+        float t = p[0] / 255.0f;
+        p[0] = (uint8_t)(30 + t * 206), p[1] = (uint8_t)(40 + t * 186),
+        p[2] = (uint8_t)(90 + t * 110);
+    }
+    if (api_run_cli(log, add) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    image_free(&g_page);
+    return api_group_end(&g_srv, g_dir);
+}
+
+static char *jpeg_base64(const image *img) {
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    assert_int_equal(image_encode_jpeg(img, 92, &jpeg, &len), IMG_OK);
+    char *text = b64_encode(jpeg, len);
+    free(jpeg);
+    assert_non_null(text);
+    return text;
+}
+
+/* A copy of the page changed by kind: 'g' greyscale, 'd' dark, 'b' box-blurred (radius 4). */
+static image variant(char kind) {
+    image v = g_page;
+    size_t bytes = g_page.stride * (size_t)g_page.height;
+    v.pixels = malloc(bytes);
+    assert_non_null(v.pixels);
+    memcpy(v.pixels, g_page.pixels, bytes);
+    int w = v.width, h = v.height, r = 4;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = v.pixels + ((size_t)y * w + x) * 3;
+            if (kind == 'g')
+                p[0] = p[1] = p[2] = (uint8_t)(0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]);
+            if (kind == 'd')
+                for (int c = 0; c < 3; c++) p[c] = (uint8_t)(p[c] / 4);
+            if (kind == 'b')
+                for (int c = 0; c < 3; c++) {
+                    int sum = 0, n = 0;
+                    for (int dy = -r; dy <= r; dy++)
+                        for (int dx = -r; dx <= r; dx++) {
+                            int yy = y + dy, xx = x + dx;
+                            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                            sum += g_page.pixels[((size_t)yy * w + xx) * 3 + c], n++;
+                        }
+                    p[c] = (uint8_t)(sum / n);
+                }
+        }
+    return v;
+}
+
+static api_resp okaydoc(const char *journey_id, const char *fields, const char *image_b64) {
+    size_t n = strlen(image_b64) + strlen(fields) + 256;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{\"journeyId\":\"%s\",%s\"%s\"}", journey_id, fields, image_b64);
+    api_resp r = api_post_json(g_srv.port, "/api/ekyc/okaydoc", body);
+    free(body);
+    return r;
+}
+
+/* The value of the method's (first) component, or NULL when the method is absent. */
+static const char *value_of(api_resp *r, const char *method) {
+    json_t *list = json_object_get(r->json, "methodList");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *m = json_array_get(list, i);
+        if (strcmp(json_string_value(json_object_get(m, "method")), method) != 0) continue;
+        json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+        return json_string_value(json_object_get(c, "value"));
+    }
+    return NULL;
+}
+
+#define PASSPORT_SGP                                                                               \
+    "\"type\":\"passport\",\"version\":\"3\",\"country\":\"SGP\",\"fullSizeImage\":"
+
+static void test_passport_checks(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    char *img = jpeg_base64(&g_page);
+    api_resp r = okaydoc(id, PASSPORT_SGP, img);
+    free(img);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(api_str(&r, "messageCode"), "api.success");
+    assert_int_equal(strlen(api_str(&r, "id")), 36);
+    assert_string_equal(value_of(&r, "blurrinessDetection"), "Pass");
+    assert_string_equal(value_of(&r, "brightnessDetection"), "Pass");
+    assert_string_equal(value_of(&r, "colorDetection"), "Pass");
+    assert_string_equal(value_of(&r, "screenDetection"), "NotPerformed");
+    assert_int_equal(json_array_size(json_object_get(r.json, "outputImageList")), 0);
+    api_resp_free(&r);
+
+    static const struct {
+        char kind;
+        const char *method;
+    } failing[] = {
+        {'g', "colorDetection"}, {'b', "blurrinessDetection"}, {'d', "brightnessDetection"}};
+    for (size_t i = 0; i < 3; i++) {
+        image v = variant(failing[i].kind);
+        img = jpeg_base64(&v);
+        image_free(&v);
+        r = okaydoc(id, PASSPORT_SGP, img);
+        free(img);
+        assert_string_equal(api_str(&r, "status"), "success");
+        assert_string_equal(value_of(&r, failing[i].method), "Fail");
+        api_resp_free(&r);
+    }
+    /* OTHER: colour and screen only */
+    img = jpeg_base64(&g_page);
+    r = okaydoc(id, "\"type\":\"passport\",\"country\":\"OTHER\",\"halfSizeImage\":", img);
+    free(img);
+    assert_string_equal(value_of(&r, "colorDetection"), "Pass");
+    assert_non_null(value_of(&r, "screenDetection"));
+    assert_null(value_of(&r, "blurrinessDetection"));
+    assert_int_equal(json_array_size(json_object_get(r.json, "methodList")), 2);
+    api_resp_free(&r);
+}
+
+static void test_nonpassport_checks(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    char *img = jpeg_base64(&g_page);
+    api_resp r = okaydoc(id,
+                         "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7\","
+                         "\"colorMode\":true,\"idBlurDetection\":\"true\",\"landmarkCheck\":true,"
+                         "\"hologram\":false,\"idImageBase64Image\":",
+                         img);
+    free(img);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(value_of(&r, "colorMode"), "Pass");
+    assert_string_equal(value_of(&r, "idBlurDetection"), "Pass");
+    assert_string_equal(value_of(&r, "landmark"), "NotPerformed");
+    assert_null(value_of(&r, "hologram")); /* not asked for */
+    json_t *landmark = json_array_get(json_object_get(r.json, "methodList"), 0);
+    json_t *c = json_array_get(json_object_get(landmark, "componentList"), 0);
+    assert_non_null(json_string_value(json_object_get(c, "reason")));
+    assert_int_equal(json_array_size(json_object_get(r.json, "methodList")), 3);
+    api_resp_free(&r);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    /* no image, not base64, text: the vendor's "empty verification result" */
+    api_resp r = okaydoc(id, "\"type\":\"passport\",\"country\":\"SGP\",\"x\":", "");
+    assert_string_equal(api_str(&r, "status"), "error");
+    assert_string_equal(api_str(&r, "messageCode"), "api.error");
+    assert_non_null(strstr(api_str(&r, "message"), "Empty verification result"));
+    assert_true(json_is_null(json_object_get(r.json, "methodList")));
+    api_resp_free(&r);
+    r = okaydoc(id, PASSPORT_SGP, "%%%not base64");
+    assert_non_null(strstr(api_str(&r, "message"), "Empty verification result"));
+    api_resp_free(&r);
+    r = okaydoc(id, PASSPORT_SGP, "aGVsbG8gd29ybGQ=");
+    assert_non_null(strstr(api_str(&r, "message"), "Empty verification result"));
+    api_resp_free(&r);
+    /* arguments */
+    r = okaydoc(id, "\"type\":\"passport\",\"country\":\"XYZ\",\"fullSizeImage\":", "AAAA");
+    assert_string_equal(api_str(&r, "message"), "UNSUPPORTED_COUNTRY");
+    api_resp_free(&r);
+    r = okaydoc(id, "\"type\":\"passport\",\"fullSizeImage\":", "AAAA");
+    assert_string_equal(api_str(&r, "message"), "MISSING_ARGUMENT");
+    api_resp_free(&r);
+    r = okaydoc(id, "\"type\":\"selfie\",\"x\":", "AAAA");
+    assert_string_equal(api_str(&r, "message"), "INVALID_ARGUMENT");
+    api_resp_free(&r);
+    r = okaydoc(id, "\"type\":\"nonpassport\",\"idImageBase64Image\":", "AAAA");
+    assert_string_equal(api_str(&r, "message"), "MISSING_ARGUMENT");
+    api_resp_free(&r);
+    r = okaydoc("00000000-0000-4000-8000-000000000000", PASSPORT_SGP, "AAAA");
+    assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/okaydoc", "[1,2]");
+    assert_int_equal(r.status, 400);
+    api_resp_free(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_passport_checks),
+        cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
