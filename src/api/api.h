@@ -30,6 +30,9 @@ const char *api_okayid_error(const document_reading *doc);
 /* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
 void api_okaydoc(http_request *req, http_response *res);
 
+/* scorecard.c — emas.md §4.8, §6 (docs/scorecard.md) */
+void api_scorecard(http_request *req, http_response *res);
+
 /* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);
 void api_blacklist_add(http_request *req, http_response *res);

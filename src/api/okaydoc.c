@@ -129,15 +129,17 @@ static int measure_document(app *a, const image *img, doc_quality *q) {
     return rc;
 }
 
-static store_status save_okaydoc(app *a, const char *journey_id, const uint8_t *bytes, size_t len,
+static store_status save_okaydoc(app *a, const char *journey_id, const char *type,
+                                 const char *doc_type, const uint8_t *bytes, size_t len,
                                  json_t *response) {
     int64_t now = time_now_ms();
     char blob[UUID_STR_LEN], rid[UUID_STR_LEN];
     if (store_blob_put(a->store, journey_id, "okaydoc.image", NULL, bytes, len, now, blob) !=
         STORE_OK)
         return STORE_ERROR;
-    json_t *rec =
-        json_pack("{s:s,s:O,s:s}", "endpoint", "okaydoc", "response", response, "imageBlob", blob);
+    /* the use case is kept for the scorecard, which is per docType */
+    json_t *rec = json_pack("{s:s,s:s,s:s?,s:O,s:s}", "endpoint", "okaydoc", "type", type,
+                            "docType", doc_type, "response", response, "imageBlob", blob);
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     json_decref(rec);
     store_status st =
@@ -227,7 +229,11 @@ void api_okaydoc(http_request *req, http_response *res) {
     answer =
         json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
                   "message", "", "id", id, "methodList", methods, "outputImageList");
-    store_status st = answer ? save_okaydoc(req->app, journey.id, bytes, len, answer) : STORE_ERROR;
+    store_status st =
+        answer ? save_okaydoc(req->app, journey.id, passport ? "passport" : "nonpassport",
+                              passport ? NULL : json_get_string(body, "docType", 64), bytes, len,
+                              answer)
+               : STORE_ERROR;
     if (st == STORE_OK) {
         respond_json(res, 200, answer);
         answer = NULL;

@@ -10,6 +10,8 @@ static const route routes[] = {
     {"DELETE", "/api/ekyc/details/{journeyId}", api_journey_delete},
     {"POST", "/api/ekyc/okayid", api_okayid},
     {"POST", "/api/ekyc/okaydoc", api_okaydoc},
+    {"GET", "/api/ekyc/scorecard", api_scorecard},
+    {"POST", "/api/ekyc/scorecard", api_scorecard},
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},

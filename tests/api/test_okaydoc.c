@@ -217,11 +217,77 @@ static void test_errors(void **state) {
     api_resp_free(&r);
 }
 
+/* The scorecard of a passport journey (emas.md §4.8, §6) with the documented default: liveness
+ * and the MRZ-visual comparison are not available and OkayFace was not called, so those checks
+ * are F with a reason, the check digits pass: FFFP = suspicious. */
+static void test_scorecard(void **state) {
+    (void)state;
+    char id[64], path[128], body[160];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", id);
+    api_resp r = api_get(g_srv.port, path, NULL);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_int_equal(json_array_size(json_object_get(r.json, "scorecardResultList")), 0);
+    api_resp_free(&r);
+
+    char *img = jpeg_base64(&g_page);
+    size_t n = strlen(img) + 256;
+    char *okayid = malloc(n);
+    assert_non_null(okayid);
+    snprintf(okayid, n, "{\"journeyId\":\"%s\",\"base64ImageString\":\"%s\"}", id, img);
+    r = api_post_json(g_srv.port, "/api/ekyc/okayid", okayid);
+    free(okayid);
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+    r = okaydoc(id, PASSPORT_SGP, img);
+    free(img);
+    api_resp_free(&r);
+
+    r = api_get(g_srv.port, path, NULL);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_true(json_is_null(json_object_get(r.json, "messageCode")));
+    json_t *list = json_object_get(r.json, "scorecardResultList");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *card = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(card, "docType")), "passport");
+    assert_string_equal(json_string_value(json_object_get(card, "scorecardStatus")), "suspicious");
+    json_t *checks = json_object_get(card, "checkResultList");
+    static const char *const want[4][2] = {{"liveFaceCheck", "F"},
+                                           {"facialVerification", "F"},
+                                           {"mrzVizConsistencyCheck", "F"},
+                                           {"checkDigitValidation", "P"}};
+    assert_int_equal(json_array_size(checks), 4);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *c = json_array_get(checks, i);
+        assert_string_equal(json_string_value(json_object_get(c, "checkType")), want[i][0]);
+        assert_string_equal(json_string_value(json_object_get(c, "checkStatus")), want[i][1]);
+        if (i < 3) assert_non_null(json_string_value(json_object_get(c, "reason")));
+    }
+    assert_int_equal((int)json_number_value(json_object_get(json_array_get(checks, 3), "metric")),
+                     4);
+    api_resp_free(&r);
+
+    /* POST with a body, as older clients call it; and an unknown journey */
+    snprintf(body, sizeof body, "{\"journeyId\":\"%s\"}", id);
+    r = api_post_json(g_srv.port, "/api/ekyc/scorecard", body);
+    assert_int_equal(json_array_size(json_object_get(r.json, "scorecardResultList")), 1);
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/api/ekyc/scorecard?journeyId=00000000-0000-4000-8000-000000000000",
+                NULL);
+    assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
+    assert_true(json_is_null(json_object_get(r.json, "scorecardResult")));
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/api/ekyc/scorecard", NULL);
+    assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passport_checks),
         cmocka_unit_test(test_nonpassport_checks),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scorecard),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,238 @@
+/* Scorecard (emas.md §4.8, §6): per document type found in the journey, each configured check's
+ * status from the latest results of the steps, and the outcome. A check whose component is
+ * missing or was not performed is 'F' and says why ("reason"), never an invented metric. The
+ * metric behind each checkType: docs/scorecard.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "kyc/scorecard.h"
+#include "server/body.h"
+
+/* The latest stored response of each step. */
+typedef struct {
+    json_t *okayid, *okaydoc, *okayface, *okaylive;
+    json_t *okaydoc_record; /* with the request's type and docType */
+} journey_results;
+
+static void results_free(journey_results *r) {
+    json_decref(r->okayid), json_decref(r->okaydoc), json_decref(r->okayface);
+    json_decref(r->okaylive), json_decref(r->okaydoc_record);
+}
+
+/* Keeps the latest record of each component (results come oldest first). */
+static int load_results(store *st, const char *journey_id, journey_results *out) {
+    memset(out, 0, sizeof *out);
+    store_result *rows = NULL;
+    size_t n = 0;
+    if (store_result_list(st, journey_id, &rows, &n) != STORE_OK) return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *rec = json_loadb((const char *)rows[i].payload, rows[i].payload_len, 0, NULL);
+        json_t *response = json_incref(json_object_get(rec, "response"));
+        json_t **slot = !strcmp(rows[i].component, "okayid")     ? &out->okayid
+                        : !strcmp(rows[i].component, "okaydoc")  ? &out->okaydoc
+                        : !strcmp(rows[i].component, "okayface") ? &out->okayface
+                        : !strcmp(rows[i].component, "okaylive") ? &out->okaylive
+                                                                 : NULL;
+        if (slot && response) {
+            json_decref(*slot);
+            *slot = json_incref(response);
+            if (slot == &out->okaydoc) {
+                json_decref(out->okaydoc_record);
+                out->okaydoc_record = json_incref(rec);
+            }
+        }
+        json_decref(response);
+        json_decref(rec);
+    }
+    store_results_free(rows, n);
+    return 0;
+}
+
+/* ---- metrics ---- */
+
+typedef struct {
+    bool present;
+    double value;
+    const char *reason; /* when not present */
+} metric;
+
+static metric missing(const char *reason) {
+    return (metric){false, 0, reason};
+}
+
+static metric value(double v) {
+    return (metric){true, v, NULL};
+}
+
+/* OkayID fields with one of `types`: how many have Matrix[index] == want, and how many have a
+ * non-zero Matrix[index] at all. */
+static void count_matrix(json_t *okayid, const int *types, int ntypes, int index, int want,
+                         int *hits, int *done) {
+    *hits = *done = 0;
+    json_t *maps = json_object_get(
+        json_object_get(json_array_get(json_object_get(okayid, "result"), 0), "ListVerifiedFields"),
+        "pFieldMaps");
+    for (size_t i = 0; i < json_array_size(maps); i++) {
+        json_t *f = json_array_get(maps, i);
+        int type = (int)json_integer_value(json_object_get(f, "wFieldType"));
+        for (int t = 0; t < ntypes; t++)
+            if (type == types[t]) {
+                json_int_t m =
+                    json_integer_value(json_array_get(json_object_get(f, "Matrix"), index));
+                *done += m != 0;
+                *hits += m == want;
+            }
+    }
+}
+
+/* The value of an OkayDoc method (any of the given codes): Pass 1, Cautious 0.5, Fail 0, a
+ * number as is; NotPerformed and absent are missing. */
+static metric okaydoc_value(json_t *okaydoc, const char *const *codes, int ncodes) {
+    if (!okaydoc) return missing("no OkayDoc result");
+    json_t *list = json_object_get(okaydoc, "methodList");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *m = json_array_get(list, i);
+        const char *code = json_string_value(json_object_get(m, "method"));
+        for (int c = 0; code && c < ncodes; c++) {
+            if (strcmp(code, codes[c]) != 0) continue;
+            json_t *comp = json_array_get(json_object_get(m, "componentList"), 0);
+            const char *v = json_string_value(json_object_get(comp, "value"));
+            if (!v || !strcmp(v, "NotPerformed")) return missing("not performed by OkayDoc");
+            if (!strcmp(v, "Pass")) return value(1);
+            if (!strcmp(v, "Cautious")) return value(0.5);
+            if (!strcmp(v, "Fail")) return value(0);
+            char *end = NULL;
+            double d = strtod(v, &end);
+            return end != v && !*end ? value(d) : missing("unreadable OkayDoc value");
+        }
+    }
+    return missing("not requested from OkayDoc");
+}
+
+static metric metric_for(const char *check, const journey_results *r) {
+    if (!strcmp(check, "facialVerification")) {
+        json_t *c = json_object_get(json_object_get(r->okayface, "result_idcard"), "confidence");
+        return json_is_number(c) ? value(json_number_value(c)) : missing("no OkayFace result");
+    }
+    if (!strcmp(check, "liveFaceCheck")) {
+        json_t *p = json_object_get(r->okaylive, "probability");
+        if (!json_is_number(p))
+            p = json_object_get(json_object_get(r->okayface, "imageBestLiveness"), "probability");
+        return json_is_number(p) ? value(json_number_value(p))
+                                 : missing("no liveness result (OkayLive)");
+    }
+    if (!strcmp(check, "blacklistFaceSearch")) {
+        const char *s = json_string_value(
+            json_object_get(json_object_get(r->okayface, "blacklistFaceSearch"), "status"));
+        return s ? value(!strcmp(s, "NOT_FOUND") ? 1 : 0) : missing("no OkayFace v2 search");
+    }
+    if (!strcmp(check, "checkDigitValidation") || !strcmp(check, "mrzVizConsistencyCheck")) {
+        if (!r->okayid) return missing("no OkayID result");
+        static const int digits[] = {80, 81, 82, 84}, viz[] = {0, 1, 2, 3, 5, 12};
+        int hits, done;
+        if (check[0] == 'c') {
+            count_matrix(r->okayid, digits, 4, 0, 1, &hits, &done);
+            return done ? value(hits) : missing("no MRZ check digits read");
+        }
+        count_matrix(r->okayid, viz, 6, 5, 3, &hits, &done);
+        return done ? value(hits) : missing("MRZ-visual comparison not performed");
+    }
+    static const struct {
+        const char *check;
+        const char *codes[2];
+    } doc_checks[] = {
+        {"colorDetection", {"colorDetection", "colorMode"}},
+        {"screenDetection", {"screenDetection", "screen"}},
+        {"blurrinessDetection", {"blurrinessDetection", "idBlurDetection"}},
+        {"brightnessDetection", {"brightnessDetection", "idBrightnessDetc"}},
+        {"landmark", {"landmark", "landmark"}},
+        {"idNoFontCheck", {"font", "font"}},
+        {"microprint", {"microprint", "microprint"}},
+        {"hologram", {"hologram", "hologram"}},
+        {"holographicPhotoQualityCheck", {"holocolor", "holocolor"}},
+        {"holographicPhotoComparision", {"substitution", "substitution"}},
+    };
+    for (size_t i = 0; i < sizeof doc_checks / sizeof doc_checks[0]; i++)
+        if (!strcmp(check, doc_checks[i].check))
+            return okaydoc_value(r->okaydoc, doc_checks[i].codes, 2);
+    return missing("unknown checkType");
+}
+
+/* ---- document types found ---- */
+
+static bool ends_with(const char *s, const char *tail) {
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* Up to 2 docTypes: passport (read by OkayID or checked as one by OkayDoc), and the OkayDoc
+ * non-passport docType. */
+static int doc_types(const journey_results *r, const char *out[2]) {
+    int n = 0;
+    const char *type = json_string_value(json_object_get(r->okaydoc_record, "type"));
+    const char *doc_type = json_string_value(json_object_get(r->okaydoc_record, "docType"));
+    const char *read = json_string_value(json_object_get(r->okayid, "documentType"));
+    if ((read && ends_with(read, " - Passport")) || (type && !strcmp(type, "passport")))
+        out[n++] = "passport";
+    if (type && !strcmp(type, "nonpassport") && doc_type) out[n++] = doc_type;
+    return n;
+}
+
+static json_t *scorecard_for(const char *doc_type, const journey_results *r) {
+    const char *const *rules, *const *outcomes;
+    int nrules, noutcomes;
+    scorecard_config cfg;
+    char err[160];
+    if (!scorecard_default(doc_type, &rules, &nrules, &outcomes, &noutcomes) ||
+        scorecard_parse(rules, nrules, outcomes, noutcomes, &cfg, err, sizeof err) != 0)
+        return NULL; /* no scorecard configured for this docType: no entry (§4.8) */
+    char statuses[SCORECARD_MAX_CHECKS + 1];
+    json_t *checks = json_array();
+    for (int i = 0; i < cfg.rule_count; i++) {
+        metric m = metric_for(cfg.rules[i].check, r);
+        statuses[i] = scorecard_check_status(&cfg.rules[i], m.present, m.value);
+        char status[2] = {statuses[i], '\0'};
+        json_t *c = json_pack("{s:s,s:s}", "checkType", cfg.rules[i].check, "checkStatus", status);
+        if (c && m.present) json_object_set_new(c, "metric", json_real(m.value));
+        if (c && !m.present) json_object_set_new(c, "reason", json_string(m.reason));
+        json_array_append_new(checks, c);
+    }
+    statuses[cfg.rule_count] = '\0';
+    return json_pack("{s:s,s:s,s:o}", "scorecardStatus", scorecard_outcome_of(&cfg, statuses),
+                     "docType", doc_type, "checkResultList", checks);
+}
+
+void api_scorecard(http_request *req, http_response *res) {
+    const char *journey_id = request_query(req, "journeyId");
+    json_t *body = NULL;
+    if (!journey_id && req->body_len > 0) { /* POST {"journeyId": …} as older clients send */
+        body_status bs = body_parse_json(req, &body);
+        if (bs != BODY_OK) {
+            body_respond_error(res, bs);
+            return;
+        }
+        journey_id = json_get_string(body, "journeyId", 64);
+    }
+    store_journey journey;
+    journey_results r;
+    bool found = api_load_journey(req, res, journey_id ? journey_id : "", 0, &journey);
+    json_decref(body);
+    if (!found) return;
+    if (load_results(req->app->store, journey.id, &r) != 0) {
+        respond_internal_error(res);
+        return;
+    }
+    const char *types[2];
+    int n = doc_types(&r, types);
+    json_t *list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        json_t *entry = scorecard_for(types[i], &r);
+        if (entry) json_array_append_new(list, entry);
+    }
+    results_free(&r);
+    respond_json(res, 200,
+                 json_pack("{s:s,s:n,s:n,s:o}", "status", "success", "messageCode", "message",
+                           "scorecardResultList", list));
+}
