@@ -78,6 +78,9 @@ bool api_charge_call(http_request *req, http_response *res, int64_t account_id);
 const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, uint8_t **bytes,
                              size_t *len, image *img);
 
+/* 503 SERVER_BUSY with Retry-After: 1, when every work slot and queue place is taken. */
+void api_respond_busy(http_response *res);
+
 /* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
 void api_invalid_journey(http_response *res);
 

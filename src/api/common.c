@@ -33,8 +33,7 @@ bool api_basic_auth(http_request *req, http_response *res, store_account *accoun
         respond_error(res, "ERROR_IDV_EXPIRED");
         break;
     case AUTH_BUSY:
-        respond_status_error(res, 503, "SERVER_BUSY");
-        respond_add_header(res, "Retry-After", "1");
+        api_respond_busy(res);
         break;
     default:
         respond_internal_error(res);
@@ -91,4 +90,9 @@ const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, 
     if (st == IMG_OK) return NULL;
     if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
     return st == IMG_NOMEM ? "Internal Server Error" : API_NOT_AN_IMAGE;
+}
+
+void api_respond_busy(http_response *res) {
+    respond_status_error(res, 503, "SERVER_BUSY");
+    respond_add_header(res, "Retry-After", "1");
 }

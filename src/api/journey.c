@@ -63,8 +63,7 @@ void api_journey_create(http_request *req, http_response *res) {
         respond_error(res, "ERROR_IDV_EXPIRED");
         return;
     case AUTH_BUSY:
-        respond_status_error(res, 503, "SERVER_BUSY");
-        respond_add_header(res, "Retry-After", "1");
+        api_respond_busy(res);
         return;
     default:
         respond_internal_error(res);

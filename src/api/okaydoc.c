@@ -215,12 +215,10 @@ void api_okaydoc(http_request *req, http_response *res) {
     doc_quality q;
     int rc = measure_document(req->app, &img, &q);
     if (rc != 0) {
-        if (rc == -1) {
-            respond_status_error(res, 503, "SERVER_BUSY");
-            respond_add_header(res, "Retry-After", "1");
-        } else {
+        if (rc == -1)
+            api_respond_busy(res);
+        else
             respond_internal_error(res);
-        }
         goto done;
     }
     char id[UUID_STR_LEN];

@@ -128,11 +128,6 @@ static const char *embed_one(app *a, const upload *u, face_role role, float *emb
     return code;
 }
 
-static void respond_busy(http_response *res) {
-    respond_status_error(res, 503, "SERVER_BUSY");
-    respond_add_header(res, "Retry-After", "1");
-}
-
 /* Parses the multipart body; false (with the answer written) when it is not usable. */
 static bool parse_form(http_request *req, http_response *res, multipart_form *form) {
     if (req->body_len == 0) {
@@ -201,7 +196,7 @@ void api_okayface(http_request *req, http_response *res) {
     if (!code) code = embed_one(req->app, &best, FACE_ROLE_SELFIE, emb_best, &busy);
     if (code) {
         if (busy)
-            respond_busy(res);
+            api_respond_busy(res);
         else
             respond_face_error(res, code);
         free(id.owned), free(best.owned);
@@ -262,7 +257,7 @@ void api_blacklist_add(http_request *req, http_response *res) {
     free(img.owned);
     if (code) {
         if (busy)
-            respond_busy(res);
+            api_respond_busy(res);
         else
             respond_face_error(res, code);
         return;

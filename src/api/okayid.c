@@ -340,12 +340,10 @@ void api_okayid(http_request *req, http_response *res) {
     document_reading doc;
     int rc = read_document(req->app, &in, &doc);
     if (rc != 0) {
-        if (rc == -1) {
-            respond_status_error(res, 503, "SERVER_BUSY");
-            respond_add_header(res, "Retry-After", "1");
-        } else {
+        if (rc == -1)
+            api_respond_busy(res);
+        else
             respond_internal_error(res);
-        }
         input_free(&in);
         return;
     }
