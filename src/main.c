@@ -21,6 +21,7 @@ static void usage(FILE *out) {
           "  compare    compare the faces of an ID image and a selfie (OkayFace JSON)\n"
           "  read       read an identity document image (OkayID JSON)\n"
           "  audit      print the audit log of a journey or an account\n"
+          "  scorecard  set or show an account's scorecard rules per document type\n"
           "  version    print the version\n"
           "  help       show this help\n"
           "\n"
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "read") == 0) return cli_read(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0) return cli_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "scorecard") == 0) return cli_scorecard(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         puts("ekycd " EKYCD_VERSION);
         return 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "kyc/document.h"
+#include "kyc/scorecard.h"
 #include "server/router.h"
 #include "store/store.h"
 
@@ -30,8 +31,16 @@ const char *api_okayid_error(const document_reading *doc);
 /* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
 void api_okaydoc(http_request *req, http_response *res);
 
-/* scorecard.c — emas.md §4.8, §6 (docs/scorecard.md) */
+/* scorecard.c — emas.md §4.8, §4.9, §6 (docs/scorecard.md) */
 void api_scorecard(http_request *req, http_response *res);
+void api_scorecard_config(http_request *req, http_response *res);
+/* Parses {"configList": [...], "scorecardList": [...]}; -1 with the problem in err. */
+int api_scorecard_parse_json(json_t *lists, scorecard_config *cfg, char *err, size_t errlen);
+/* The account's rules for doc_type (its own, else the shipped default): 0 with *cfg, the lists
+ * as JSON (*lists, caller decrefs) and when they were last set; 1 when there are none; -1 on a
+ * store failure. */
+int api_scorecard_rules(store *st, const store_account *account, const char *doc_type,
+                        scorecard_config *cfg, json_t **lists, int64_t *modified_ms);
 
 /* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
 void api_okayface(http_request *req, http_response *res);

@@ -12,6 +12,8 @@ static const route routes[] = {
     {"POST", "/api/ekyc/okaydoc", api_okaydoc},
     {"GET", "/api/ekyc/scorecard", api_scorecard},
     {"POST", "/api/ekyc/scorecard", api_scorecard},
+    {"GET", "/api/ekyc/scorecardConfig", api_scorecard_config},
+    {"POST", "/api/ekyc/scorecardConfig", api_scorecard_config},
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},

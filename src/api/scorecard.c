@@ -2,13 +2,16 @@
  * status from the latest results of the steps, and the outcome. A check whose component is
  * missing or was not performed is 'F' and says why ("reason"), never an invented metric. The
  * metric behind each checkType: docs/scorecard.md. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "app.h"
 #include "kyc/scorecard.h"
+#include "server/auth.h"
 #include "server/body.h"
+#include "util/timeutil.h"
 
 /* The latest stored response of each step. */
 typedef struct {
@@ -180,14 +183,61 @@ static int doc_types(const journey_results *r, const char *out[2]) {
     return n;
 }
 
-static json_t *scorecard_for(const char *doc_type, const journey_results *r) {
+/* ---- the rules of an account ---- */
+
+int api_scorecard_parse_json(json_t *lists, scorecard_config *cfg, char *err, size_t errlen) {
+    json_t *rules = json_object_get(lists, "configList"),
+           *outcomes = json_object_get(lists, "scorecardList");
+    const char *r[SCORECARD_MAX_CHECKS], *o[SCORECARD_MAX_OUTCOMES];
+    size_t nr = json_array_size(rules), no = json_array_size(outcomes);
+    if (!json_is_array(rules) || !json_is_array(outcomes) || nr > SCORECARD_MAX_CHECKS ||
+        no > SCORECARD_MAX_OUTCOMES) {
+        snprintf(err, errlen,
+                 "expected {\"configList\": [up to %d rules], \"scorecardList\": [up "
+                 "to %d entries]}",
+                 SCORECARD_MAX_CHECKS, SCORECARD_MAX_OUTCOMES);
+        return -1;
+    }
+    for (size_t i = 0; i < nr; i++) r[i] = json_string_value(json_array_get(rules, i));
+    for (size_t i = 0; i < no; i++) o[i] = json_string_value(json_array_get(outcomes, i));
+    return scorecard_parse(r, (int)nr, o, (int)no, cfg, err, errlen);
+}
+
+int api_scorecard_rules(store *st, const store_account *account, const char *doc_type,
+                        scorecard_config *cfg, json_t **lists, int64_t *modified_ms) {
+    char *text = NULL, err[200];
+    store_status ss = store_scorecard_get(st, account->id, doc_type, &text, modified_ms);
+    if (ss == STORE_OK) { /* the account's own, validated when it was set */
+        json_t *j = json_loads(text, 0, NULL);
+        free(text);
+        if (!j || api_scorecard_parse_json(j, cfg, err, sizeof err) != 0) {
+            json_decref(j);
+            return -1;
+        }
+        *lists = j;
+        return 0;
+    }
+    if (ss != STORE_NOT_FOUND) return -1;
     const char *const *rules, *const *outcomes;
     int nrules, noutcomes;
+    if (!scorecard_default(doc_type, &rules, &nrules, &outcomes, &noutcomes)) return 1;
+    if (scorecard_parse(rules, nrules, outcomes, noutcomes, cfg, err, sizeof err) != 0) return -1;
+    json_t *r = json_array(), *o = json_array();
+    for (int i = 0; r && i < nrules; i++) json_array_append_new(r, json_string(rules[i]));
+    for (int i = 0; o && i < noutcomes; i++) json_array_append_new(o, json_string(outcomes[i]));
+    *lists = json_pack("{s:o,s:o}", "configList", r, "scorecardList", o);
+    *modified_ms = account->created_at_ms; /* the defaults apply since the account exists */
+    return *lists ? 0 : -1;
+}
+
+static json_t *scorecard_for(store *st, const store_account *account, const char *doc_type,
+                             const journey_results *r) {
     scorecard_config cfg;
-    char err[160];
-    if (!scorecard_default(doc_type, &rules, &nrules, &outcomes, &noutcomes) ||
-        scorecard_parse(rules, nrules, outcomes, noutcomes, &cfg, err, sizeof err) != 0)
+    json_t *lists = NULL;
+    int64_t modified;
+    if (api_scorecard_rules(st, account, doc_type, &cfg, &lists, &modified) != 0)
         return NULL; /* no scorecard configured for this docType: no entry (§4.8) */
+    json_decref(lists);
     char statuses[SCORECARD_MAX_CHECKS + 1];
     json_t *checks = json_array();
     for (int i = 0; i < cfg.rule_count; i++) {
@@ -224,15 +274,82 @@ void api_scorecard(http_request *req, http_response *res) {
         respond_internal_error(res);
         return;
     }
+    store_account account;
+    if (store_account_get_by_id(req->app->store, journey.account_id, &account) != STORE_OK) {
+        results_free(&r);
+        respond_internal_error(res);
+        return;
+    }
     const char *types[2];
     int n = doc_types(&r, types);
     json_t *list = json_array();
     for (int i = 0; list && i < n; i++) {
-        json_t *entry = scorecard_for(types[i], &r);
+        json_t *entry = scorecard_for(req->app->store, &account, types[i], &r);
         if (entry) json_array_append_new(list, entry);
     }
     results_free(&r);
     respond_json(res, 200,
                  json_pack("{s:s,s:n,s:n,s:o}", "status", "success", "messageCode", "message",
                            "scorecardResultList", list));
+}
+
+/* GET /api/ekyc/scorecardConfig (emas.md §4.9): username, password and docType in a JSON body
+ * (even on a GET, as the vendor documents) or in the query. */
+void api_scorecard_config(http_request *req, http_response *res) {
+    json_t *body = NULL;
+    if (req->body_len > 0) {
+        body_status bs = body_parse_json(req, &body);
+        if (bs != BODY_OK) {
+            body_respond_error(res, bs);
+            return;
+        }
+    }
+    const char *user = body ? json_get_string(body, "username", STORE_USERNAME_MAX) : NULL;
+    const char *pass = body ? json_get_string(body, "password", AUTH_PASSWORD_MAX) : NULL;
+    const char *doc_type = body ? json_get_string(body, "docType", 64) : NULL;
+    if (!user) user = request_query(req, "username");
+    if (!pass) pass = request_query(req, "password");
+    if (!doc_type) doc_type = request_query(req, "docType");
+    store_account account;
+    auth_result ar = user && pass && *user && *pass
+                         ? auth_check(req->app, user, pass, time_now_ms(), &account)
+                         : AUTH_NO_USER;
+    if (ar == AUTH_OK || ar == AUTH_BAD_PASSWORD || ar == AUTH_EXPIRED)
+        request_audit(req, account.id, NULL);
+    const char *code = !user || !pass || !*user || !*pass ? "MISSING_PARAM_CRENDENTIAL"
+                       : ar == AUTH_NO_USER               ? "USERNAME_NOT_EXIST"
+                       : ar == AUTH_BAD_PASSWORD          ? "INCORRECT_PASSWORD"
+                       : ar == AUTH_EXPIRED               ? "ERROR_IDV_EXPIRED"
+                       : ar == AUTH_BUSY                  ? "SERVER_BUSY"
+                       : ar != AUTH_OK                    ? "Internal Server Error"
+                       : !doc_type || !*doc_type          ? "MISSING_ARGUMENT"
+                                                          : NULL;
+    scorecard_config cfg;
+    json_t *lists = NULL;
+    int64_t modified = 0;
+    int found =
+        code ? -1
+             : api_scorecard_rules(req->app->store, &account, doc_type, &cfg, &lists, &modified);
+    json_decref(body); /* user, pass and doc_type are not used after this */
+    if (code && !strcmp(code, "SERVER_BUSY")) {
+        api_respond_busy(res);
+    } else if ((code && !strcmp(code, "Internal Server Error")) || (!code && found < 0)) {
+        respond_internal_error(res);
+    } else if (code || found > 0) {
+        respond_error_with(res, code ? code : "SCORECARD_NOT_CONFIGURED",
+                           json_pack("{s:n}", "messageCode"));
+    } else {
+        char when[32];
+        time_t secs = (time_t)(modified / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(when, sizeof when, "%d-%b-%Y %H:%M", &tm); /* "01-May-2020 00:00" */
+        json_object_set_new(lists, "status", json_string("success"));
+        json_object_set_new(lists, "messageCode", json_null());
+        json_object_set_new(lists, "message", json_null());
+        json_object_set_new(lists, "lastModifiedDate", json_string(when));
+        respond_json(res, 200, lists);
+        lists = NULL;
+    }
+    json_decref(lists);
 }

@@ -11,6 +11,7 @@ int cli_account(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_read(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_scorecard(int argc, char **argv);
 
 /* Options every verb that touches the store accepts; NULL when not given. */
 typedef struct {

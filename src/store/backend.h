@@ -58,6 +58,10 @@ typedef struct {
                                    backend_face_row **rows, size_t *count);
     store_status (*blacklist_delete)(void *db, int64_t account_id, const char *id);
     store_status (*account_charge_call)(void *db, int64_t account_id);
+    store_status (*scorecard_set)(void *db, int64_t account_id, const char *doc_type,
+                                  const char *config_json, int64_t now_ms);
+    store_status (*scorecard_get)(void *db, int64_t account_id, const char *doc_type,
+                                  char **config_json, int64_t *modified_ms);
     store_status (*audit_add)(void *db, const store_audit_entry *entry);
     store_status (*audit_list)(void *db, const char *journey_id, int64_t account_id, size_t limit,
                                store_audit_entry **out, size_t *count);

@@ -922,6 +922,62 @@ static store_status sqlite_account_charge_call(void *p, int64_t account_id) {
     return rc == STORE_OK && changes == 0 ? STORE_QUOTA : rc;
 }
 
+typedef struct {
+    int64_t account_id;
+    const char *doc_type, *config;
+    int64_t now_ms;
+} scorecard_args;
+
+static sqlite3_stmt *bind_scorecard_set(sqlite3 *c, const void *arg) {
+    const scorecard_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO scorecard_configs (account_id, doc_type, config, "
+                                 "modified_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, "
+                                 "doc_type) DO UPDATE SET config = excluded.config, "
+                                 "modified_at = excluded.modified_at");
+    if (s) {
+        sqlite3_bind_int64(s, 1, a->account_id);
+        sqlite3_bind_text(s, 2, a->doc_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, a->config, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, a->now_ms);
+    }
+    return s;
+}
+
+static store_status sqlite_scorecard_set(void *p, int64_t account_id, const char *doc_type,
+                                         const char *config_json, int64_t now_ms) {
+    scorecard_args a = {account_id, doc_type, config_json, now_ms};
+    int changes = 0;
+    return run_update(p, "scorecard_set", bind_scorecard_set, &a, &changes);
+}
+
+static store_status sqlite_scorecard_get(void *p, int64_t account_id, const char *doc_type,
+                                         char **config_json, int64_t *modified_ms) {
+    sqlite_db *db = p;
+    *config_json = NULL;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT config, modified_at FROM scorecard_configs "
+                                 "WHERE account_id = ? AND doc_type = ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, account_id);
+        sqlite3_bind_text(s, 2, doc_type, -1, SQLITE_STATIC);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            const unsigned char *text = sqlite3_column_text(s, 0);
+            *config_json = text ? strdup((const char *)text) : NULL;
+            *modified_ms = sqlite3_column_int64(s, 1);
+            rc = *config_json ? STORE_OK : STORE_ERROR;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "scorecard_get");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -946,6 +1002,8 @@ static const backend_ops sqlite_ops = {
     .blacklist_list = sqlite_blacklist_list,
     .blacklist_delete = sqlite_blacklist_delete,
     .account_charge_call = sqlite_account_charge_call,
+    .scorecard_set = sqlite_scorecard_set,
+    .scorecard_get = sqlite_scorecard_get,
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,
 };

@@ -370,3 +370,15 @@ store_status store_audit_list(store *st, const char *journey_id, int64_t account
 store_status store_account_charge_call(store *st, int64_t account_id) {
     return st->ops->account_charge_call(st->db, account_id);
 }
+
+/* ---- scorecard rules (not personal data: stored as is) ---- */
+
+store_status store_scorecard_set(store *st, int64_t account_id, const char *doc_type,
+                                 const char *config_json, int64_t now_ms) {
+    return st->ops->scorecard_set(st->db, account_id, doc_type, config_json, now_ms);
+}
+
+store_status store_scorecard_get(store *st, int64_t account_id, const char *doc_type,
+                                 char **config_json, int64_t *modified_ms) {
+    return st->ops->scorecard_get(st->db, account_id, doc_type, config_json, modified_ms);
+}

@@ -146,6 +146,13 @@ store_status store_blacklist_delete(store *st, int64_t account_id, const char *i
  * STORE_QUOTA when the quota is used up (nothing is counted then). */
 store_status store_account_charge_call(store *st, int64_t account_id);
 
+/* ---- scorecard rules per account and docType (JSON text; docs/scorecard.md) ---- */
+store_status store_scorecard_set(store *st, int64_t account_id, const char *doc_type,
+                                 const char *config_json, int64_t now_ms);
+/* NOT_FOUND when the account has no rules of its own for doc_type; *config_json malloc'd. */
+store_status store_scorecard_get(store *st, int64_t account_id, const char *doc_type,
+                                 char **config_json, int64_t *modified_ms);
+
 /* ---- audit log: who (account, client address) did what to which journey and when ---- */
 typedef struct {
     int64_t at_ms;

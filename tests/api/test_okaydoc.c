@@ -282,12 +282,86 @@ static void test_scorecard(void **state) {
     api_resp_free(&r);
 }
 
+/* scorecardConfig shows the rules in force; `ekycd scorecard set` replaces them for one docType
+ * (checked first), and the scorecard follows. */
+static void test_scorecard_rules(void **state) {
+    (void)state;
+    api_resp r = api_get(g_srv.port,
+                         "/api/ekyc/scorecardConfig?username=olga&password=olga-secret-123"
+                         "&docType=passport",
+                         NULL);
+    assert_string_equal(api_str(&r, "status"), "success");
+    json_t *rules = json_object_get(r.json, "configList");
+    assert_int_equal(json_array_size(rules), 4);
+    assert_string_equal(json_string_value(json_array_get(rules, 0)),
+                        "liveFaceCheck@P:>=0.5;F:otherwise");
+    assert_int_equal(json_array_size(json_object_get(r.json, "scorecardList")), 6);
+    const char *when = api_str(&r, "lastModifiedDate"); /* "01-May-2020 00:00" */
+    assert_non_null(when);
+    assert_int_equal(strlen(when), 17);
+    assert_int_equal(when[2], '-');
+    api_resp_free(&r);
+    r = api_post_json(
+        g_srv.port, "/api/ekyc/scorecardConfig",
+        "{\"username\":\"olga\",\"password\":\"wrong-one\",\"docType\":\"passport\"}");
+    assert_string_equal(api_str(&r, "message"), "INCORRECT_PASSWORD");
+    api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/scorecardConfig",
+                      "{\"username\":\"olga\",\"password\":\"olga-secret-123\"}");
+    assert_string_equal(api_str(&r, "message"), "MISSING_ARGUMENT");
+    api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/scorecardConfig",
+                      "{\"username\":\"olga\",\"password\":\"olga-secret-123\","
+                      "\"docType\":\"driving_licence\"}");
+    assert_string_equal(api_str(&r, "message"), "SCORECARD_NOT_CONFIGURED");
+    api_resp_free(&r);
+
+    char rules_path[700], log[700];
+    snprintf(rules_path, sizeof rules_path, "%s/rules.json", g_dir);
+    snprintf(log, sizeof log, "%s/scorecard-cli.log", g_dir);
+    const char *bad =
+        "{\"configList\":[\"checkDigitValidation@P=4\"],\"scorecardList\":[\"P=clear\"]}";
+    assert_int_equal(tu_write_file(rules_path, bad, strlen(bad)), 0);
+    const char *set[] = {"scorecard",  "set",      "--data",  g_dir,      "--username", "olga",
+                         "--doc-type", "passport", "--rules", rules_path, NULL};
+    assert_int_equal(api_run_cli(log, set), 2); /* refused: nothing stored */
+    const char *good = "{\"configList\":[\"checkDigitValidation@P:=4;F:otherwise\"],"
+                       "\"scorecardList\":[\"P=clear\",\"otherwise=suspicious\"]}";
+    assert_int_equal(tu_write_file(rules_path, good, strlen(good)), 0);
+    assert_int_equal(api_run_cli(log, set), 0);
+
+    r = api_get(g_srv.port,
+                "/api/ekyc/scorecardConfig?username=olga&password=olga-secret-123&docType=passport",
+                NULL);
+    assert_int_equal(json_array_size(json_object_get(r.json, "configList")), 1);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(r.json, "scorecardList"), 0)), "P=clear");
+    api_resp_free(&r);
+    /* a passport journey now scores on the check digits alone */
+    char id[64], path[128];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    char *img = jpeg_base64(&g_page);
+    size_t n = strlen(img) + 256;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{\"journeyId\":\"%s\",\"base64ImageString\":\"%s\"}", id, img);
+    free(img);
+    r = api_post_json(g_srv.port, "/api/ekyc/okayid", body);
+    free(body);
+    api_resp_free(&r);
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", id);
+    r = api_get(g_srv.port, path, NULL);
+    json_t *card = json_array_get(json_object_get(r.json, "scorecardResultList"), 0);
+    assert_string_equal(json_string_value(json_object_get(card, "scorecardStatus")), "clear");
+    assert_int_equal(json_array_size(json_object_get(card, "checkResultList")), 1);
+    api_resp_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passport_checks),
-        cmocka_unit_test(test_nonpassport_checks),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_scorecard),
+        cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_scorecard),
+        cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
