@@ -257,18 +257,6 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            o->store.data = optarg;
-            break;
-        case 's':
-            o->store.store = optarg;
-            break;
-        case 'k':
-            o->store.key_file = optarg;
-            break;
-        case 'c':
-            o->store.config_file = optarg;
-            break;
         case 'u':
             o->username = optarg;
             break;
@@ -314,6 +302,7 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
             account_usage(stdout);
             return -1;
         default:
+            if (cli_store_option(c, optarg, &o->store)) break;
             return cli_usage_error("account: invalid option");
         }
     }

@@ -70,22 +70,11 @@ int cli_audit(int argc, char **argv) {
                 return cli_usage_error("audit: --limit must be 1 to 1000000");
             break;
         }
-        case 'd':
-            so.data = optarg;
-            break;
-        case 's':
-            so.store = optarg;
-            break;
-        case 'k':
-            so.key_file = optarg;
-            break;
-        case 'c':
-            so.config_file = optarg;
-            break;
         case 'h':
             audit_usage(stdout);
             return 0;
         default:
+            if (cli_store_option(c, optarg, &so)) break;
             return cli_usage_error("audit: invalid option");
         }
     }

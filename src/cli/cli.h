@@ -3,6 +3,8 @@
 #ifndef EKYCD_CLI_CLI_H
 #define EKYCD_CLI_CLI_H
 
+#include <stdbool.h>
+
 #include "store/store.h"
 #include "util/config.h"
 
@@ -17,6 +19,10 @@ int cli_scorecard(int argc, char **argv);
 typedef struct {
     const char *config_file, *data, *store, *key_file;
 } cli_store_opts;
+
+/* Takes the getopt result c of --data ('d'), --store ('s'), --key-file ('k') or --config ('c')
+ * into o; false for any other option. */
+bool cli_store_option(int c, const char *arg, cli_store_opts *o);
 
 /* Builds cfg from defaults, the config file, the environment and then the flags, in that order
  * of precedence (flags win). */

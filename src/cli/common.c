@@ -68,3 +68,22 @@ int cli_open_store(config *cfg, store **out) {
     if (st != STORE_OK) return cli_fail("%s", err);
     return 0;
 }
+
+bool cli_store_option(int c, const char *arg, cli_store_opts *o) {
+    switch (c) {
+    case 'd':
+        o->data = arg;
+        return true;
+    case 's':
+        o->store = arg;
+        return true;
+    case 'k':
+        o->key_file = arg;
+        return true;
+    case 'c':
+        o->config_file = arg;
+        return true;
+    default:
+        return false;
+    }
+}

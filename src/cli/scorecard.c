@@ -54,19 +54,8 @@ int cli_scorecard(int argc, char **argv) {
         case 'r':
             rules = optarg;
             break;
-        case 'd':
-            so.data = optarg;
-            break;
-        case 's':
-            so.store = optarg;
-            break;
-        case 'k':
-            so.key_file = optarg;
-            break;
-        case 'c':
-            so.config_file = optarg;
-            break;
         default:
+            if (cli_store_option(c, optarg, &so)) break;
             return cli_usage_error("scorecard: invalid option");
         }
     }

@@ -100,9 +100,6 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            so.config_file = optarg;
-            break;
         case 'm':
             models = optarg;
             break;
@@ -111,15 +108,6 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
             break;
         case 'l':
             listen = optarg;
-            break;
-        case 'd':
-            so.data = optarg;
-            break;
-        case 's':
-            so.store = optarg;
-            break;
-        case 'k':
-            so.key_file = optarg;
             break;
         case 'r':
             ready = optarg;
@@ -131,6 +119,7 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
             serve_usage(stdout);
             return -1;
         default:
+            if (cli_store_option(c, optarg, &so)) break;
             return cli_usage_error("serve: invalid option");
         }
     }
