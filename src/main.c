@@ -19,6 +19,7 @@ static void usage(FILE *out) {
           "  serve      run the HTTP API server\n"
           "  account    manage API accounts (tenants): add, list, show, disable, enable\n"
           "  compare    compare the faces of an ID image and a selfie (OkayFace JSON)\n"
+          "  liveness   passive liveness of a selfie (OkayLive JSON); --calibrate a threshold\n"
           "  read       read an identity document image (OkayID JSON)\n"
           "  audit      print the audit log of a journey or an account\n"
           "  scorecard  set or show an account's scorecard rules per document type\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "account") == 0) return cli_account(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0) return cli_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "liveness") == 0) return cli_liveness(argc - 1, argv + 1);
     if (strcmp(cmd, "read") == 0) return cli_read(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0) return cli_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "scorecard") == 0) return cli_scorecard(argc - 1, argv + 1);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kyc/face.h"
+#include "kyc/liveness.h"
 #include "util/file.h"
 #include "vision/image.h"
 
@@ -135,6 +136,96 @@ static double auc(const live_item *it, int n, int cls, int use_crop) {
     return pairs ? wins / (double)pairs : 0;
 }
 
+static double within_group_auc(const live_item *it, int n, int cls);
+
+/* The raw live logit of an item (before ekycd's calibration shift). */
+static float live_logit(const live_item *it) {
+    return face_live_score(it->p_det, 0.0f);
+}
+
+/* The equal-error threshold on the live logit over the items whose group is not `skip` (NULL:
+ * all), computed as `ekycd liveness --calibrate` does. */
+static float eer_threshold(const live_item *it, int n, const char *skip) {
+    float *live = malloc((size_t)(n ? n : 1) * sizeof *live);
+    float *spoof = malloc((size_t)(n ? n : 1) * sizeof *spoof);
+    size_t nl = 0, ns = 0;
+    for (int i = 0; live && spoof && i < n; i++) {
+        if (skip && !strcmp(it[i].group, skip)) continue;
+        if (it[i].real)
+            live[nl++] = live_logit(&it[i]);
+        else
+            spoof[ns++] = live_logit(&it[i]);
+    }
+    float t = liveness_equal_error_threshold(live, nl, spoof, ns);
+    free(live), free(spoof);
+    return t;
+}
+
+/* The equal-error threshold over the items of one group with index parity `half` (0/1). */
+static float eer_threshold_half(const live_item *it, int n, const char *group, int half) {
+    live_item *sub = malloc((size_t)(n ? n : 1) * sizeof *sub);
+    if (!sub) return 0;
+    int m = 0, k = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(it[i].group, group) && (k++ % 2) == half) sub[m++] = it[i];
+    float t = eer_threshold(sub, m, NULL);
+    free(sub);
+    return t;
+}
+
+/* An operator calibrating on their own captures: within each group, the threshold chosen on
+ * every other image and applied to the rest (and the other way round). */
+static void liveness_own_setting(const live_item *it, int n) {
+    int reals = 0, spoofs = 0, refused = 0, accepted = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0, gr = 0, gs = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(it[j].group, it[i].group);
+        if (seen) continue;
+        for (int j = 0; j < n; j++)
+            if (!strcmp(it[j].group, it[i].group)) gr += it[j].real, gs += !it[j].real;
+        if (gr < 4 || gs < 4) continue;
+        float t[2] = {eer_threshold_half(it, n, it[i].group, 1),
+                      eer_threshold_half(it, n, it[i].group, 0)};
+        for (int j = 0, k = 0; j < n; j++) {
+            if (strcmp(it[j].group, it[i].group)) continue;
+            float v = live_logit(&it[j]);
+            if (it[j].real) reals++, refused += v <= t[k % 2];
+            else spoofs++, accepted += v > t[k % 2];
+            k++;
+        }
+    }
+    printf("threshold calibrated on half of each group, applied to the other half: BPCER=%.3f "
+           "APCER=%.3f accuracy=%.3f\n",
+           reals ? (double)refused / reals : 0, spoofs ? (double)accepted / spoofs : 0,
+           (double)(reals - refused + spoofs - accepted) / (reals + spoofs ? reals + spoofs : 1));
+}
+
+/* Leave-one-group-out: the threshold is chosen on five groups and applied to the sixth, so the
+ * error rates printed are for capture settings the threshold never saw. */
+static void liveness_cross_validate(const live_item *it, int n) {
+    int reals = 0, spoofs = 0, refused = 0, accepted = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(it[j].group, it[i].group);
+        if (seen) continue;
+        float t = eer_threshold(it, n, it[i].group);
+        int gr = 0, gs = 0, gref = 0, gacc = 0;
+        for (int j = 0; j < n; j++) {
+            if (strcmp(it[j].group, it[i].group)) continue;
+            float v = live_logit(&it[j]);
+            if (it[j].real) gr++, gref += v <= t;
+            else gs++, gacc += v > t;
+        }
+        printf("held-out group=%s threshold=%.2f real refused %d/%d spoof accepted %d/%d\n",
+               it[i].group, t, gref, gr, gacc, gs);
+        reals += gr, spoofs += gs, refused += gref, accepted += gacc;
+    }
+    printf("leave-one-group-out: BPCER=%.3f APCER=%.3f accuracy=%.3f\n",
+           reals ? (double)refused / reals : 0, spoofs ? (double)accepted / spoofs : 0,
+           (double)(reals - refused + spoofs - accepted) / (reals + spoofs ? reals + spoofs : 1));
+    printf("equal-error threshold on all groups (live logit)=%.2f\n", eer_threshold(it, n, NULL));
+}
+
 static int liveness_eval(const char *data, const char *models) {
     char path[2048], err[512], line[4096];
     snprintf(path, sizeof path, "%s/liveness.tsv", data);
@@ -155,7 +246,7 @@ static int liveness_eval(const char *data, const char *models) {
     double t0 = now_ms();
     while (fgets(line, sizeof line, f)) {
         char img_path[1024], label[16], attack[64], group[96];
-        if (line[0] == '#' || sscanf(line, "%1023s %15s %63s %95s", img_path, label, attack, group) != 4)
+        if (line[0] == '#' || sscanf(line, "%1023s %15s %63[^\t] %95s", img_path, label, attack, group) != 4)
             continue;
         snprintf(path, sizeof path, "%s/%s", data, img_path);
         image img;
@@ -192,9 +283,12 @@ static int liveness_eval(const char *data, const char *models) {
     for (int c = 0; c < 3; c++)
         printf("class=%d auc_detected_faces_only=%.4f auc_with_fallback=%.4f auc_whole_crop=%.4f\n",
                c, auc(det, nd, c, 0), auc(items, n, c, 0), auc(items, n, c, 1));
+    printf("within-group AUC (mean over groups) class=%d: %.4f\n", FACE_LIVE_CLASS,
+           within_group_auc(det, nd, FACE_LIVE_CLASS));
+    liveness_cross_validate(det, nd);
+    liveness_own_setting(det, nd);
     free(det);
-    /* per group, for class LIVE_CLASS on detected faces: mean live probability, accuracy at 0.5 */
-    const int live_class = FACE_LIVE_CLASS;
+    /* per group, on detected faces: mean API probability, accuracy at the API's 0.5 */
     for (int i = 0; i < n; i++) {
         int seen = 0;
         for (int j = 0; j < i && !seen; j++) seen = !strcmp(items[j].group, items[i].group);
@@ -203,7 +297,7 @@ static int liveness_eval(const char *data, const char *models) {
         int nr = 0, ns = 0, right = 0, tot = 0;
         for (int j = 0; j < n; j++) {
             if (strcmp(items[j].group, items[i].group)) continue;
-            float p = items[j].p_det[live_class];
+            float p = items[j].p_det[FACE_LIVE_CLASS];
             if (items[j].real) pr += p, nr++;
             else ps += p, ns++;
             right += (p > 0.5f) == items[j].real;
@@ -289,6 +383,28 @@ static int quality_eval(const char *data, const char *models) {
     return 0;
 }
 
+/* Mean over groups (with both labels) of the AUC within the group: separates telling live from
+ * spoof from telling one capture setting from another. */
+static double within_group_auc(const live_item *it, int n, int cls) {
+    live_item *sub = malloc((size_t)(n ? n : 1) * sizeof *sub);
+    if (!sub) return 0;
+    double sum = 0;
+    int groups = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(it[j].group, it[i].group);
+        if (seen) continue;
+        int m = 0, reals = 0;
+        for (int j = 0; j < n; j++)
+            if (!strcmp(it[j].group, it[i].group)) reals += (sub[m++] = it[j]).real;
+        if (reals < 4 || m - reals < 4) continue; /* too few to rank */
+        sum += auc(sub, m, cls, 0);
+        groups++;
+    }
+    free(sub);
+    return groups ? sum / groups : 0;
+}
+
 /* Every input convention of the liveness network over the set: AUC of each class. */
 static int liveness_sweep(const char *data, const char *models) {
     char path[2048], err[512], line[4096];
@@ -307,9 +423,12 @@ static int liveness_sweep(const char *data, const char *models) {
     image imgs[600];
     face_box boxes[600];
     int real[600], n = 0;
+    static char groups[600][96];
     while (n < 600 && fgets(line, sizeof line, f)) {
-        char img_path[1024], label[16];
-        if (line[0] == '#' || sscanf(line, "%1023s %15s", img_path, label) != 2) continue;
+        char img_path[1024], label[16], attack[64];
+        if (line[0] == '#' ||
+            sscanf(line, "%1023s %15s %63[^\t] %95s", img_path, label, attack, groups[n]) != 4)
+            continue;
         snprintf(path, sizeof path, "%s/%s", data, img_path);
         if (load_photo(path, &imgs[n]) != 0) continue;
         face_box faces[FACE_MAX];
@@ -325,23 +444,29 @@ static int liveness_sweep(const char *data, const char *models) {
     fclose(f);
     const float contexts[] = {1.0f, 1.5f, 2.0f, 2.7f, 4.0f};
     live_item *items = calloc((size_t)n, sizeof *items);
+    for (int i = 0; i < n; i++) {
+        items[i].real = real[i];
+        snprintf(items[i].group, sizeof items[i].group, "%.95s", groups[i]);
+    }
     for (int ci = 0; ci < 5; ci++)
         for (int clamp = 0; clamp < 2; clamp++)
             for (int bgr = 0; bgr < 2; bgr++)
-                for (int norm = 0; norm < 3; norm++) {
-                    face_liveness_input in = {contexts[ci], clamp, bgr, norm};
-                    for (int i = 0; i < n; i++) {
-                        items[i].real = real[i];
-                        face_liveness_with(e, &imgs[i], &boxes[i], &in, items[i].p_det);
+                for (int norm = 0; norm < 3; norm++)
+                    for (int mirror = 0; mirror < 2; mirror++) {
+                        if (mirror && (clamp || !bgr || norm)) continue;
+                        face_liveness_input in = {contexts[ci], clamp, bgr, norm, mirror};
+                        for (int i = 0; i < n; i++)
+                            face_liveness_with(e, &imgs[i], &boxes[i], &in, items[i].p_det);
+                        double mean_max[3] = {0};
+                        for (int i = 0; i < n; i++)
+                            for (int c = 0; c < 3; c++) mean_max[c] += items[i].p_det[c] / n;
+                        printf("context=%.1f clamp=%d bgr=%d norm=%d mirror=%d auc=%.3f/%.3f/%.3f "
+                               "within_group_auc0=%.3f mean_p=%.2f/%.2f/%.2f\n",
+                               contexts[ci], clamp, bgr, norm, mirror, auc(items, n, 0, 0),
+                               auc(items, n, 1, 0), auc(items, n, 2, 0),
+                               within_group_auc(items, n, 0), mean_max[0], mean_max[1],
+                               mean_max[2]);
                     }
-                    double mean_max[3] = {0};
-                    for (int i = 0; i < n; i++)
-                        for (int c = 0; c < 3; c++) mean_max[c] += items[i].p_det[c] / n;
-                    printf("context=%.1f clamp=%d bgr=%d norm=%d auc=%.3f/%.3f/%.3f "
-                           "mean_p=%.2f/%.2f/%.2f\n",
-                           contexts[ci], clamp, bgr, norm, auc(items, n, 0, 0), auc(items, n, 1, 0),
-                           auc(items, n, 2, 0), mean_max[0], mean_max[1], mean_max[2]);
-                }
     printf("sweep over %d detected faces\n", n);
     for (int i = 0; i < n; i++) image_free(&imgs[i]);
     free(items);

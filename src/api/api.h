@@ -6,9 +6,13 @@
 #include <stddef.h>
 
 #include "kyc/document.h"
+#include "kyc/liveness.h"
 #include "kyc/scorecard.h"
+#include "server/multipart.h"
 #include "server/router.h"
 #include "store/store.h"
+
+struct app;
 
 const route *api_routes(size_t *count);
 
@@ -47,6 +51,50 @@ void api_okayface(http_request *req, http_response *res);
 void api_blacklist_add(http_request *req, http_response *res);
 void api_blacklist_list(http_request *req, http_response *res);
 void api_blacklist_delete(http_request *req, http_response *res);
+
+/* okaylive.c — emas.md §4.6: passive liveness of a selfie (docs/liveness.md) */
+void api_okaylive(http_request *req, http_response *res);
+
+/* face_input.c — shared by the face endpoints */
+#define API_FACE_MAX_IMAGE_BYTES (3u * 1024u * 1024u) /* per image, emas.md §10 */
+
+typedef struct {
+    const uint8_t *data; /* points into the body, or into owned */
+    size_t len;
+    uint8_t *owned; /* decoded base64; the caller frees it */
+} api_upload;
+
+/* Parses the multipart body; false (with the answer written) when it is not usable. */
+bool api_face_parse_form(http_request *req, http_response *res, multipart_form *form);
+/* The image in file part `file_field`, else in base64 part `b64_field` (NULL: no base64 twin).
+ * NULL on success, else MISSING_ARGUMENTS, PAYLOAD_TOO_LARGE or "Photo format error". */
+const char *api_face_get_image(const multipart_form *form, const char *file_field,
+                               const char *b64_field, api_upload *out);
+/* The vendor's request id shape, e.g. 1591169623008663I8E5268153513648. */
+void api_face_request_id(char out[40]);
+/* {"status":"error","message":code,"messageCode":null}, or the 500 body for an internal error. */
+void api_face_respond_error(http_response *res, const char *code);
+
+typedef struct {
+    face_role role;
+    float *embedding; /* FACE_EMBEDDING_DIM floats to fill, or NULL */
+    bool liveness;    /* also judge passive liveness (the role should be the selfie's) */
+    float liveness_threshold;
+} api_face_job;
+
+typedef struct {
+    image_status decode_status;
+    face_check_result check;
+    liveness_result liveness;
+} api_face_outcome;
+
+/* Runs job on one upload with a pooled engine under the work gate. NULL on success, else the
+ * error code (*busy set when the answer must be 503 SERVER_BUSY). */
+const char *api_face_analyse(struct app *a, const api_upload *u, const api_face_job *job,
+                             api_face_outcome *out, bool *busy);
+
+/* {"probability", "score", "quality"} rounded as the vendor prints them. */
+json_t *api_liveness_json(const liveness_result *r);
 
 /* details.c — emas.md §4.11 details (AES) and §4.12 deletion */
 void api_details_get(http_request *req, http_response *res);

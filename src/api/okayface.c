@@ -18,83 +18,10 @@
 #include "util/pool.h"
 #include "util/timeutil.h"
 
-#define MAX_IMAGE_BYTES  (3u * 1024u * 1024u) /* per image, emas.md §10 */
-#define MAX_IMAGE_PIXELS 40000000u            /* decompression-bomb cap */
-#define DECODE_MIN_SIDE  1600 /* big JPEGs decode at 1/2..1/8 scale down to this long side */
-
-typedef struct {
-    const uint8_t *data; /* points into the body, or into owned */
-    size_t len;
-    uint8_t *owned; /* decoded base64, freed by the caller */
-} upload;
-
-/* The image named `file_field`, else its base64 twin. NULL code on success. */
-static const char *get_image(const multipart_form *form, const char *file_field,
-                             const char *b64_field, upload *out) {
-    memset(out, 0, sizeof *out);
-    const multipart_part *p = multipart_get(form, file_field);
-    if (p && p->len > 0) {
-        if (p->len > MAX_IMAGE_BYTES) return "PAYLOAD_TOO_LARGE";
-        out->data = p->data;
-        out->len = p->len;
-        return NULL;
-    }
-    p = multipart_get(form, b64_field);
-    if (!p || p->len == 0) return "MISSING_ARGUMENTS";
-    switch (b64_decode((const char *)p->data, p->len, MAX_IMAGE_BYTES, &out->owned, &out->len)) {
-    case B64_OK:
-        out->data = out->owned;
-        return NULL;
-    case B64_TOO_LARGE:
-        return "PAYLOAD_TOO_LARGE";
-    case B64_EMPTY:
-        return "MISSING_ARGUMENTS";
-    default:
-        return "Photo format error";
-    }
-}
-
-/* Decodes, checks and embeds one image; NULL code on success. */
-static const char *embed_upload(face_engine *e, const upload *u, face_role role, float *emb,
-                                face_check_result *check) {
-    image img;
-    char err[256];
-    image_status st = image_decode_min_side(u->data, u->len, MAX_IMAGE_PIXELS, DECODE_MIN_SIDE,
-                                            &img, err, sizeof err);
-    if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
-    if (st != IMG_OK) return "Photo format error";
-    const char *code = NULL;
-    if (face_check(e, &img, role, check) != 0)
-        code = "Internal Server Error";
-    else if (check->code)
-        code = check->code;
-    else if (face_embed(e, &img, &check->face, emb) != 0)
-        code = "Internal Server Error";
-    image_free(&img);
-    return code;
-}
-
-/* The vendor's request ids look like 1591169623008663I8E5268153513648. */
-static void make_request_id(char out[40]) {
-    char hex[17];
-    random_hex(hex, 8);
-    for (char *c = hex; *c; c++)
-        if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
-    snprintf(out, 40, "%lld%03dI%.15s", (long long)time_now_ms(), (int)(hex[0] % 10) * 100,
-             hex + 1);
-}
-
-static void respond_face_error(http_response *res, const char *code) {
-    if (!strcmp(code, "Internal Server Error"))
-        respond_internal_error(res);
-    else
-        respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
-}
-
 /* Stores both images and the result on the journey; STORE_CONFLICT when the journey was completed
  * meanwhile (its images then stay with the journey until it is deleted or purged). */
 static store_status save_okayface(app *a, const char *journey_id, const char *endpoint,
-                                  const upload *id, const upload *best, json_t *response) {
+                                  const api_upload *id, const api_upload *best, json_t *response) {
     int64_t now = time_now_ms();
     char id_blob[UUID_STR_LEN], best_blob[UUID_STR_LEN], rid[UUID_STR_LEN];
     if (store_blob_put(a->store, journey_id, "okayface.imageIdCard", NULL, id->data, id->len, now,
@@ -113,40 +40,6 @@ static store_status save_okayface(app *a, const char *journey_id, const char *en
     return st;
 }
 
-/* Embeds one upload under the work gate with a pooled engine; NULL code on success. */
-static const char *embed_one(app *a, const upload *u, face_role role, float *emb, bool *busy) {
-    *busy = false;
-    if (!workgate_enter(&a->gate)) {
-        *busy = true;
-        return "SERVER_BUSY";
-    }
-    face_engine *e = pool_acquire(a->engines);
-    face_check_result check;
-    const char *code = embed_upload(e, u, role, emb, &check);
-    pool_release(a->engines, e);
-    workgate_leave(&a->gate);
-    return code;
-}
-
-/* Parses the multipart body; false (with the answer written) when it is not usable. */
-static bool parse_form(http_request *req, http_response *res, multipart_form *form) {
-    if (req->body_len == 0) {
-        respond_error(res, "Error in processing.");
-        return false;
-    }
-    multipart_status ms =
-        multipart_parse(request_header(req, "Content-Type"), req->body, req->body_len, form);
-    if (ms == MP_NOT_MULTIPART) {
-        respond_status_error(res, 415, "UNSUPPORTED_CONTENT_TYPE");
-        return false;
-    }
-    if (ms != MP_OK) {
-        respond_bad_request(res, "MALFORMED_MULTIPART");
-        return false;
-    }
-    return true;
-}
-
 /* 1:N: FOUND when the selfie's best cosine against the account's blacklist reaches the pass
  * threshold (confidence 75). NULL on a store failure. */
 static const char *search_blacklist(app *a, int64_t account_id, const float *emb) {
@@ -162,7 +55,7 @@ static const char *search_blacklist(app *a, int64_t account_id, const float *emb
 
 void api_okayface(http_request *req, http_response *res) {
     multipart_form form;
-    if (!parse_form(req, res, &form)) return;
+    if (!api_face_parse_form(req, res, &form)) return;
     char journey_id[64] = "", flag[16] = "";
     bool v2 = strstr(req->path, "/v2") != NULL, search = false;
     if (v2 && multipart_get_text(&form, "blacklistFaceSearch", flag, sizeof flag) == 0)
@@ -172,17 +65,19 @@ void api_okayface(http_request *req, http_response *res) {
     store_journey journey;
     if (!api_load_journey(req, res, journey_id, 0, &journey)) return;
     if (!api_journey_writable(res, &journey)) return;
-    if (multipart_get_text(&form, "livenessDetection", flag, sizeof flag) == 0 &&
-        !strcasecmp(flag, "true")) {
-        /* measured unusable (docs/accuracy.md): no liveness figure rather than a fake one */
-        respond_face_error(res, "LIVENESS_NOT_AVAILABLE");
+    bool liveness = multipart_get_text(&form, "livenessDetection", flag, sizeof flag) == 0 &&
+                    !strcasecmp(flag, "true");
+    const config *cfg = &req->app->cfg;
+    if (liveness && !cfg->liveness_calibrated) {
+        /* no calibrated threshold: no liveness figure rather than a meaningless one */
+        api_face_respond_error(res, "LIVENESS_NOT_AVAILABLE");
         return;
     }
-    upload id = {0}, best = {0};
-    const char *code = get_image(&form, "imageIdCard", "imageIdCardBase64", &id);
-    if (!code) code = get_image(&form, "imageBest", "imageBestBase64", &best);
+    api_upload id = {0}, best = {0};
+    const char *code = api_face_get_image(&form, "imageIdCard", "imageIdCardBase64", &id);
+    if (!code) code = api_face_get_image(&form, "imageBest", "imageBestBase64", &best);
     if (code) {
-        respond_face_error(res, code);
+        api_face_respond_error(res, code);
         free(id.owned), free(best.owned);
         return;
     }
@@ -191,23 +86,28 @@ void api_okayface(http_request *req, http_response *res) {
         return;
     }
     float emb_id[FACE_EMBEDDING_DIM], emb_best[FACE_EMBEDDING_DIM];
+    api_face_job id_job = {FACE_ROLE_DOCUMENT, emb_id, false, 0.0f};
+    api_face_job best_job = {FACE_ROLE_SELFIE, emb_best, liveness, (float)cfg->liveness_threshold};
+    api_face_outcome id_out, best_out;
     bool busy = false;
-    code = embed_one(req->app, &id, FACE_ROLE_DOCUMENT, emb_id, &busy);
-    if (!code) code = embed_one(req->app, &best, FACE_ROLE_SELFIE, emb_best, &busy);
+    code = api_face_analyse(req->app, &id, &id_job, &id_out, &busy);
+    if (!code) code = api_face_analyse(req->app, &best, &best_job, &best_out, &busy);
     if (code) {
         if (busy)
             api_respond_busy(res);
         else
-            respond_face_error(res, code);
+            api_face_respond_error(res, code);
         free(id.owned), free(best.owned);
         return;
     }
     float confidence = face_confidence(face_cosine(emb_id, emb_best));
     char request_id[40];
-    make_request_id(request_id);
+    api_face_request_id(request_id);
     json_t *body = json_pack("{s:s,s:s,s:s,s:{s:f}}", "status", "success", "messageCode",
                              "api.success", "request_id", request_id, "result_idcard", "confidence",
                              (double)(long)(confidence * 100 + 0.5) / 100.0);
+    if (body && liveness)
+        json_object_set_new(body, "imageBestLiveness", api_liveness_json(&best_out.liveness));
     const char *endpoint = v2                          ? "okayface/v2"
                            : strstr(req->path, "v1-1") ? "okayface/v1-1"
                                                        : "okayface";
@@ -243,23 +143,25 @@ void api_blacklist_add(http_request *req, http_response *res) {
     store_account account;
     if (!api_basic_auth(req, res, &account)) return;
     multipart_form form;
-    if (!parse_form(req, res, &form)) return;
+    if (!api_face_parse_form(req, res, &form)) return;
     char label[257];
     if (multipart_get_text(&form, "label", label, sizeof label) != 0 || !label[0]) {
         respond_error_with(res, "MISSING_ARGUMENTS", json_pack("{s:n}", "messageCode"));
         return;
     }
-    upload img = {0};
-    const char *code = get_image(&form, "image", "imageBase64", &img);
+    api_upload img = {0};
+    const char *code = api_face_get_image(&form, "image", "imageBase64", &img);
     float emb[FACE_EMBEDDING_DIM];
+    api_face_job job = {FACE_ROLE_DOCUMENT, emb, false, 0.0f};
+    api_face_outcome outcome;
     bool busy = false;
-    if (!code) code = embed_one(req->app, &img, FACE_ROLE_DOCUMENT, emb, &busy);
+    if (!code) code = api_face_analyse(req->app, &img, &job, &outcome, &busy);
     free(img.owned);
     if (code) {
         if (busy)
             api_respond_busy(res);
         else
-            respond_face_error(res, code);
+            api_face_respond_error(res, code);
         return;
     }
     char id[UUID_STR_LEN];

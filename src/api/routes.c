@@ -17,6 +17,7 @@ static const route routes[] = {
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},
+    {"POST", "/api/ekyc/okaylive", api_okaylive},
     {"POST", "/api/ekyc/blacklist/faces", api_blacklist_add},
     {"GET", "/api/ekyc/blacklist/faces", api_blacklist_list},
     {"DELETE", "/api/ekyc/blacklist/faces/{id}", api_blacklist_delete},

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "store/store.h"
+#include "vision/image.h"
 #include "util/config.h"
 
 int cli_serve(int argc, char **argv);
@@ -14,6 +17,7 @@ int cli_compare(int argc, char **argv);
 int cli_read(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_scorecard(int argc, char **argv);
+int cli_liveness(int argc, char **argv);
 
 /* Options every verb that touches the store accepts; NULL when not given. */
 typedef struct {
@@ -30,6 +34,14 @@ int cli_load_config(config *cfg, const cli_store_opts *o);
 
 /* Creates the data directory (0700) and the master key when missing, opens the store. */
 int cli_open_store(config *cfg, store **out);
+
+/* Prints j (taking ownership; NULL allowed) as one compact line in key order; 0, or 1 when it
+ * could not be printed. */
+int cli_print_json(json_t *j);
+
+/* Reads and decodes an image file (up to 40 MP). NULL on success, else the API's error code for
+ * it: PAYLOAD_TOO_LARGE or `bad_image_code`. */
+const char *cli_load_image(const char *path, image *img, const char *bad_image_code);
 
 /* Prints to stderr "ekycd: <msg>" and returns 1 (or 2 for usage). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

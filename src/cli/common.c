@@ -2,11 +2,16 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "util/crypto.h"
+#include "util/file.h"
+
+#define CLI_MAX_FILE_BYTES (64u << 20)
+#define CLI_MAX_PIXELS     40000000u /* 40 MP, as the API */
 
 int cli_fail(const char *fmt, ...) {
     va_list ap;
@@ -16,6 +21,26 @@ int cli_fail(const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
     return 1;
+}
+
+int cli_print_json(json_t *j) {
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7)) : NULL;
+    json_decref(j);
+    if (!s) return 1;
+    puts(s);
+    free(s);
+    return 0;
+}
+
+const char *cli_load_image(const char *path, image *img, const char *bad_image_code) {
+    size_t n = 0;
+    uint8_t *buf = file_read_all(path, CLI_MAX_FILE_BYTES, &n);
+    char err[256];
+    image_status st =
+        buf ? image_decode(buf, n, CLI_MAX_PIXELS, img, err, sizeof err) : IMG_CORRUPT;
+    free(buf);
+    if (st == IMG_OK) return NULL;
+    return st == IMG_TOO_LARGE ? "PAYLOAD_TOO_LARGE" : bad_image_code;
 }
 
 int cli_usage_error(const char *fmt, ...) {

@@ -8,10 +8,7 @@
 
 #include "cli/cli.h"
 #include "kyc/face.h"
-#include "util/file.h"
 #include "vision/image.h"
-
-#define MAX_PIXELS 40000000u /* 40 MP */
 
 static void compare_usage(FILE *out) {
     fputs(
@@ -26,32 +23,9 @@ static void compare_usage(FILE *out) {
         out);
 }
 
-static int print_json(json_t *j) {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(j);
-    if (!s) return 1;
-    puts(s);
-    free(s);
-    return 0;
-}
-
 static int print_error(const char *code) {
-    print_json(json_pack("{s:s,s:s}", "status", "error", "message", code));
+    cli_print_json(json_pack("{s:s,s:s}", "status", "error", "message", code));
     return 1;
-}
-
-/* Loads an image file; returns 0, or -1 (with the API error code in *code). */
-static int load_image(const char *path, image *img, const char **code) {
-    size_t n = 0;
-    uint8_t *buf = file_read_all(path, 64u << 20, &n);
-    char err[256];
-    image_status st = buf ? image_decode(buf, n, MAX_PIXELS, img, err, sizeof err) : IMG_CORRUPT;
-    free(buf);
-    if (st != IMG_OK) {
-        *code = st == IMG_TOO_LARGE ? "PAYLOAD_TOO_LARGE" : "Photo format error";
-        return -1;
-    }
-    return 0;
 }
 
 /* Embedding of the face that passes the role's quality gates; -1 with *code set otherwise. */
@@ -101,14 +75,15 @@ int cli_compare(int argc, char **argv) {
     const char *code = NULL;
     float ea[FACE_EMBEDDING_DIM], eb[FACE_EMBEDDING_DIM];
     int rc = 1;
-    if (load_image(argv[optind], &a, &code) == 0) {
-        if (load_image(argv[optind + 1], &b, &code) == 0) {
+    if (!(code = cli_load_image(argv[optind], &a, "Photo format error"))) {
+        if (!(code = cli_load_image(argv[optind + 1], &b, "Photo format error"))) {
             if (checked_face_embedding(e, &a, FACE_ROLE_DOCUMENT, ea, &code) == 0 &&
                 checked_face_embedding(e, &b, FACE_ROLE_SELFIE, eb, &code) == 0) {
                 float cosine = face_cosine(ea, eb);
                 double conf = (double)(long)(face_confidence(cosine) * 100 + 0.5) / 100.0;
-                rc = print_json(json_pack("{s:s,s:s,s:{s:f}}", "status", "success", "messageCode",
-                                          "api.success", "result_idcard", "confidence", conf));
+                rc = cli_print_json(json_pack("{s:s,s:s,s:{s:f}}", "status", "success",
+                                              "messageCode", "api.success", "result_idcard",
+                                              "confidence", conf));
             }
             image_free(&b);
         }

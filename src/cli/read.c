@@ -9,9 +9,6 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "kyc/document.h"
-#include "util/file.h"
-
-#define MAX_PIXELS 40000000u
 
 static void read_usage(FILE *out) {
     fputs("Usage: ekycd read [--back IMAGE] [--images] [--face-image] [--models DIR] [--ocr DIR]\n"
@@ -29,25 +26,6 @@ static void read_usage(FILE *out) {
           "  --models DIR   the pinned face models (default ./models)\n"
           "  --ocr DIR      the OCR models (default ./ocr)\n",
           out);
-}
-
-static int print_json(json_t *j) {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (!s) return 1;
-    puts(s);
-    free(s);
-    return 0;
-}
-
-static const char *load(const char *path, image *img) {
-    size_t n = 0;
-    uint8_t *buf = file_read_all(path, 64u << 20, &n);
-    char err[256];
-    image_status st = buf ? image_decode(buf, n, MAX_PIXELS, img, err, sizeof err) : IMG_CORRUPT;
-    free(buf);
-    if (st == IMG_OK) return NULL;
-    return st == IMG_TOO_LARGE ? "PAYLOAD_TOO_LARGE" : "UNRECOGNIZED_IMAGE";
 }
 
 int cli_read(int argc, char **argv) {
@@ -99,8 +77,8 @@ int cli_read(int argc, char **argv) {
         return cli_fail("%s", faces ? err : "out of memory");
     }
     image front = {0}, back = {0};
-    const char *code = load(argv[optind], &front);
-    if (!code && back_path) code = load(back_path, &back);
+    const char *code = cli_load_image(argv[optind], &front, "UNRECOGNIZED_IMAGE");
+    if (!code && back_path) code = cli_load_image(back_path, &back, "UNRECOGNIZED_IMAGE");
     int rc = 1;
     document_reading doc;
     if (!code) {
@@ -110,12 +88,13 @@ int cli_read(int argc, char **argv) {
             code = api_okayid_error(&doc);
             if (!code) {
                 json_t *out = api_okayid_result(&doc, true, images, face);
-                rc = out ? print_json(out) : 1;
+                rc = out ? cli_print_json(out) : 1;
             }
             document_reading_free(&doc);
         }
     }
-    if (code) print_json(json_pack("{s:s,s:s,s:n}", "status", "error", "message", code, "result"));
+    if (code)
+        cli_print_json(json_pack("{s:s,s:s,s:n}", "status", "error", "message", code, "result"));
     image_free(&front);
     image_free(&back);
     ocr_engine_free(ocr);

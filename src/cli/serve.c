@@ -36,11 +36,14 @@ static void serve_usage(FILE *out) {
           "  --ready-file FILE   write the bound port here once the server accepts requests\n"
           "  --models DIR        pinned ONNX models (default ./models; make models fetches them)\n"
           "  --ocr DIR           OCR models, mrz.traineddata (default ./ocr)\n"
+          "  --liveness-threshold T  passive liveness threshold (a live logit) calibrated on your\n"
+          "                      own captures with `ekycd liveness --calibrate`; without one\n"
+          "                      OkayLive answers LIVENESS_NOT_AVAILABLE (docs/liveness.md)\n"
           "  --log-level LEVEL   debug, info, warn or error (default info)\n"
           "  -h, --help          show this help\n"
           "\n"
           "Environment: EKYCD_LISTEN, EKYCD_DATA, EKYCD_STORE, EKYCD_KEY_FILE, EKYCD_LOG_LEVEL,\n"
-          "EKYCD_MODELS.\n"
+          "EKYCD_MODELS, EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD.\n"
           "Precedence: flags > environment > config file > defaults.\n",
           out);
 }
@@ -93,9 +96,11 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
                                          {"help", no_argument, 0, 'h'},
                                          {"models", required_argument, 0, 'm'},
                                          {"ocr", required_argument, 0, 'o'},
+                                         {"liveness-threshold", required_argument, 0, 'L'},
                                          {0, 0, 0, 0}};
     cli_store_opts so = {0};
-    const char *listen = NULL, *ready = NULL, *level = NULL, *models = NULL, *ocr = NULL;
+    const char *listen = NULL, *ready = NULL, *level = NULL, *models = NULL, *ocr = NULL,
+               *liveness = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -105,6 +110,9 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
             break;
         case 'o':
             ocr = optarg;
+            break;
+        case 'L':
+            liveness = optarg;
             break;
         case 'l':
             listen = optarg;
@@ -136,6 +144,8 @@ static int parse_serve_args(int argc, char **argv, config *cfg) {
         return cli_usage_error("--models is too long");
     if (ocr && config_copy_string(cfg->ocr_dir, sizeof cfg->ocr_dir, ocr) != 0)
         return cli_usage_error("--ocr is too long");
+    if (liveness && config_set_liveness_threshold(cfg, liveness, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
     if (log_set_level_name(cfg->log_level) != 0)
         return cli_usage_error("unknown log level '%s'", cfg->log_level);
     return 0;

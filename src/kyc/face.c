@@ -301,8 +301,20 @@ static int run_liveness(face_engine *e, int bgr, float probs[3]) {
     return 0;
 }
 
+/* Mirrors each plane of a 3 x h x w tensor left to right. */
+static void mirror_tensor(float *t, int w, int h) {
+    for (int p = 0; p < 3 * h; p++) {
+        float *row = t + (size_t)p * (size_t)w;
+        for (int a = 0, b = w - 1; a < b; a++, b--) {
+            float v = row[a];
+            row[a] = row[b];
+            row[b] = v;
+        }
+    }
+}
+
 /* The convention in use: measured on the dev set, docs/accuracy.md. */
-static const face_liveness_input live_default = {LIVE_CONTEXT, 0, 1, 0};
+static const face_liveness_input live_default = {LIVE_CONTEXT, 0, 1, 0, 1};
 
 int face_liveness_with(face_engine *e, const image *img, const face_box *f,
                        const face_liveness_input *in, float probs[3]) {
@@ -319,7 +331,13 @@ int face_liveness_with(face_engine *e, const image *img, const face_box *f,
     float mean = in->norm == 2 ? 127.5f : 0.0f;
     float scale = in->norm == 1 ? 1.0f / 255.0f : in->norm == 2 ? 1.0f / 128.0f : 1.0f;
     image_crop_rgb_to_tensor(img, x0, y0, w, h, LIVE_SIZE, LIVE_SIZE, mean, scale, e->live_in);
-    return run_liveness(e, in->bgr, probs);
+    if (run_liveness(e, in->bgr, probs) != 0) return -1;
+    if (!in->mirror) return 0;
+    float mirrored[3];
+    mirror_tensor(e->live_in, LIVE_SIZE, LIVE_SIZE);
+    if (run_liveness(e, 0, mirrored) != 0) return -1; /* live_in is already in BGR order */
+    for (int i = 0; i < 3; i++) probs[i] = (probs[i] + mirrored[i]) / 2;
+    return 0;
 }
 
 int face_liveness(face_engine *e, const image *img, const face_box *f, float probs[3]) {
@@ -386,8 +404,13 @@ int face_eye_scores(face_engine *e, const image *img, const face_box *f, float o
     return eye_class0(e, img, f->points5[2], f->points5[3], right, &out[1]);
 }
 
-float face_live_probability(const float probs[3]) {
-    return probs[FACE_LIVE_CLASS];
+float face_live_score(const float probs[3], float shift) {
+    const float limit = 16.118095f; /* ln 1e7 */
+    double p = probs[FACE_LIVE_CLASS], q = 1.0 - p;
+    if (p < 1e-12) p = 1e-12;
+    if (q < 1e-12) q = 1e-12;
+    double score = log(p / q) - shift;
+    return (float)(score > limit ? limit : score < -limit ? -limit : score);
 }
 
 float face_cosine(const float *a, const float *b) {

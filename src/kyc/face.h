@@ -42,9 +42,10 @@ int face_embed(face_engine *e, const image *img, const face_box *face,
                float embedding[FACE_EMBEDDING_DIM]);
 
 /* Passive liveness of one detected face: the face box scaled 2.7x around its centre (black
- * beyond the image), 128x128 BGR 0-255, softmax over the network's three classes into probs.
- * Class FACE_LIVE_CLASS is "live" (measured on the dev set, docs/accuracy.md). Not reliable
- * enough for decisions yet: the API does not report it. */
+ * beyond the image), 128x128 BGR 0-255, softmax over the network's three classes, averaged with
+ * the mirror image's, into probs. Class FACE_LIVE_CLASS is "live" (measured on the dev set,
+ * docs/accuracy.md). Its level depends on the capture setting: kyc/liveness.h turns it into the
+ * API's figures with a per-deployment threshold. */
 #define FACE_LIVE_CLASS 0
 int face_liveness(face_engine *e, const image *img, const face_box *face, float probs[3]);
 
@@ -54,6 +55,7 @@ typedef struct {
     int clamp;     /* 1: shift/shrink the window into the image; 0: black beyond the edge */
     int bgr;       /* channel order */
     int norm;      /* 0: raw 0-255; 1: /255; 2: (x - 127.5) / 128 */
+    int mirror;    /* 1: average with the mirror image's probabilities */
 } face_liveness_input;
 
 int face_liveness_with(face_engine *e, const image *img, const face_box *face,
@@ -88,8 +90,9 @@ typedef struct {
  * Thresholds: docs/face-quality.md. Returns -1 only on an internal failure. */
 int face_check(face_engine *e, const image *img, face_role role, face_check_result *out);
 
-/* The probability that the face is live, from face_liveness's probs. */
-float face_live_probability(const float probs[3]);
+/* The liveness network's live-class logit, ln(p / (1 - p)), minus `shift`, clamped to the
+ * spec's score range (+-ln 1e7 = +-16.12). */
+float face_live_score(const float probs[3], float shift);
 
 /* Cosine similarity of two normalised embeddings, and its calibrated 0-100 confidence
  * (75 = recommended pass threshold; docs/accuracy.md says how it was chosen). */

@@ -85,8 +85,30 @@ static int get_uint(json_t *v, const char *key, unsigned long min, unsigned long
     return 0;
 }
 
+int config_set_liveness_threshold(config *cfg, const char *text, char *err, size_t errlen) {
+    char *end = NULL;
+    double t = strtod(text, &end);
+    if (!*text || *end != '\0' || !(t >= -16.0 && t <= 16.0)) {
+        snprintf(err, errlen, "liveness threshold must be a number in [-16, 16], got '%s'", text);
+        return -1;
+    }
+    cfg->liveness_threshold = t;
+    cfg->liveness_calibrated = true;
+    return 0;
+}
+
 static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t errlen) {
     unsigned long u = 0;
+    if (strcmp(key, "liveness_threshold") == 0) {
+        if (!json_is_number(v) ||
+            !(json_number_value(v) >= -16.0 && json_number_value(v) <= 16.0)) {
+            snprintf(err, errlen, "config: 'liveness_threshold' must be a number in [-16, 16]");
+            return -1;
+        }
+        cfg->liveness_threshold = json_number_value(v);
+        cfg->liveness_calibrated = true;
+        return 0;
+    }
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
         strcmp(key, "store") == 0 || strcmp(key, "ready_file") == 0 ||
         strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0) {
@@ -190,6 +212,9 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
         return -1;
     if ((v = getenv("EKYCD_OCR")) && *v &&
         set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, v, "EKYCD_OCR", err, errlen) != 0)
+        return -1;
+    if ((v = getenv("EKYCD_LIVENESS_THRESHOLD")) && *v &&
+        config_set_liveness_threshold(cfg, v, err, errlen) != 0)
         return -1;
     if ((v = getenv("EKYCD_LOG_LEVEL")) && *v &&
         set_path(cfg->log_level, sizeof cfg->log_level, v, "EKYCD_LOG_LEVEL", err, errlen) != 0)

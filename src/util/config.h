@@ -22,26 +22,32 @@ typedef struct {
     unsigned threads;              /* HTTP thread pool size */
     unsigned connection_timeout_s; /* idle/slow-client timeout */
     unsigned max_connections;
-    unsigned work_slots; /* CPU-heavy work running at once */
-    unsigned work_queue; /* CPU-heavy requests allowed to wait; more get 503 */
-    int retention_days;  /* default per-account retention for new accounts */
+    unsigned work_slots;       /* CPU-heavy work running at once */
+    unsigned work_queue;       /* CPU-heavy requests allowed to wait; more get 503 */
+    int retention_days;        /* default per-account retention for new accounts */
+    bool liveness_calibrated;  /* passive liveness answers only once calibrated */
+    double liveness_threshold; /* live logit of equal error on the operator's own captures */
 } config;
 
 void config_defaults(config *cfg);
 
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
- * work_slots, work_queue, retention_days. Unknown keys are an error (catches typos). */
+ * work_slots, work_queue, retention_days, liveness_threshold. Unknown keys are an error (catches
+ * typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
 /* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL, EKYCD_MODELS,
- * EKYCD_OCR. */
+ * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD. */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
 /* Parses "HOST:PORT" (IPv6 as "[::1]:8080") into cfg. */
 int config_set_listen(config *cfg, const char *text, char *err, size_t errlen);
 
 int config_set_data_dir(config *cfg, const char *dir, char *err, size_t errlen);
+
+/* Parses a liveness threshold (a live logit in [-16, 16]) into cfg. */
+int config_set_liveness_threshold(config *cfg, const char *text, char *err, size_t errlen);
 
 /* Fills key_file and store_url from data_dir when they were not set explicitly. */
 void config_finish(config *cfg);
