@@ -46,7 +46,8 @@ int api_scorecard_parse_json(json_t *lists, scorecard_config *cfg, char *err, si
 int api_scorecard_rules(store *st, const store_account *account, const char *doc_type,
                         scorecard_config *cfg, json_t **lists, int64_t *modified_ms);
 
-/* okayface.c — emas.md §4.3, §4.4 (v1, v1-1, v2) and the blacklist management API */
+/* okayface.c — emas.md §4.3, §4.4, §4.5 (v1, v1-1, v2, OkayFace Plus v1) and the blacklist
+ * management API */
 void api_okayface(http_request *req, http_response *res);
 void api_blacklist_add(http_request *req, http_response *res);
 void api_blacklist_list(http_request *req, http_response *res);
@@ -95,6 +96,13 @@ const char *api_face_analyse(struct app *a, const api_upload *u, const api_face_
 
 /* {"probability", "score", "quality"} rounded as the vendor prints them. */
 json_t *api_liveness_json(const liveness_result *r);
+
+/* capture.c — OkayFace Plus capture keys and bundles (docs/capture-bundle.md) */
+void api_capture_key(http_request *req, http_response *res);
+/* imageBestCaptureLiveness {probability, score, reasons} for a mobileSdkData bundle sent with
+ * the selfie `best` on journey_id (marks the bundle's nonce used); NULL on a store failure. */
+json_t *api_capture_liveness(struct app *a, const char *journey_id, const uint8_t *bundle,
+                             size_t bundle_len, const api_upload *best);
 
 /* details.c — emas.md §4.11 details (AES) and §4.12 deletion */
 void api_details_get(http_request *req, http_response *res);

@@ -1,7 +1,8 @@
-/* OkayFace (emas.md §4.3, §4.4): 1:1 comparison of the ID-card face with the selfie (v1, v1-1),
- * plus the blacklist face search of v2 and the Basic-auth API that manages an account's
- * blacklist. Quality gates: docs/face-quality.md. Images and results are kept on the journey
- * (sealed); blacklist labels and templates are sealed too. */
+/* OkayFace (emas.md §4.3, §4.4, §4.5): 1:1 comparison of the ID-card face with the selfie (v1,
+ * v1-1), plus the blacklist face search of v2, OkayFace Plus (the capture bundle judged by
+ * capture.c) and the Basic-auth API that manages an account's blacklist. Quality gates:
+ * docs/face-quality.md. Images and results are kept on the journey (sealed); blacklist labels and
+ * templates are sealed too. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,8 @@ void api_okayface(http_request *req, http_response *res) {
     multipart_form form;
     if (!api_face_parse_form(req, res, &form)) return;
     char journey_id[64] = "", flag[16] = "";
-    bool v2 = strstr(req->path, "/v2") != NULL, search = false;
+    bool plus = strstr(req->path, "okayface-plus") != NULL;
+    bool v2 = !plus && strstr(req->path, "/v2") != NULL, search = false;
     if (v2 && multipart_get_text(&form, "blacklistFaceSearch", flag, sizeof flag) == 0)
         search = !strcasecmp(flag, "true");
     flag[0] = '\0';
@@ -65,10 +67,17 @@ void api_okayface(http_request *req, http_response *res) {
     store_journey journey;
     if (!api_load_journey(req, res, journey_id, 0, &journey)) return;
     if (!api_journey_writable(res, &journey)) return;
-    bool liveness = multipart_get_text(&form, "livenessDetection", flag, sizeof flag) == 0 &&
-                    !strcasecmp(flag, "true");
+    bool asked = multipart_get_text(&form, "livenessDetection", flag, sizeof flag) == 0 &&
+                 !strcasecmp(flag, "true");
     const config *cfg = &req->app->cfg;
-    if (liveness && !cfg->liveness_calibrated) {
+    /* OkayFace Plus always runs liveness; without a calibration its passive part is null */
+    bool liveness = plus ? cfg->liveness_calibrated : asked;
+    const multipart_part *bundle = plus ? multipart_get(&form, "mobileSdkData") : NULL;
+    if (plus && (!bundle || bundle->len == 0)) {
+        api_face_respond_error(res, "MISSING_ARGUMENTS");
+        return;
+    }
+    if (asked && !cfg->liveness_calibrated) {
         /* no calibrated threshold: no liveness figure rather than a meaningless one */
         api_face_respond_error(res, "LIVENESS_NOT_AVAILABLE");
         return;
@@ -106,9 +115,21 @@ void api_okayface(http_request *req, http_response *res) {
     json_t *body = json_pack("{s:s,s:s,s:s,s:{s:f}}", "status", "success", "messageCode",
                              "api.success", "request_id", request_id, "result_idcard", "confidence",
                              (double)(long)(confidence * 100 + 0.5) / 100.0);
-    if (body && liveness)
-        json_object_set_new(body, "imageBestLiveness", api_liveness_json(&best_out.liveness));
-    const char *endpoint = v2                          ? "okayface/v2"
+    if (body && (liveness || plus))
+        json_object_set_new(body, "imageBestLiveness",
+                            liveness ? api_liveness_json(&best_out.liveness) : json_null());
+    if (body && plus) {
+        json_t *capture =
+            api_capture_liveness(req->app, journey.id, bundle->data, bundle->len, &best);
+        if (capture) {
+            json_object_set_new(body, "imageBestCaptureLiveness", capture);
+        } else {
+            json_decref(body);
+            body = NULL;
+        }
+    }
+    const char *endpoint = plus                        ? "okayface-plus/v1"
+                           : v2                        ? "okayface/v2"
                            : strstr(req->path, "v1-1") ? "okayface/v1-1"
                                                        : "okayface";
     if (body && search) {

@@ -17,6 +17,8 @@ static const route routes[] = {
     {"POST", "/api/ekyc/okayface", api_okayface},
     {"POST", "/api/ekyc/okayface/v1-1", api_okayface},
     {"POST", "/api/ekyc/okayface/v2", api_okayface},
+    {"POST", "/api/ekyc/okayface-plus/v1", api_okayface},
+    {"POST", "/api/ekyc/capture-key", api_capture_key},
     {"POST", "/api/ekyc/okaylive", api_okaylive},
     {"POST", "/api/ekyc/blacklist/faces", api_blacklist_add},
     {"GET", "/api/ekyc/blacklist/faces", api_blacklist_list},

@@ -65,6 +65,10 @@ typedef struct {
     store_status (*audit_add)(void *db, const store_audit_entry *entry);
     store_status (*audit_list)(void *db, const char *journey_id, int64_t account_id, size_t limit,
                                store_audit_entry **out, size_t *count);
+    store_status (*capture_nonce_add)(void *db, const store_capture_nonce *n);
+    /* marks it used when unused; fills out (no key) and says whether this was the first use */
+    store_status (*capture_nonce_redeem)(void *db, const char *nonce, int64_t now_ms,
+                                         store_capture_nonce *out);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

@@ -978,6 +978,72 @@ static store_status sqlite_scorecard_get(void *p, int64_t account_id, const char
     return rc;
 }
 
+static sqlite3_stmt *bind_capture_nonce_add(sqlite3 *c, const void *arg) {
+    const store_capture_nonce *n = arg;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO capture_nonces (nonce, journey_id, issued_at, "
+                                 "expires_at) VALUES (?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, n->nonce, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, n->journey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, n->issued_at_ms);
+        sqlite3_bind_int64(s, 4, n->expires_at_ms);
+    }
+    return s;
+}
+
+static store_status sqlite_capture_nonce_add(void *p, const store_capture_nonce *n) {
+    return run_update(p, "capture_nonce_add", bind_capture_nonce_add, n, NULL);
+}
+
+/* Marks the nonce used (only if it was not) and reads it back on the same connection, so two
+ * concurrent redemptions cannot both see a first use. */
+static store_status sqlite_capture_nonce_redeem(void *p, const char *nonce, int64_t now_ms,
+                                                store_capture_nonce *out) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    int first_use = 0;
+    sqlite3_stmt *u = prepare(c, "UPDATE capture_nonces SET used_at = ? "
+                                 "WHERE nonce = ? AND used_at IS NULL");
+    if (u) {
+        sqlite3_bind_int64(u, 1, now_ms);
+        sqlite3_bind_text(u, 2, nonce, -1, SQLITE_STATIC);
+        if (sqlite3_step(u) == SQLITE_DONE) {
+            first_use = sqlite3_changes(c) == 1;
+            rc = STORE_OK;
+        } else {
+            log_sqlite_error(c, "capture_nonce_redeem");
+        }
+    }
+    sqlite3_finalize(u);
+    sqlite3_stmt *q = rc == STORE_OK ? prepare(c, "SELECT journey_id, issued_at, expires_at, "
+                                                  "used_at FROM capture_nonces WHERE nonce = ?")
+                                     : NULL;
+    if (q) {
+        sqlite3_bind_text(q, 1, nonce, -1, SQLITE_STATIC);
+        int step = sqlite3_step(q);
+        if (step == SQLITE_ROW) {
+            snprintf(out->nonce, sizeof out->nonce, "%s", nonce);
+            snprintf(out->journey_id, sizeof out->journey_id, "%s",
+                     (const char *)sqlite3_column_text(q, 0));
+            out->issued_at_ms = sqlite3_column_int64(q, 1);
+            out->expires_at_ms = sqlite3_column_int64(q, 2);
+            out->used_at_ms = sqlite3_column_int64(q, 3);
+            rc = first_use ? STORE_OK : STORE_CONFLICT;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "capture_nonce_get");
+            rc = STORE_ERROR;
+        }
+    } else if (rc == STORE_OK) {
+        rc = STORE_ERROR;
+    }
+    sqlite3_finalize(q);
+    release(db, c);
+    return rc;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -1006,6 +1072,8 @@ static const backend_ops sqlite_ops = {
     .scorecard_get = sqlite_scorecard_get,
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,
+    .capture_nonce_add = sqlite_capture_nonce_add,
+    .capture_nonce_redeem = sqlite_capture_nonce_redeem,
 };
 
 static int make_dirs_for(const char *path) {

@@ -371,6 +371,38 @@ store_status store_account_charge_call(store *st, int64_t account_id) {
     return st->ops->account_charge_call(st->db, account_id);
 }
 
+/* ---- capture nonces (no personal data; the key is derived, never stored) ---- */
+
+static bool valid_nonce(const char *nonce) {
+    if (strlen(nonce) != STORE_NONCE_HEX) return false;
+    for (const char *c = nonce; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) return false;
+    return true;
+}
+
+store_status store_capture_nonce_issue(store *st, const char *journey_id, int64_t now_ms,
+                                       int64_t expires_at_ms, store_capture_nonce *out) {
+    memset(out, 0, sizeof *out);
+    if (!uuid_is_valid(journey_id)) return STORE_NOT_FOUND;
+    random_hex(out->nonce, STORE_NONCE_HEX / 2);
+    snprintf(out->journey_id, sizeof out->journey_id, "%s", journey_id);
+    out->issued_at_ms = now_ms;
+    out->expires_at_ms = expires_at_ms;
+    store_status rc = st->ops->capture_nonce_add(st->db, out);
+    if (rc == STORE_OK) crypto_capture_key(&st->keys, out->journey_id, out->nonce, out->key);
+    return rc;
+}
+
+store_status store_capture_nonce_redeem(store *st, const char *nonce, int64_t now_ms,
+                                        store_capture_nonce *out) {
+    memset(out, 0, sizeof *out);
+    if (!valid_nonce(nonce)) return STORE_NOT_FOUND;
+    store_status rc = st->ops->capture_nonce_redeem(st->db, nonce, now_ms, out);
+    if (rc == STORE_OK || rc == STORE_CONFLICT)
+        crypto_capture_key(&st->keys, out->journey_id, out->nonce, out->key);
+    return rc;
+}
+
 /* ---- scorecard rules (not personal data: stored as is) ---- */
 
 store_status store_scorecard_set(store *st, int64_t account_id, const char *doc_type,

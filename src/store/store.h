@@ -172,6 +172,27 @@ store_status store_audit_add(store *st, const store_audit_entry *entry);
 store_status store_audit_list(store *st, const char *journey_id, int64_t account_id, size_t limit,
                               store_audit_entry **out, size_t *count);
 
+/* ---- capture keys of OkayFace Plus (docs/capture-bundle.md) ---- */
+#define STORE_NONCE_HEX         32 /* 16 random bytes */
+#define STORE_CAPTURE_KEY_BYTES 32
+
+typedef struct {
+    char nonce[STORE_NONCE_HEX + 1];
+    char journey_id[UUID_STR_LEN];
+    int64_t issued_at_ms, expires_at_ms;
+    int64_t used_at_ms;                   /* 0 while unused */
+    uint8_t key[STORE_CAPTURE_KEY_BYTES]; /* HMAC-SHA-256 key, derived, never stored */
+} store_capture_nonce;
+
+/* Issues a fresh nonce for the journey, valid until expires_at_ms, with its capture key. */
+store_status store_capture_nonce_issue(store *st, const char *journey_id, int64_t now_ms,
+                                       int64_t expires_at_ms, store_capture_nonce *out);
+/* Marks the nonce used at now_ms and fills out (key included): STORE_OK on its first use,
+ * STORE_CONFLICT when it had been used before (out->used_at_ms says when), STORE_NOT_FOUND for
+ * an unknown or malformed nonce or one whose journey is gone. */
+store_status store_capture_nonce_redeem(store *st, const char *nonce, int64_t now_ms,
+                                        store_capture_nonce *out);
+
 const char *store_status_name(store_status s);
 
 #endif

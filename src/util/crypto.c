@@ -101,6 +101,17 @@ int crypto_load_master_key(const char *path, bool create, uint8_t key[MASTER_KEY
 void crypto_derive_keys(const uint8_t master[MASTER_KEY_BYTES], crypto_keys *out) {
     crypto_kdf_derive_from_key(out->seal, sizeof out->seal, 1, KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(out->digest, sizeof out->digest, 2, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(out->capture, sizeof out->capture, 3, KDF_CONTEXT, master);
+}
+
+void crypto_capture_key(const crypto_keys *k, const char *journey_id, const char *nonce,
+                        uint8_t out[32]) {
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, k->capture, sizeof k->capture, 32);
+    crypto_generichash_update(&h, (const unsigned char *)journey_id, strlen(journey_id));
+    crypto_generichash_update(&h, (const unsigned char *)"|", 1);
+    crypto_generichash_update(&h, (const unsigned char *)nonce, strlen(nonce));
+    crypto_generichash_final(&h, out, 32);
 }
 
 uint8_t *crypto_seal(const crypto_keys *k, const char *ad, const uint8_t *plain, size_t plain_len,

@@ -16,8 +16,9 @@
 #define SEAL_OVERHEAD    (1 + 24 + 16)
 
 typedef struct {
-    uint8_t seal[32];   /* XChaCha20-Poly1305 key */
-    uint8_t digest[32]; /* keyed BLAKE2b for content digests */
+    uint8_t seal[32];    /* XChaCha20-Poly1305 key */
+    uint8_t digest[32];  /* keyed BLAKE2b for content digests */
+    uint8_t capture[32]; /* root of the OkayFace Plus capture keys */
 } crypto_keys;
 
 /* Reads the key file (exactly 32 raw bytes, or 64 hex characters plus optional newline).
@@ -42,5 +43,10 @@ uint8_t *crypto_open(const crypto_keys *k, const char *ad, const uint8_t *sealed
 /* Keyed content digest (BLAKE2b-256 under the digest sub-key) as 64 hex chars + NUL. A plain
  * hash of a face image would let anyone holding the image confirm that it is stored. */
 void crypto_digest_hex(const crypto_keys *k, const uint8_t *data, size_t len, char out[65]);
+
+/* The capture key of one nonce of one journey: keyed BLAKE2b-256 under the capture sub-key over
+ * "journey_id|nonce". Recomputed on use, so it is never stored. */
+void crypto_capture_key(const crypto_keys *k, const char *journey_id, const char *nonce,
+                        uint8_t out[32]);
 
 #endif
