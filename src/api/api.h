@@ -38,6 +38,9 @@ void api_okaydoc(http_request *req, http_response *res);
 /* scorecard.c — emas.md §4.8, §4.9, §6 (docs/scorecard.md) */
 void api_scorecard(http_request *req, http_response *res);
 void api_scorecard_config(http_request *req, http_response *res);
+/* The journey's scorecardResultList (one entry per document type found that has rules), as
+ * GET /api/ekyc/scorecard answers it; NULL on a store failure. */
+json_t *api_scorecard_results(store *st, const store_journey *journey);
 /* Parses {"configList": [...], "scorecardList": [...]}; -1 with the problem in err. */
 int api_scorecard_parse_json(json_t *lists, scorecard_config *cfg, char *err, size_t errlen);
 /* The account's rules for doc_type (its own, else the shipped default): 0 with *cfg, the lists

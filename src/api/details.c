@@ -2,8 +2,12 @@
  * DELETE /api/ekyc/details/{journeyId}, alias DELETE /api/ekyc/journey/{journeyId}.
  * HTTP Basic; a journey of another account is AUTHORIZATION_ERROR, as the spec's table says.
  * The details document is AES-128-CBC with PKCS#7 padding, key = IV = the account's 16-character
- * details key, base64 — the vendor's scheme, weak because the IV is fixed (docs/details.md). */
+ * details key, base64 — the vendor's scheme, weak because the IV is fixed (docs/details.md).
+ * Clients may opt into ?enc=aes-256-gcm (authenticated, random nonce) or ?enc=none (the JSON as
+ * is, for use over TLS). */
 #include <openssl/evp.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +58,8 @@ static json_t *details_document(app *a, const store_account *account, const stor
         }
     }
     if (doc) {
-        json_object_set_new(doc, "scorecard", json_null());
+        json_t *scorecard = api_scorecard_results(a->store, j);
+        json_object_set_new(doc, "scorecard", scorecard ? scorecard : json_null());
         json_object_set_new(doc, "completeDateTime",
                             j->completed_at_ms ? json_integer(j->completed_at_ms) : json_null());
     }
@@ -79,26 +84,70 @@ static char *encrypt_details(const char *key16, const char *plain, size_t len) {
     return b64;
 }
 
+/* AES-256-GCM under SHA-256(the 16 key characters), a random 12-byte nonce, the journey id as
+ * associated data; returns malloc'd base64 of nonce | ciphertext | 16-byte tag, or NULL. */
+static char *encrypt_details_gcm(const char *key16, const char *journey_id, const char *plain,
+                                 size_t len) {
+    unsigned char key[32], nonce[12];
+    EVP_Digest(key16, 16, key, NULL, EVP_sha256(), NULL);
+    randombytes_buf(nonce, sizeof nonce);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    size_t total = sizeof nonce + len + 16;
+    unsigned char *out = total > len ? malloc(total) : NULL;
+    int n1 = 0, n2 = 0, ad = 0;
+    char *b64 = NULL;
+    if (ctx && out && len <= INT32_MAX &&
+        EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+        EVP_EncryptUpdate(ctx, NULL, &ad, (const unsigned char *)journey_id,
+                          (int)strlen(journey_id)) == 1 &&
+        EVP_EncryptUpdate(ctx, out + sizeof nonce, &n1, (const unsigned char *)plain, (int)len) ==
+            1 &&
+        EVP_EncryptFinal_ex(ctx, out + sizeof nonce + n1, &n2) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + sizeof nonce + n1 + n2) == 1) {
+        memcpy(out, nonce, sizeof nonce);
+        b64 = b64_encode(out, sizeof nonce + (size_t)(n1 + n2) + 16);
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    free(out);
+    sodium_memzero(key, sizeof key);
+    return b64;
+}
+
 void api_details_get(http_request *req, http_response *res) {
+    const char *enc = request_query(req, "enc");
+    if (!enc) enc = "aes-128-cbc";
+    bool gcm = !strcmp(enc, "aes-256-gcm"), plain = !strcmp(enc, "none");
+    if (!gcm && !plain && strcmp(enc, "aes-128-cbc")) {
+        respond_error(res, "INVALID_ENCRYPTION");
+        return;
+    }
     store_account account;
     store_journey journey;
     if (!owned_journey(req, res, &account, &journey)) return;
-    char key[17];
     json_t *doc = details_document(req->app, &account, &journey);
+    if (doc && plain) {
+        respond_json(res, 200,
+                     json_pack("{s:s,s:s,s:s,s:o}", "status", "success", "message", "api.success",
+                               "enc", "none", "result", doc));
+        return;
+    }
+    char key[17];
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
-    char *cipher = text && store_account_details_key(req->app->store, account.id, key) == STORE_OK
-                       ? encrypt_details(key, text, strlen(text))
-                       : NULL;
+    char *cipher = NULL;
+    if (text && store_account_details_key(req->app->store, account.id, key) == STORE_OK)
+        cipher = gcm ? encrypt_details_gcm(key, journey.id, text, strlen(text))
+                     : encrypt_details(key, text, strlen(text));
     free(text);
-    memset(key, 0, sizeof key);
+    sodium_memzero(key, sizeof key);
     if (!cipher) {
         respond_internal_error(res);
         return;
     }
-    respond_json(res, 200,
-                 json_pack("{s:s,s:s,s:s}", "status", "success", "message", "api.success", "result",
-                           cipher));
+    json_t *body =
+        json_pack("{s:s,s:s,s:s}", "status", "success", "message", "api.success", "result", cipher);
+    if (body && gcm) json_object_set_new(body, "enc", json_string("aes-256-gcm"));
+    respond_json(res, 200, body);
     free(cipher);
 }
 

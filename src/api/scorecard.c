@@ -254,6 +254,25 @@ static json_t *scorecard_for(store *st, const store_account *account, const char
                      "docType", doc_type, "checkResultList", checks);
 }
 
+json_t *api_scorecard_results(store *st, const store_journey *journey) {
+    journey_results r;
+    if (load_results(st, journey->id, &r) != 0) return NULL;
+    store_account account;
+    if (store_account_get_by_id(st, journey->account_id, &account) != STORE_OK) {
+        results_free(&r);
+        return NULL;
+    }
+    const char *types[2];
+    int n = doc_types(&r, types);
+    json_t *list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        json_t *entry = scorecard_for(st, &account, types[i], &r);
+        if (entry) json_array_append_new(list, entry);
+    }
+    results_free(&r);
+    return list;
+}
+
 void api_scorecard(http_request *req, http_response *res) {
     const char *journey_id = request_query(req, "journeyId");
     json_t *body = NULL;
@@ -266,28 +285,14 @@ void api_scorecard(http_request *req, http_response *res) {
         journey_id = json_get_string(body, "journeyId", 64);
     }
     store_journey journey;
-    journey_results r;
     bool found = api_load_journey(req, res, journey_id ? journey_id : "", 0, &journey);
     json_decref(body);
     if (!found) return;
-    if (load_results(req->app->store, journey.id, &r) != 0) {
+    json_t *list = api_scorecard_results(req->app->store, &journey);
+    if (!list) {
         respond_internal_error(res);
         return;
     }
-    store_account account;
-    if (store_account_get_by_id(req->app->store, journey.account_id, &account) != STORE_OK) {
-        results_free(&r);
-        respond_internal_error(res);
-        return;
-    }
-    const char *types[2];
-    int n = doc_types(&r, types);
-    json_t *list = json_array();
-    for (int i = 0; list && i < n; i++) {
-        json_t *entry = scorecard_for(req->app->store, &account, types[i], &r);
-        if (entry) json_array_append_new(list, entry);
-    }
-    results_free(&r);
     respond_json(res, 200,
                  json_pack("{s:s,s:n,s:n,s:o}", "status", "success", "messageCode", "message",
                            "scorecardResultList", list));

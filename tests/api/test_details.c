@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "apiutil.h"
+#include "util/b64.h"
 
 #define PHOTO_A "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
 #define PHOTO_B "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0004.jpg"
@@ -109,6 +111,74 @@ static void test_details_decrypt_with_openssl(void **state) {
     api_resp_free(&r);
 }
 
+/* Decrypts ?enc=aes-256-gcm output: base64 of nonce(12) | ciphertext | tag(16), key =
+ * SHA-256(details key), associated data = the journey id. NULL when it does not authenticate. */
+static char *gcm_open(const char *b64, const char *key16, const char *journey_id) {
+    unsigned char *raw = NULL, key[32];
+    size_t n = 0;
+    if (b64_decode(b64, strlen(b64), 1u << 20, &raw, &n) != B64_OK || n < 28) return NULL;
+    EVP_Digest(key16, 16, key, NULL, EVP_sha256(), NULL);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    char *out = calloc(1, n);
+    int n1 = 0, n2 = 0, ad = 0, ok = 0;
+    if (ctx && out && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+        EVP_DecryptUpdate(ctx, NULL, &ad, (const unsigned char *)journey_id,
+                          (int)strlen(journey_id)) == 1 &&
+        EVP_DecryptUpdate(ctx, (unsigned char *)out, &n1, raw + 12, (int)(n - 28)) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + n - 16) == 1 &&
+        EVP_DecryptFinal_ex(ctx, (unsigned char *)out + n1, &n2) == 1)
+        ok = 1;
+    EVP_CIPHER_CTX_free(ctx);
+    free(raw);
+    if (!ok) free(out);
+    return ok ? out : NULL;
+}
+
+static void test_details_gcm_and_plain(void **state) {
+    (void)state;
+    char path[160], key[17];
+    details_key("alice", key);
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=aes-256-gcm", g_alice_j);
+    api_resp r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    assert_string_equal(api_str(&r, "enc"), "aes-256-gcm");
+    const char *cipher = api_str(&r, "result");
+    assert_non_null(cipher);
+    char *plain = gcm_open(cipher, key, g_alice_j);
+    assert_non_null(plain);
+    json_t *doc = json_loads(plain, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), g_alice_j);
+    json_decref(doc);
+    free(plain);
+    /* bound to its journey, and to its bytes */
+    assert_null(gcm_open(cipher, key, g_bob_j));
+    char *tampered = strdup(cipher);
+    tampered[20] = tampered[20] == 'A' ? 'B' : 'A';
+    assert_null(gcm_open(tampered, key, g_alice_j));
+    free(tampered);
+    /* a fresh nonce each time: two answers differ */
+    api_resp again = api_get(g_srv.port, path, "alice:alice-secret-1");
+    assert_string_not_equal(api_str(&again, "result"), cipher);
+    api_resp_free(&again);
+    api_resp_free(&r);
+
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=none", g_alice_j);
+    r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    json_t *res = json_object_get(r.json, "result");
+    assert_true(json_is_object(res));
+    assert_string_equal(json_string_value(json_object_get(res, "id")), g_alice_j);
+    api_resp_free(&r);
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=rot13", g_alice_j);
+    r = api_get(g_srv.port, path, "alice:alice-secret-1");
+    expect_code(&r, "INVALID_ENCRYPTION");
+    api_resp_free(&r);
+    /* the opt-in changes nothing about who may read */
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=none", g_alice_j);
+    r = api_get(g_srv.port, path, "bob:bob-secret-12");
+    expect_code(&r, "AUTHORIZATION_ERROR");
+    assert_null(json_object_get(r.json, "result"));
+    api_resp_free(&r);
+}
+
 static void test_details_errors(void **state) {
     (void)state;
     char path[128];
@@ -179,6 +249,7 @@ static void test_delete(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_details_decrypt_with_openssl),
+        cmocka_unit_test(test_details_gcm_and_plain),
         cmocka_unit_test(test_details_errors),
         cmocka_unit_test(test_delete),
     };
