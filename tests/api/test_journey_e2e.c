@@ -1,0 +1,330 @@
+/* End-to-end passport journey against the real server (issue 6's proof): journeyid → OkayID
+ * (portrait crop) → OkayDoc ∥ OkayFace (ID portrait vs selfie, two requests at once) → OkayLive
+ * → scorecard → complete → details decrypted with the openssl command-line tool → delete →
+ * nothing of the journey left and INVALID_JOURNEY_ID everywhere. Skips when ../shared/data is
+ * absent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "apiutil.h"
+#include "util/b64.h"
+
+#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
+#define SELFIE   "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
+#define USERPWD  "pat:pat-secret-123"
+
+static char *g_dir;
+static api_server g_srv;
+static char g_env[64];
+
+static int group_setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_ALL);
+    g_dir = tu_mkdtemp();
+    char log[700];
+    snprintf(log, sizeof log, "%s/cli.log", g_dir);
+    const char *add[] = {"account",
+                         "add",
+                         "--data",
+                         g_dir,
+                         "--username",
+                         "pat",
+                         "--password",
+                         "pat-secret-123",
+                         "--allow-delete",
+                         "--steps",
+                         "okayid,okaydoc,okayface,okaylive",
+                         NULL};
+    snprintf(g_env, sizeof g_env, "EKYCD_LIVENESS_THRESHOLD=-2.2");
+    const char *other[] = {"account",        "add",   "--data",     g_dir,
+                           "--username",     "quinn", "--password", "quinn-secret-123",
+                           "--allow-delete", NULL};
+    if (api_run_cli(log, add) != 0 || api_run_cli(log, other) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, g_env) != 0)
+        return -1;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    return api_group_end(&g_srv, g_dir);
+}
+
+static char *file_base64(const char *path) {
+    size_t n = 0;
+    unsigned char *raw = tu_read_file(path, &n);
+    assert_non_null(raw);
+    char *b64 = b64_encode(raw, n);
+    free(raw);
+    return b64;
+}
+
+static void expect_success(api_resp *r) {
+    assert_int_equal(r->status, 200);
+    assert_non_null(r->json);
+    assert_string_equal(api_str(r, "status"), "success");
+}
+
+static api_resp post_json_body(const char *path, json_t *body) {
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    api_resp r = api_post_json(g_srv.port, path, text);
+    free(text);
+    return r;
+}
+
+typedef struct {
+    const char *journey, *passport_b64, *portrait_b64;
+    api_resp doc, face;
+} parallel_steps;
+
+static void *run_okaydoc(void *arg) {
+    parallel_steps *p = arg;
+    p->doc = post_json_body("/api/ekyc/okaydoc",
+                            json_pack("{s:s,s:s,s:s,s:s,s:s}", "journeyId", p->journey, "type",
+                                      "passport", "version", "3", "country", "OTHER",
+                                      "halfSizeImage", p->passport_b64));
+    return NULL;
+}
+
+static void *run_okayface(void *arg) {
+    parallel_steps *p = arg;
+    api_part parts[] = {{"journeyId", NULL, p->journey, NULL, 0},
+                        {"imageIdCardBase64", NULL, p->portrait_b64, NULL, 0},
+                        {"imageBest", SELFIE, NULL, NULL, 0}};
+    p->face = api_post_form(g_srv.port, "/api/ekyc/okayface/v1-1", parts, 3, NULL);
+    return NULL;
+}
+
+/* GET details (the vendor's AES-128-CBC) and decrypt it with `openssl enc`. */
+static json_t *details_via_openssl(const char *journey) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
+    api_resp r = api_get(g_srv.port, path, USERPWD);
+    expect_success(&r);
+    char log[700], key[17] = "", hex[33], in[700], out[700], cmd[2400];
+    snprintf(log, sizeof log, "%s/show.log", g_dir);
+    unlink(log);
+    const char *show[] = {"account", "show", "--data", g_dir, "--username", "pat", NULL};
+    assert_int_equal(api_run_cli(log, show), 0);
+    size_t n = 0;
+    char *text = (char *)tu_read_file(log, &n);
+    char *k = text ? strstr(text, "\"detailsKey\":\"") : NULL;
+    assert_non_null(k);
+    memcpy(key, k + 14, 16);
+    free(text);
+    for (int i = 0; i < 16; i++) sprintf(hex + 2 * i, "%02x", (unsigned char)key[i]);
+    snprintf(in, sizeof in, "%s/e2e.b64", g_dir);
+    snprintf(out, sizeof out, "%s/e2e.json", g_dir);
+    const char *cipher = api_str(&r, "result");
+    tu_write_file(in, cipher, strlen(cipher));
+    snprintf(cmd, sizeof cmd, "openssl enc -d -aes-128-cbc -K %s -iv %s -a -A -in %s -out %s", hex,
+             hex, in, out);
+    assert_int_equal(system(cmd), 0);
+    api_resp_free(&r);
+    return json_load_file(out, 0, NULL);
+}
+
+static long rows_left(const char *journey) {
+    char db[700], sql[600];
+    snprintf(db, sizeof db, "%s/ekycd.db", g_dir);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM journeys WHERE id='%s') + (SELECT count(*) FROM results "
+             "WHERE journey_id='%s') + (SELECT count(*) FROM blobs WHERE journey_id='%s') + "
+             "(SELECT count(*) FROM capture_nonces WHERE journey_id='%s')",
+             journey, journey, journey, journey);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return n;
+}
+
+static void test_passport_journey(void **state) {
+    (void)state;
+    if (access(PASSPORT, R_OK) != 0 || access(SELFIE, R_OK) != 0) skip();
+    char journey[64];
+    api_new_journey(g_srv.port, "pat", "pat-secret-123", journey);
+
+    /* OkayID: the MRZ read and the portrait cut out */
+    char *passport = file_base64(PASSPORT);
+    api_resp id =
+        post_json_body("/api/ekyc/okayid",
+                       json_pack("{s:s,s:s,s:b,s:b}", "journeyId", journey, "base64ImageString",
+                                 passport, "faceImageEnabled", 1, "docTypeEnabled", 1));
+    expect_success(&id);
+    assert_string_equal(api_str(&id, "documentType"), "Canada - Passport");
+    const char *portrait = api_str(&id, "faceImage");
+    assert_non_null(portrait);
+
+    /* OkayDoc and OkayFace at the same time, as a client runs them */
+    parallel_steps p = {.journey = journey, .passport_b64 = passport, .portrait_b64 = portrait};
+    pthread_t a, b;
+    assert_int_equal(pthread_create(&a, NULL, run_okaydoc, &p), 0);
+    assert_int_equal(pthread_create(&b, NULL, run_okayface, &p), 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    expect_success(&p.doc);
+    expect_success(&p.face);
+    double confidence = json_number_value(
+        json_object_get(json_object_get(p.face.json, "result_idcard"), "confidence"));
+    assert_true(confidence >= 0 && confidence < 75); /* a stranger's selfie */
+
+    /* OkayLive */
+    api_part live[] = {{"journeyId", NULL, journey, NULL, 0}, {"imageBest", SELFIE, NULL, NULL, 0}};
+    api_resp lv = api_post_form(g_srv.port, "/api/ekyc/okaylive", live, 2, NULL);
+    expect_success(&lv);
+
+    /* scorecard: the passport rules over what was measured; a stranger is not "clear" */
+    char path[160];
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", journey);
+    api_resp sc = api_get(g_srv.port, path, NULL);
+    expect_success(&sc);
+    json_t *entry = json_array_get(json_object_get(sc.json, "scorecardResultList"), 0);
+    assert_non_null(entry);
+    assert_string_equal(json_string_value(json_object_get(entry, "docType")), "passport");
+    const char *verdict = json_string_value(json_object_get(entry, "scorecardStatus"));
+    assert_non_null(verdict);
+    assert_string_not_equal(verdict, "clear");
+
+    /* complete; the journey is read-only afterwards */
+    char body[160];
+    snprintf(body, sizeof body, "{\"journeyId\":\"%s\"}", journey);
+    api_resp done = api_post_json(g_srv.port, "/api/ekyc/complete", body);
+    expect_success(&done);
+    json_int_t completed = json_integer_value(json_object_get(done.json, "completeDateTime"));
+    assert_true(completed > 0);
+    api_resp again = api_post_form(g_srv.port, "/api/ekyc/okaylive", live, 2, NULL);
+    assert_string_equal(api_str(&again, "message"), "JOURNEY_COMPLETED");
+    api_resp_free(&again);
+
+    /* details, decrypted with openssl: every step, the scorecard, the completion time */
+    json_t *doc = details_via_openssl(journey);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), journey);
+    assert_int_equal(json_array_size(json_object_get(doc, "okayIds")), 1);
+    assert_int_equal(json_array_size(json_object_get(doc, "okayDocs")), 1);
+    assert_int_equal(json_array_size(json_object_get(doc, "okayFaces")), 1);
+    assert_int_equal(json_array_size(json_object_get(doc, "okayLives")), 1);
+    json_t *card = json_array_get(json_object_get(doc, "scorecard"), 0);
+    assert_string_equal(json_string_value(json_object_get(card, "scorecardStatus")), verdict);
+    assert_int_equal(json_integer_value(json_object_get(doc, "completeDateTime")), completed);
+    json_decref(doc);
+
+    /* delete: nothing left, the id is unknown everywhere */
+    assert_true(rows_left(journey) > 0);
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = USERPWD};
+    api_resp gone = api_call(g_srv.port, &del);
+    expect_success(&gone);
+    api_resp_free(&gone);
+    assert_int_equal(rows_left(journey), 0);
+    gone = api_get(g_srv.port, path, USERPWD);
+    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&gone);
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", journey);
+    gone = api_get(g_srv.port, path, NULL);
+    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&gone);
+
+    api_resp_free(&done);
+    api_resp_free(&sc);
+    api_resp_free(&lv);
+    api_resp_free(&p.doc);
+    api_resp_free(&p.face);
+    api_resp_free(&id);
+    free(passport);
+}
+
+/* The body holds nothing that belongs to the journey: no result ids, no steps, no document. */
+static void expect_nothing_of(api_resp *r, const char *result_id) {
+    assert_int_equal(r->status, 200);
+    assert_string_equal(api_str(r, "status"), "error");
+    assert_null(json_object_get(r->json, "result"));
+    assert_null(json_object_get(r->json, "results"));
+    if (result_id) assert_null(strstr(r->body, result_id));
+}
+
+static void test_other_account_gets_nothing(void **state) {
+    (void)state;
+    char journey[64], path[200];
+    api_new_journey(g_srv.port, "pat", "pat-secret-123", journey);
+    api_part live[] = {{"journeyId", NULL, journey, NULL, 0}, {"imageBest", SELFIE, NULL, NULL, 0}};
+    char result_id[64] = "";
+    if (access(SELFIE, R_OK) == 0) {
+        api_resp lv = api_post_form(g_srv.port, "/api/ekyc/okaylive", live, 2, NULL);
+        expect_success(&lv);
+        api_resp_free(&lv);
+        snprintf(path, sizeof path, "/api/ekyc/journey/%s", journey);
+        api_resp st = api_get(g_srv.port, path, USERPWD);
+        json_t *first = json_array_get(json_object_get(st.json, "results"), 0);
+        snprintf(result_id, sizeof result_id, "%s",
+                 json_string_value(json_object_get(first, "id")));
+        api_resp_free(&st);
+    }
+    const char *rid = result_id[0] ? result_id : NULL;
+    const char *gets[][2] = {{"/api/ekyc/journey/", ""},
+                             {"/api/ekyc/details/", ""},
+                             {"/api/ekyc/details/", "?enc=none"},
+                             {"/api/ekyc/details/", "?enc=aes-256-gcm"}};
+    for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
+        snprintf(path, sizeof path, "%s%s%s", gets[i][0], journey, gets[i][1]);
+        api_resp r = api_get(g_srv.port, path, "quinn:quinn-secret-123");
+        expect_nothing_of(&r, rid);
+        api_resp_free(&r);
+    }
+    const char *dels[] = {"/api/ekyc/details/", "/api/ekyc/journey/"};
+    for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", dels[i], journey);
+        api_req del = {.method = "DELETE", .path = path, .userpwd = "quinn:quinn-secret-123"};
+        api_resp r = api_call(g_srv.port, &del);
+        expect_nothing_of(&r, rid);
+        api_resp_free(&r);
+    }
+    /* the journey and its results are still there for their owner */
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=none", journey);
+    api_resp mine = api_get(g_srv.port, path, USERPWD);
+    expect_success(&mine);
+    if (rid) assert_non_null(strstr(mine.body, rid));
+    api_resp_free(&mine);
+
+    /* blacklists are per account: quinn neither sees nor deletes pat's faces */
+    if (access(SELFIE, R_OK) == 0) {
+        api_part face[] = {{"label", NULL, "pat-watch", NULL, 0}, {"image", SELFIE, NULL, NULL, 0}};
+        api_resp add = api_post_form(g_srv.port, "/api/ekyc/blacklist/faces", face, 2, USERPWD);
+        expect_success(&add);
+        char face_id[64];
+        snprintf(face_id, sizeof face_id, "%s", api_str(&add, "id"));
+        api_resp_free(&add);
+        api_resp list = api_get(g_srv.port, "/api/ekyc/blacklist/faces", "quinn:quinn-secret-123");
+        assert_int_equal(json_array_size(json_object_get(list.json, "faces")), 0);
+        assert_null(strstr(list.body, "pat-watch"));
+        api_resp_free(&list);
+        snprintf(path, sizeof path, "/api/ekyc/blacklist/faces/%s", face_id);
+        api_req del = {.method = "DELETE", .path = path, .userpwd = "quinn:quinn-secret-123"};
+        api_resp r = api_call(g_srv.port, &del);
+        assert_string_equal(api_str(&r, "message"), "INVALID_FACE_ID");
+        api_resp_free(&r);
+        list = api_get(g_srv.port, "/api/ekyc/blacklist/faces", USERPWD);
+        assert_int_equal(json_array_size(json_object_get(list.json, "faces")), 1);
+        api_resp_free(&list);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_passport_journey),
+        cmocka_unit_test(test_other_account_gets_nothing),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
