@@ -100,6 +100,9 @@ const char *api_face_analyse(struct app *a, const api_upload *u, const api_face_
 /* {"probability", "score", "quality"} rounded as the vendor prints them. */
 json_t *api_liveness_json(const liveness_result *r);
 
+/* public_image.c — emas.md §4.13: the crops OkayDoc answers link to (docs/okaydoc.md) */
+void api_public_image(http_request *req, http_response *res);
+
 /* capture.c — OkayFace Plus capture keys and bundles (docs/capture-bundle.md) */
 void api_capture_key(http_request *req, http_response *res);
 /* imageBestCaptureLiveness {probability, score, reasons} for a mobileSdkData bundle sent with

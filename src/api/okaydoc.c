@@ -108,25 +108,96 @@ static json_t *nonpassport_methods(json_t *body, const doc_quality *q) {
     return list;
 }
 
+/* The crops an OkayDoc answer links to (JPEG, malloc'd; NULL when absent). */
+typedef struct {
+    uint8_t *region, *face;
+    size_t region_len, face_len;
+} doc_crops;
+
+#define CROP_QUALITY 90
+
+static void doc_crops_free(doc_crops *c) {
+    free(c->region), free(c->face);
+    memset(c, 0, sizeof *c);
+}
+
+static void encode_crop(const image *page, document_rect r, uint8_t **out, size_t *len) {
+    image crop;
+    if (image_crop(page, r.x, r.y, r.w, r.h, &crop) != IMG_OK) return;
+    if (image_encode_jpeg(&crop, CROP_QUALITY, out, len) != IMG_OK) *out = NULL;
+    image_free(&crop);
+}
+
 /* Measures the document region of the image: the outline found through the MRZ, else the whole
- * upright page. -1 busy, -2 failure. */
-static int measure_document(app *a, const image *img, doc_quality *q) {
+ * upright page; keeps that region and the portrait (when found) as JPEG crops. -1 busy, -2
+ * failure. */
+static int measure_document(app *a, const image *img, doc_quality *q, doc_crops *crops) {
+    memset(crops, 0, sizeof *crops);
     if (!workgate_enter(&a->gate)) return -1;
     ocr_engine *ocr = pool_acquire(a->ocr_engines);
+    face_engine *faces = pool_acquire(a->engines);
     document_reading doc;
-    int rc = document_read(ocr, NULL, img, NULL, &doc);
+    int rc = document_read(ocr, faces, img, NULL, &doc);
+    pool_release(a->engines, faces);
     pool_release(a->ocr_engines, ocr);
     if (rc == 0) {
         document_rect r = doc.outline_found[0]
                               ? doc.outline[0]
                               : (document_rect){0, 0, doc.page[0].width, doc.page[0].height};
         rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
+        if (rc == 0) {
+            encode_crop(&doc.page[0], r, &crops->region, &crops->region_len);
+            if (doc.portrait_found)
+                encode_crop(&doc.page[0], doc.portrait, &crops->face, &crops->face_len);
+        }
         document_reading_free(&doc);
     } else {
         rc = -2;
     }
     workgate_leave(&a->gate);
     return rc;
+}
+
+/* The relative URL of one result image (emas.md §4.7.3, §4.13). */
+static json_t *image_url(bool passport, const char *id, const char *type) {
+    char url[160];
+    snprintf(url, sizeof url, "%s/%s?type=%s",
+             passport ? "/public/passport/image" : "/public/image/v2", id, type);
+    return json_string(url);
+}
+
+/* Points every measured component at the region crop and lists the portrait, in the answer and
+ * in the store. Returns the store status. */
+static store_status link_images(app *a, const char *journey_id, bool passport, const char *id,
+                                const doc_crops *crops, json_t *answer) {
+    const char *kind = passport ? "passport" : "v2";
+    int64_t now = time_now_ms();
+    char blob[UUID_STR_LEN];
+    json_t *methods = json_object_get(answer, "methodList"), *m;
+    size_t i;
+    if (crops->region) {
+        if (store_blob_put(a->store, journey_id, "okaydoc.region", "image/jpeg", crops->region,
+                           crops->region_len, now, blob) != STORE_OK)
+            return STORE_ERROR;
+        json_array_foreach(methods, i, m) {
+            json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+            const char *code = json_string_value(json_object_get(c, "code"));
+            if (!code || !json_object_get(c, "score")) continue; /* not measured: no image */
+            if (store_public_image_link(a->store, journey_id, id, code, kind, blob) != STORE_OK)
+                return STORE_ERROR;
+            json_object_set_new(c, "imageUrl", image_url(passport, id, code));
+        }
+    }
+    if (crops->face) {
+        if (store_blob_put(a->store, journey_id, "okaydoc.idFace", "image/jpeg", crops->face,
+                           crops->face_len, now, blob) != STORE_OK ||
+            store_public_image_link(a->store, journey_id, id, "idFace", kind, blob) != STORE_OK)
+            return STORE_ERROR;
+        json_array_append_new(
+            json_object_get(answer, "outputImageList"),
+            json_pack("{s:s,s:o}", "tag", "idFace", "imageUrl", image_url(passport, id, "idFace")));
+    }
+    return STORE_OK;
 }
 
 static store_status save_okaydoc(app *a, const char *journey_id, const char *type,
@@ -213,7 +284,8 @@ void api_okaydoc(http_request *req, http_response *res) {
     }
     if (!api_charge_call(req, res, journey.account_id)) goto done;
     doc_quality q;
-    int rc = measure_document(req->app, &img, &q);
+    doc_crops crops;
+    int rc = measure_document(req->app, &img, &q, &crops);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);
@@ -228,10 +300,12 @@ void api_okaydoc(http_request *req, http_response *res) {
         json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
                   "message", "", "id", id, "methodList", methods, "outputImageList");
     store_status st =
-        answer ? save_okaydoc(req->app, journey.id, passport ? "passport" : "nonpassport",
-                              passport ? NULL : json_get_string(body, "docType", 64), bytes, len,
-                              answer)
-               : STORE_ERROR;
+        answer ? link_images(req->app, journey.id, passport, id, &crops, answer) : STORE_ERROR;
+    doc_crops_free(&crops);
+    if (st == STORE_OK)
+        st = save_okaydoc(req->app, journey.id, passport ? "passport" : "nonpassport",
+                          passport ? NULL : json_get_string(body, "docType", 64), bytes, len,
+                          answer);
     if (st == STORE_OK) {
         respond_json(res, 200, answer);
         answer = NULL;

@@ -23,6 +23,8 @@ static const route routes[] = {
     {"POST", "/api/ekyc/blacklist/faces", api_blacklist_add},
     {"GET", "/api/ekyc/blacklist/faces", api_blacklist_list},
     {"DELETE", "/api/ekyc/blacklist/faces/{id}", api_blacklist_delete},
+    {"GET", "/public/image/v2/{okayDocId}", api_public_image},
+    {"GET", "/public/passport/image/{okayDocId}", api_public_image},
     {"GET", "/healthz", api_healthz},
     {"GET", "/readyz", api_readyz},
     {"GET", "/metrics", api_metrics},

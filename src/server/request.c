@@ -102,6 +102,11 @@ void respond_text(http_response *res, int status, const char *content_type, cons
     set_body(res, status, content_type, copy, n);
 }
 
+void respond_bytes(http_response *res, int status, const char *content_type, uint8_t *body,
+                   size_t len) {
+    set_body(res, status, content_type, (char *)body, len);
+}
+
 void respond_add_header(http_response *res, const char *name, const char *value) {
     if (res->header_count >= RESPONSE_MAX_HEADERS) return;
     res->headers[res->header_count].name = name;

@@ -64,6 +64,9 @@ void respond_bad_request(http_response *res, const char *code);
 void respond_status_error(http_response *res, int status, const char *code);
 void respond_internal_error(http_response *res);
 void respond_text(http_response *res, int status, const char *content_type, const char *text);
+/* A binary body (stolen, malloc'd) of the given static content type. */
+void respond_bytes(http_response *res, int status, const char *content_type, uint8_t *body,
+                   size_t len);
 void respond_add_header(http_response *res, const char *name, const char *value);
 void response_clear(http_response *res);
 

@@ -69,6 +69,11 @@ typedef struct {
     /* marks it used when unused; fills out (no key) and says whether this was the first use */
     store_status (*capture_nonce_redeem)(void *db, const char *nonce, int64_t now_ms,
                                          store_capture_nonce *out);
+    store_status (*public_image_add)(void *db, const char *okaydoc_id, const char *type,
+                                     const char *kind, const char *blob_id, const char *journey_id);
+    /* fills blob_id and journey_id (UUID_STR_LEN each) */
+    store_status (*public_image_find)(void *db, const char *okaydoc_id, const char *type,
+                                      const char *kind, char *blob_id, char *journey_id);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

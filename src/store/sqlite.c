@@ -1044,6 +1044,58 @@ static store_status sqlite_capture_nonce_redeem(void *p, const char *nonce, int6
     return rc;
 }
 
+typedef struct {
+    const char *okaydoc_id, *type, *kind, *blob_id, *journey_id;
+} public_image_args;
+
+static sqlite3_stmt *bind_public_image_add(sqlite3 *c, const void *arg) {
+    const public_image_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO public_images (okaydoc_id, type, kind, blob_id, "
+                                 "journey_id) VALUES (?, ?, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, a->okaydoc_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, a->type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, a->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, a->blob_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, a->journey_id, -1, SQLITE_STATIC);
+    }
+    return s;
+}
+
+static store_status sqlite_public_image_add(void *p, const char *okaydoc_id, const char *type,
+                                            const char *kind, const char *blob_id,
+                                            const char *journey_id) {
+    public_image_args a = {okaydoc_id, type, kind, blob_id, journey_id};
+    return run_update(p, "public_image_add", bind_public_image_add, &a, NULL);
+}
+
+static store_status sqlite_public_image_find(void *p, const char *okaydoc_id, const char *type,
+                                             const char *kind, char *blob_id, char *journey_id) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT blob_id, journey_id FROM public_images "
+                                 "WHERE okaydoc_id = ? AND type = ? AND kind = ?");
+    if (s) {
+        sqlite3_bind_text(s, 1, okaydoc_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            snprintf(blob_id, UUID_STR_LEN, "%s", (const char *)sqlite3_column_text(s, 0));
+            snprintf(journey_id, UUID_STR_LEN, "%s", (const char *)sqlite3_column_text(s, 1));
+            rc = STORE_OK;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "public_image_find");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -1074,6 +1126,8 @@ static const backend_ops sqlite_ops = {
     .audit_list = sqlite_audit_list,
     .capture_nonce_add = sqlite_capture_nonce_add,
     .capture_nonce_redeem = sqlite_capture_nonce_redeem,
+    .public_image_add = sqlite_public_image_add,
+    .public_image_find = sqlite_public_image_find,
 };
 
 static int make_dirs_for(const char *path) {

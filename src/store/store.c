@@ -403,6 +403,37 @@ store_status store_capture_nonce_redeem(store *st, const char *nonce, int64_t no
     return rc;
 }
 
+/* ---- public result images (the bytes are blobs, sealed as any other) ---- */
+
+static bool valid_image_type(const char *type) {
+    size_t n = strlen(type);
+    if (n == 0 || n > STORE_IMAGE_TYPE_MAX) return false;
+    for (const char *c = type; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_'))
+            return false;
+    return true;
+}
+
+store_status store_public_image_link(store *st, const char *journey_id, const char *okaydoc_id,
+                                     const char *type, const char *kind, const char *blob_id) {
+    if (!uuid_is_valid(okaydoc_id) || !valid_image_type(type)) return STORE_ERROR;
+    return st->ops->public_image_add(st->db, okaydoc_id, type, kind, blob_id, journey_id);
+}
+
+store_status store_public_image_get(store *st, const char *okaydoc_id, const char *type,
+                                    const char *kind, int64_t now_ms, store_blob *out) {
+    memset(out, 0, sizeof *out);
+    if (!uuid_is_valid(okaydoc_id) || !valid_image_type(type)) return STORE_NOT_FOUND;
+    char blob_id[UUID_STR_LEN], journey_id[UUID_STR_LEN];
+    store_status rc =
+        st->ops->public_image_find(st->db, okaydoc_id, type, kind, blob_id, journey_id);
+    if (rc != STORE_OK) return rc;
+    store_journey j;
+    rc = store_journey_get(st, journey_id, now_ms, &j); /* past purge counts as gone */
+    return rc == STORE_OK ? store_blob_get(st, blob_id, out) : rc;
+}
+
 /* ---- scorecard rules (not personal data: stored as is) ---- */
 
 store_status store_scorecard_set(store *st, int64_t account_id, const char *doc_type,

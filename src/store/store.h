@@ -193,6 +193,18 @@ store_status store_capture_nonce_issue(store *st, const char *journey_id, int64_
 store_status store_capture_nonce_redeem(store *st, const char *nonce, int64_t now_ms,
                                         store_capture_nonce *out);
 
+/* ---- result images of OkayDoc, served by id and type (emas.md §4.13) ---- */
+#define STORE_IMAGE_TYPE_MAX 48
+
+/* Makes blob_id (a blob of journey_id) the image of (okaydoc_id, type) under route kind
+ * ("passport" or "v2"). */
+store_status store_public_image_link(store *st, const char *journey_id, const char *okaydoc_id,
+                                     const char *type, const char *kind, const char *blob_id);
+/* The image of (okaydoc_id, type) under kind, decrypted into out (free with store_blob_free);
+ * NOT_FOUND when there is none, the kind differs, or its journey is gone or past purge. */
+store_status store_public_image_get(store *st, const char *okaydoc_id, const char *type,
+                                    const char *kind, int64_t now_ms, store_blob *out);
+
 const char *store_status_name(store_status s);
 
 #endif

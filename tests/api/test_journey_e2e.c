@@ -1,8 +1,8 @@
 /* End-to-end passport journey against the real server (issue 6's proof): journeyid → OkayID
  * (portrait crop) → OkayDoc ∥ OkayFace (ID portrait vs selfie, two requests at once) → OkayLive
  * → scorecard → complete → details decrypted with the openssl command-line tool → delete →
- * nothing of the journey left and INVALID_JOURNEY_ID everywhere. Skips when ../shared/data is
- * absent. */
+ * nothing of the journey left (rows, result images) and INVALID_JOURNEY_ID everywhere. Skips when
+ * ../shared/data is absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +176,46 @@ static void test_passport_journey(void **state) {
     pthread_join(b, NULL);
     expect_success(&p.doc);
     expect_success(&p.face);
+    /* OkayDoc's images: the measured region and the portrait, served as JPEG by their URLs */
+    json_t *colour =
+        json_array_get(json_object_get(json_array_get(json_object_get(p.doc.json, "methodList"), 0),
+                                       "componentList"),
+                       0);
+    assert_string_equal(json_string_value(json_object_get(colour, "code")), "colorDetection");
+    char region_url[200], face_url[200];
+    snprintf(region_url, sizeof region_url, "%s",
+             json_string_value(json_object_get(colour, "imageUrl")));
+    json_t *out = json_array_get(json_object_get(p.doc.json, "outputImageList"), 0);
+    assert_string_equal(json_string_value(json_object_get(out, "tag")), "idFace");
+    snprintf(face_url, sizeof face_url, "%s", json_string_value(json_object_get(out, "imageUrl")));
+    assert_int_equal(strncmp(region_url, "/public/passport/image/", 23), 0);
+    const char *urls[] = {region_url, face_url};
+    for (int i = 0; i < 2; i++) {
+        api_resp img = api_get(g_srv.port, urls[i], NULL);
+        assert_int_equal(img.status, 200);
+        assert_non_null(strstr(img.content_type, "image/jpeg"));
+        assert_true(img.len > 1000);
+        assert_int_equal((unsigned char)img.body[0], 0xFF);
+        assert_int_equal((unsigned char)img.body[1], 0xD8);
+        api_resp_free(&img);
+    }
+    /* the same id under the other route, an unknown type, an unknown id: 404 alike */
+    char wrong[240];
+    snprintf(wrong, sizeof wrong, "/public/image/v2/%s", region_url + 23);
+    const char *misses[] = {wrong, "/public/passport/image/00000000-0000-4000-8000-000000000000"
+                                   "?type=colorDetection"};
+    for (int i = 0; i < 2; i++) {
+        api_resp img = api_get(g_srv.port, misses[i], NULL);
+        assert_int_equal(img.status, 404);
+        assert_string_equal(api_str(&img, "message"), "IMAGE_NOT_FOUND");
+        api_resp_free(&img);
+    }
+    char *q = strstr(region_url, "?type=");
+    assert_non_null(q);
+    snprintf(wrong, sizeof wrong, "%.*s?type=holoFace", (int)(q - region_url), region_url);
+    api_resp miss = api_get(g_srv.port, wrong, NULL);
+    assert_int_equal(miss.status, 404);
+    api_resp_free(&miss);
     double confidence = json_number_value(
         json_object_get(json_object_get(p.face.json, "result_idcard"), "confidence"));
     assert_true(confidence >= 0 && confidence < 75); /* a stranger's selfie */
@@ -232,6 +272,11 @@ static void test_passport_journey(void **state) {
     gone = api_get(g_srv.port, path, USERPWD);
     assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
     api_resp_free(&gone);
+    for (int i = 0; i < 2; i++) { /* the images went with the journey */
+        gone = api_get(g_srv.port, urls[i], NULL);
+        assert_int_equal(gone.status, 404);
+        api_resp_free(&gone);
+    }
     snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", journey);
     gone = api_get(g_srv.port, path, NULL);
     assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
