@@ -295,4 +295,37 @@ static inline const char *api_str(const api_resp *r, const char *key) {
     return json_string_value(json_object_get(r->json, key));
 }
 
+/* The account's 16-character details key, read from `ekycd account show --data dir` (0, or -1). */
+static inline int api_details_key(const char *dir, const char *user, char out[17]) {
+    char log[700];
+    snprintf(log, sizeof log, "%s/show-%s.log", dir, user);
+    unlink(log);
+    const char *args[] = {"account", "show", "--data", dir, "--username", user, NULL};
+    if (api_run_cli(log, args) != 0) return -1;
+    size_t n = 0;
+    char *text = (char *)tu_read_file(log, &n);
+    char *k = text ? strstr(text, "\"detailsKey\":\"") : NULL;
+    if (k) {
+        memcpy(out, k + 14, 16);
+        out[16] = 0;
+    }
+    free(text);
+    return k ? 0 : -1;
+}
+
+/* Decrypts a details `result` (the vendor's AES-128-CBC, key = IV = the 16 key characters) with
+ * the openssl command-line tool, working files in dir; the document, or NULL. */
+static inline json_t *api_openssl_details(const char *dir, const char *cipher, const char key[17]) {
+    char hex[33], in[700], out[700], cmd[2400];
+    for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", (unsigned char)key[i]);
+    snprintf(in, sizeof in, "%s/details.b64", dir);
+    snprintf(out, sizeof out, "%s/details.json", dir);
+    unlink(out);
+    if (!cipher || tu_write_file(in, cipher, strlen(cipher)) != 0) return NULL;
+    snprintf(cmd, sizeof cmd, "openssl enc -d -aes-128-cbc -K %s -iv %s -a -A -in %s -out %s", hex,
+             hex, in, out);
+    if (system(cmd) != 0) return NULL;
+    return json_load_file(out, 0, NULL);
+}
+
 #endif

@@ -39,6 +39,9 @@ int cli_open_store(config *cfg, store **out);
  * could not be printed. */
 int cli_print_json(json_t *j);
 
+/* Prints {"status":"error","message":code} and returns 1. */
+int cli_print_error(const char *code);
+
 /* Reads and decodes an image file (up to 40 MP). NULL on success, else the API's error code for
  * it: PAYLOAD_TOO_LARGE or `bad_image_code`. */
 const char *cli_load_image(const char *path, image *img, const char *bad_image_code);

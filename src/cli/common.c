@@ -32,6 +32,11 @@ int cli_print_json(json_t *j) {
     return 0;
 }
 
+int cli_print_error(const char *code) {
+    cli_print_json(json_pack("{s:s,s:s}", "status", "error", "message", code));
+    return 1;
+}
+
 const char *cli_load_image(const char *path, image *img, const char *bad_image_code) {
     size_t n = 0;
     uint8_t *buf = file_read_all(path, CLI_MAX_FILE_BYTES, &n);

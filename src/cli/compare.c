@@ -23,11 +23,6 @@ static void compare_usage(FILE *out) {
         out);
 }
 
-static int print_error(const char *code) {
-    cli_print_json(json_pack("{s:s,s:s}", "status", "error", "message", code));
-    return 1;
-}
-
 /* Embedding of the face that passes the role's quality gates; -1 with *code set otherwise. */
 static int checked_face_embedding(face_engine *e, const image *img, face_role role, float *emb,
                                   const char **code) {
@@ -89,7 +84,7 @@ int cli_compare(int argc, char **argv) {
         }
         image_free(&a);
     }
-    if (code) rc = print_error(code);
+    if (code) rc = cli_print_error(code);
     face_engine_free(e);
     face_models_free(fm);
     return rc;

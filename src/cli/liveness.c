@@ -30,11 +30,6 @@ static void liveness_usage(FILE *out) {
           out);
 }
 
-static int print_error(const char *code) {
-    cli_print_json(json_pack("{s:s,s:s}", "status", "error", "message", code));
-    return 1;
-}
-
 /* The face the selfie gates accept, or the error code. */
 static const char *checked_selfie(face_engine *e, const image *img, face_check_result *check) {
     if (face_check(e, img, FACE_ROLE_SELFIE, check) != 0) return "Internal Server Error";
@@ -44,7 +39,7 @@ static const char *checked_selfie(face_engine *e, const image *img, face_check_r
 static int liveness_one(face_engine *e, const char *path, const config *cfg) {
     image img;
     const char *code = cli_load_image(path, &img, "Failed to decode image");
-    if (code) return print_error(code);
+    if (code) return cli_print_error(code);
     face_check_result check;
     liveness_result r;
     code = checked_selfie(e, &img, &check);
@@ -52,7 +47,7 @@ static int liveness_one(face_engine *e, const char *path, const config *cfg) {
     if (!code && liveness_assess(e, &img, &check, (float)cfg->liveness_threshold, &r) != 0)
         code = "Internal Server Error";
     image_free(&img);
-    if (code) return print_error(code);
+    if (code) return cli_print_error(code);
     return cli_print_json(json_pack("{s:s,s:s,s:f,s:f,s:f}", "status", "success", "messageCode",
                                     "api.success", "probability", (double)r.probability, "score",
                                     (double)r.score, "quality", (double)r.quality));

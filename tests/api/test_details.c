@@ -58,20 +58,8 @@ static void expect_code(api_resp *r, const char *code) {
     assert_string_equal(api_str(r, "message"), code);
 }
 
-/* The account's details key, from `ekycd account show`. */
 static void details_key(const char *user, char out[17]) {
-    char log[700];
-    snprintf(log, sizeof log, "%s/show-%s.log", g_dir, user);
-    unlink(log);
-    const char *args[] = {"account", "show", "--data", g_dir, "--username", user, NULL};
-    assert_int_equal(api_run_cli(log, args), 0);
-    size_t n = 0;
-    char *text = (char *)tu_read_file(log, &n);
-    char *k = text ? strstr(text, "\"detailsKey\":\"") : NULL;
-    assert_non_null(k);
-    memcpy(out, k + 14, 16);
-    out[16] = 0;
-    free(text);
+    assert_int_equal(api_details_key(g_dir, user, out), 0);
 }
 
 static void test_details_decrypt_with_openssl(void **state) {
@@ -83,18 +71,9 @@ static void test_details_decrypt_with_openssl(void **state) {
     assert_string_equal(api_str(&r, "message"), "api.success");
     const char *cipher = api_str(&r, "result");
     assert_non_null(cipher);
-    char key[17], hex[33], in[700], out[700], cmd[2400];
+    char key[17];
     details_key("alice", key);
-    for (int i = 0; i < 16; i++) sprintf(hex + 2 * i, "%02x", (unsigned char)key[i]);
-    snprintf(in, sizeof in, "%s/details.b64", g_dir);
-    snprintf(out, sizeof out, "%s/details.json", g_dir);
-    tu_write_file(in, cipher, strlen(cipher));
-    snprintf(cmd, sizeof cmd, "openssl enc -d -aes-128-cbc -K %s -iv %s -a -A -in %s -out %s", hex,
-             hex, in, out);
-    assert_int_equal(system(cmd), 0);
-    size_t n = 0;
-    char *plain = (char *)tu_read_file(out, &n);
-    json_t *doc = json_loadb(plain, n, 0, NULL);
+    json_t *doc = api_openssl_details(g_dir, cipher, key);
     assert_non_null(doc);
     assert_string_equal(json_string_value(json_object_get(doc, "id")), g_alice_j);
     assert_non_null(json_string_value(json_object_get(doc, "companyId")));
@@ -107,7 +86,6 @@ static void test_details_decrypt_with_openssl(void **state) {
         assert_string_equal(json_string_value(json_object_get(resp, "status")), "success");
     }
     json_decref(doc);
-    free(plain);
     api_resp_free(&r);
 }
 

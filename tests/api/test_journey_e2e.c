@@ -108,27 +108,11 @@ static json_t *details_via_openssl(const char *journey) {
     snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
     api_resp r = api_get(g_srv.port, path, USERPWD);
     expect_success(&r);
-    char log[700], key[17] = "", hex[33], in[700], out[700], cmd[2400];
-    snprintf(log, sizeof log, "%s/show.log", g_dir);
-    unlink(log);
-    const char *show[] = {"account", "show", "--data", g_dir, "--username", "pat", NULL};
-    assert_int_equal(api_run_cli(log, show), 0);
-    size_t n = 0;
-    char *text = (char *)tu_read_file(log, &n);
-    char *k = text ? strstr(text, "\"detailsKey\":\"") : NULL;
-    assert_non_null(k);
-    memcpy(key, k + 14, 16);
-    free(text);
-    for (int i = 0; i < 16; i++) sprintf(hex + 2 * i, "%02x", (unsigned char)key[i]);
-    snprintf(in, sizeof in, "%s/e2e.b64", g_dir);
-    snprintf(out, sizeof out, "%s/e2e.json", g_dir);
-    const char *cipher = api_str(&r, "result");
-    tu_write_file(in, cipher, strlen(cipher));
-    snprintf(cmd, sizeof cmd, "openssl enc -d -aes-128-cbc -K %s -iv %s -a -A -in %s -out %s", hex,
-             hex, in, out);
-    assert_int_equal(system(cmd), 0);
+    char key[17];
+    assert_int_equal(api_details_key(g_dir, "pat", key), 0);
+    json_t *doc = api_openssl_details(g_dir, api_str(&r, "result"), key);
     api_resp_free(&r);
-    return json_load_file(out, 0, NULL);
+    return doc;
 }
 
 static long rows_left(const char *journey) {
