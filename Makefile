@@ -3,7 +3,7 @@
 
 CC       ?= cc
 PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif libcrypto \
-            tesseract
+            tesseract libpq
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -17,7 +17,8 @@ TEST_LIBS  = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-GEN_SRC  := build/gen/sqlite_migrations.c build/gen/onnx.pb-c.c
+PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/pg/*.sql))
+GEN_SRC  := build/gen/sqlite_migrations.c build/gen/pg_migrations.c build/gen/onnx.pb-c.c
 ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 API_SRC  := $(sort $(wildcard tests/api/test_*.c))
@@ -40,6 +41,10 @@ build/tools/embed: tools/embed.c
 build/gen/sqlite_migrations.c: build/tools/embed $(MIGRATIONS)
 	@mkdir -p $(@D)
 	build/tools/embed sqlite_migrations $@ $(MIGRATIONS)
+
+build/gen/pg_migrations.c: build/tools/embed $(PG_MIGRATIONS)
+	@mkdir -p $(@D)
+	build/tools/embed pg_migrations $@ $(PG_MIGRATIONS)
 
 # ONNX protobuf reader, generated from Debian's onnx.proto (package libonnx-dev).
 build/gen/onnx.pb-c.c build/gen/onnx.pb-c.h: $(ONNX_PROTO)
@@ -96,6 +101,7 @@ test: deps
 	@scripts/fetch-ort.sh
 	$(MAKE) asan build/ekycd
 	tests/run.sh $(UNIT_BIN) $(API_BIN)
+	tests/run.sh --pg $(API_BIN)
 
 run: deps
 	@scripts/fetch-models.sh

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -293,6 +294,48 @@ static inline void api_new_journey(int port, const char *user, const char *passw
 
 static inline const char *api_str(const api_resp *r, const char *key) {
     return json_string_value(json_object_get(r->json, key));
+}
+
+/* The tests' store: PostgreSQL when EKYCD_STORE names one (tests/run.sh --pg), else the SQLite
+ * file in the server's data directory. */
+static inline const char *api_pg_url(void) {
+    const char *s = getenv("EKYCD_STORE");
+    return s && !strncmp(s, "postgres", 8) ? s : NULL;
+}
+
+/* The first column of the first row of a query on the tests' store, or -1. */
+static inline long long api_store_count(const char *dir, const char *sql) {
+    long long v = -1;
+    const char *pg = api_pg_url();
+    if (pg) { /* psql, arguments passed without a shell */
+        int fds[2];
+        if (pipe(fds) != 0) return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(fds[1], 1);
+            close(fds[0]);
+            execlp("psql", "psql", pg, "-tAXq", "-c", sql, (char *)NULL);
+            _exit(127);
+        }
+        close(fds[1]);
+        char buf[64] = "";
+        ssize_t n = read(fds[0], buf, sizeof buf - 1);
+        close(fds[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (n > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) v = atoll(buf);
+        return v;
+    }
+    char path[700];
+    snprintf(path, sizeof path, "%s/ekycd.db", dir);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_open(path, &h) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
 }
 
 /* The account's 16-character details key, read from `ekycd account show --data dir` (0, or -1). */

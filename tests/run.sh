@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # Runs test binaries (cmocka), each with a time limit, and prints one summary line
 # "N passed, M failed" from the counts cmocka reports. Exit status 1 if anything failed.
+# With --pg first, the binaries (API tests) run against PostgreSQL instead of SQLite: a throwaway
+# cluster (tests/pg.sh) and a fresh database per binary, named through EKYCD_STORE.
 set -u
-export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+here=$(cd "$(dirname "$0")" && pwd)
+export LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+pg_dir=""
+if [ "${1:-}" = "--pg" ]; then
+  shift
+  pg_dir=$(mktemp -d)
+  trap '"$here/pg.sh" stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+  pg_base=$("$here/pg.sh" start "$pg_dir") || { echo "cannot start PostgreSQL"; exit 1; }
+  echo "PostgreSQL for the tests at $pg_base"
+fi
 passed=0
 failed=0
 broken=()
 for bin in "$@"; do
   name=$(basename "$bin")
+  if [ -n "$pg_dir" ]; then
+    "$here/pg.sh" createdb "$pg_dir" "$name"
+    export EKYCD_STORE="$pg_base/$name"
+    name="$name (postgres)"
+  fi
   echo "=== $name"
   out=$(mktemp)
   timeout 600 "$bin" 2>&1 | tee "$out"

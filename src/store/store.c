@@ -42,8 +42,12 @@ store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYT
     store_status rc;
     if (strncmp(url, "sqlite:", 7) == 0) {
         rc = sqlite_backend_open(url + 7, &st->db, &st->ops, err, errlen);
+    } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        rc = pg_backend_open(url, &st->db, &st->ops, err, errlen);
     } else {
-        snprintf(err, errlen, "unsupported store URL '%s' (expected sqlite:PATH)", url);
+        /* the URL may hold a password: not echoed */
+        snprintf(err, errlen,
+                 "unsupported store URL (expected sqlite:PATH or postgres://USER@HOST/DB)");
         rc = STORE_ERROR;
     }
     if (rc != STORE_OK) {

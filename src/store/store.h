@@ -1,10 +1,11 @@
 /* The store: accounts (tenants), journeys, per-journey results and blobs (images).
  *
- * One interface, several backends chosen by URL ("sqlite:PATH" today; PostgreSQL follows behind
- * the same functions). Callers never see SQL. Personal data (result payloads, blob bytes) is
- * sealed with the master key here, above the backend, so every backend stores only ciphertext
- * bound to its row id. A journey whose purge time has passed is treated as absent everywhere,
- * even before the sweeper deletes it. All functions are thread-safe. */
+ * One interface, several backends chosen by URL: "sqlite:PATH" (store/sqlite.c) or
+ * "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?…]" (store/pg.c, libpq). Callers never see SQL.
+ * Personal data (result payloads, blob bytes) is sealed with the master key here, above the
+ * backend, so every backend stores only ciphertext bound to its row id. A journey whose purge time
+ * has passed is treated as absent everywhere, even before the sweeper deletes it. All functions are
+ * thread-safe. */
 #ifndef EKYCD_STORE_STORE_H
 #define EKYCD_STORE_STORE_H
 

@@ -7,7 +7,6 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "apiutil.h"
 #include "util/b64.h"
@@ -178,17 +177,7 @@ static void test_details_errors(void **state) {
 }
 
 static long long count_rows(const char *sql) {
-    char db[700];
-    snprintf(db, sizeof db, "%s/ekycd.db", g_dir);
-    sqlite3 *h = NULL;
-    sqlite3_open(db, &h);
-    sqlite3_stmt *s = NULL;
-    long long v = -1;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return v;
+    return api_store_count(g_dir, sql);
 }
 
 static void test_delete(void **state) {

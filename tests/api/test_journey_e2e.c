@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "apiutil.h"
 #include "util/b64.h"
@@ -115,23 +114,15 @@ static json_t *details_via_openssl(const char *journey) {
     return doc;
 }
 
-static long rows_left(const char *journey) {
-    char db[700], sql[600];
-    snprintf(db, sizeof db, "%s/ekycd.db", g_dir);
-    sqlite3 *h = NULL;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+static long long rows_left(const char *journey) {
+    char sql[600];
     snprintf(sql, sizeof sql,
              "SELECT (SELECT count(*) FROM journeys WHERE id='%s') + (SELECT count(*) FROM results "
              "WHERE journey_id='%s') + (SELECT count(*) FROM blobs WHERE journey_id='%s') + "
-             "(SELECT count(*) FROM capture_nonces WHERE journey_id='%s')",
-             journey, journey, journey, journey);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long n = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return n;
+             "(SELECT count(*) FROM capture_nonces WHERE journey_id='%s') + (SELECT count(*) FROM "
+             "public_images WHERE journey_id='%s')",
+             journey, journey, journey, journey, journey);
+    return api_store_count(g_dir, sql);
 }
 
 static void test_passport_journey(void **state) {

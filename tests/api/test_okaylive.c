@@ -32,8 +32,9 @@ static int group_setup(void **state) {
     snprintf(log, sizeof log, "%s/cli.log", g_dir);
     const char *add[] = {"account", "add",        "--data",         g_dir, "--username",
                          "alice",   "--password", "alice-secret-1", NULL};
+    /* another name: under PostgreSQL both servers share one database */
     const char *add_plain[] = {"account", "add",        "--data",         g_dir_plain, "--username",
-                               "alice",   "--password", "alice-secret-1", NULL};
+                               "carol",   "--password", "carol-secret-1", NULL};
     snprintf(g_env, sizeof g_env, "EKYCD_LIVENESS_THRESHOLD=%s", THRESHOLD);
     if (api_run_cli(log, add) != 0 || api_run_cli(log, add_plain) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, g_env) != 0 ||
@@ -73,7 +74,7 @@ static api_resp okaylive(int port, const char *journey, const char *file) {
 static void test_not_calibrated(void **state) {
     (void)state;
     char journey[64];
-    api_new_journey(g_plain.port, "alice", "alice-secret-1", journey);
+    api_new_journey(g_plain.port, "carol", "carol-secret-1", journey);
     api_resp r = okaylive(g_plain.port, journey, NO_FACE);
     expect_message(&r, "LIVENESS_NOT_AVAILABLE");
     api_resp_free(&r);

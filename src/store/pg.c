@@ -1,0 +1,878 @@
+/* PostgreSQL backend over libpq: a small pool of connections (a lost connection is reset and
+ * the statement retried once), numbered migrations compiled in from src/store/migrations/pg/
+ * and applied under an advisory lock so that several nodes can start together. Statements that
+ * must be atomic are single statements (CTEs, UPDATE … RETURNING). */
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+#include "util/embedded.h"
+#include "util/log.h"
+
+extern const embedded_file pg_migrations[];
+extern const size_t pg_migrations_count;
+
+#define PG_POOL_SIZE       4
+#define PG_MAX_PARAMS      12
+#define MIGRATION_LOCK_KEY 7325001 /* pg_advisory_lock key: "ekycd migrations" */
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t available;
+    PGconn *conns[PG_POOL_SIZE];
+    bool busy[PG_POOL_SIZE];
+} pg_db;
+
+/* Statement parameters, text format except bytea (binary). */
+typedef struct {
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS], formats[PG_MAX_PARAMS];
+    char numbers[PG_MAX_PARAMS][24];
+    int n;
+} pg_params;
+
+static void p_text(pg_params *p, const char *v) {
+    p->values[p->n] = v;
+    p->lengths[p->n] = 0;
+    p->formats[p->n++] = 0;
+}
+
+static void p_int(pg_params *p, int64_t v) {
+    snprintf(p->numbers[p->n], sizeof p->numbers[0], "%lld", (long long)v);
+    p_text(p, p->numbers[p->n]);
+}
+
+static void p_bytes(pg_params *p, const uint8_t *v, size_t len) {
+    p->values[p->n] = (const char *)v;
+    p->lengths[p->n] = (int)len;
+    p->formats[p->n++] = 1;
+}
+
+static PGconn *acquire(pg_db *db) {
+    pthread_mutex_lock(&db->lock);
+    for (;;) {
+        for (int i = 0; i < PG_POOL_SIZE; i++) {
+            if (!db->busy[i]) {
+                db->busy[i] = true;
+                pthread_mutex_unlock(&db->lock);
+                return db->conns[i];
+            }
+        }
+        pthread_cond_wait(&db->available, &db->lock);
+    }
+}
+
+static void release(pg_db *db, PGconn *c) {
+    pthread_mutex_lock(&db->lock);
+    for (int i = 0; i < PG_POOL_SIZE; i++)
+        if (db->conns[i] == c) db->busy[i] = false;
+    pthread_cond_signal(&db->available);
+    pthread_mutex_unlock(&db->lock);
+}
+
+static void log_pg_error(const char *op, const PGresult *r, PGconn *c) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+    log_event(LOG_ERROR, "store_error",
+              json_pack("{s:s,s:s,s:s}", "op", op, "error", msg ? msg : "?", "sqlstate",
+                        state ? state : ""));
+}
+
+static bool ok_result(const PGresult *r) {
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* Runs one statement on a pooled connection, resetting a broken connection and retrying once.
+ * STORE_OK with *out (PQclear it), STORE_CONFLICT on a unique violation, STORE_NOT_FOUND on a
+ * foreign-key violation, STORE_ERROR otherwise (logged). */
+static store_status query(pg_db *db, const char *op, const char *sql, const pg_params *p,
+                          PGresult **out) {
+    *out = NULL;
+    PGconn *c = acquire(db);
+    PGresult *r = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (PQstatus(c) != CONNECTION_OK) PQreset(c);
+        r = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->values : NULL, p ? p->lengths : NULL,
+                         p ? p->formats : NULL, 0);
+        if (ok_result(r) || PQstatus(c) == CONNECTION_OK) break;
+        PQclear(r); /* the connection went away under the statement: once more */
+        r = NULL;
+    }
+    store_status rc = STORE_OK;
+    if (!ok_result(r)) {
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state && !strcmp(state, "23505"))
+            rc = STORE_CONFLICT;
+        else if (state && !strcmp(state, "23503"))
+            rc = STORE_NOT_FOUND;
+        else {
+            log_pg_error(op, r, c);
+            rc = STORE_ERROR;
+        }
+        PQclear(r);
+        r = NULL;
+    }
+    release(db, c);
+    *out = r;
+    return rc;
+}
+
+/* A statement whose result is only how many rows it touched (*changes may be NULL). */
+static store_status update(pg_db *db, const char *op, const char *sql, const pg_params *p,
+                           int64_t *changes) {
+    PGresult *r;
+    store_status rc = query(db, op, sql, p, &r);
+    if (rc == STORE_OK && changes) *changes = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
+static int64_t col_int(const PGresult *r, int row, int col) {
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void col_text(const PGresult *r, int row, int col, char *dst, size_t len) {
+    snprintf(dst, len, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+/* A bytea column (text format, hex) as malloc'd bytes; NULL when out of memory. */
+static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *len) {
+    size_t n = 0;
+    unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+    if (!raw) return NULL;
+    uint8_t *out = malloc(n ? n : 1);
+    if (out) {
+        memcpy(out, raw, n);
+        *len = n;
+    }
+    PQfreemem(raw);
+    return out;
+}
+
+/* ---- lifecycle ---- */
+
+static void pg_close(void *p) {
+    pg_db *db = p;
+    if (!db) return;
+    for (int i = 0; i < PG_POOL_SIZE; i++) PQfinish(db->conns[i]);
+    pthread_cond_destroy(&db->available);
+    pthread_mutex_destroy(&db->lock);
+    free(db);
+}
+
+static store_status pg_ping(void *p) {
+    PGresult *r;
+    store_status rc = query(p, "ping", "SELECT count(*) FROM schema_migrations", NULL, &r);
+    PQclear(r);
+    return rc;
+}
+
+static int exec_simple(PGconn *c, const char *sql) {
+    PGresult *r = PQexec(c, sql);
+    int ok = ok_result(r);
+    if (!ok) log_pg_error("migrate", r, c);
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+/* Applies the pending migrations, each in its own transaction, holding an advisory lock so that
+ * nodes starting together apply each one once. */
+static int apply_migrations(PGconn *c, char *err, size_t errlen) {
+    char lock[96];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", MIGRATION_LOCK_KEY);
+    if (exec_simple(c, lock) != 0 ||
+        exec_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                       "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)") != 0) {
+        snprintf(err, errlen, "cannot prepare migrations: %s", PQerrorMessage(c));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < pg_migrations_count; i++) {
+        const embedded_file *m = &pg_migrations[i];
+        char version[16];
+        snprintf(version, sizeof version, "%d", atoi(m->name));
+        const char *vals[2] = {version, m->name};
+        PGresult *q = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+                                   vals, NULL, NULL, 0);
+        int applied = ok_result(q) && PQntuples(q) > 0;
+        bool failed = !ok_result(q);
+        PQclear(q);
+        if (failed) {
+            rc = -1;
+        } else if (!applied) {
+            PGresult *ins = NULL;
+            if (exec_simple(c, "BEGIN") != 0 || exec_simple(c, (const char *)m->data) != 0 ||
+                !ok_result(ins = PQexecParams(c,
+                                              "INSERT INTO schema_migrations VALUES ($1, $2, "
+                                              "(extract(epoch from now()) * 1000)::bigint)",
+                                              2, NULL, vals, NULL, NULL, 0)) ||
+                exec_simple(c, "COMMIT") != 0) {
+                exec_simple(c, "ROLLBACK");
+                rc = -1;
+            } else {
+                log_event(LOG_INFO, "migration_applied", json_pack("{s:s}", "name", m->name));
+            }
+            PQclear(ins);
+        }
+        if (rc != 0) snprintf(err, errlen, "migration %s failed: %s", m->name, PQerrorMessage(c));
+    }
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%d)", MIGRATION_LOCK_KEY);
+    exec_simple(c, lock);
+    return rc;
+}
+
+/* ---- accounts ---- */
+
+#define ACCOUNT_COLUMNS                                                                            \
+    "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
+    "journeys_created, retention_days, created_at, allow_delete, required_steps, max_api_calls, "  \
+    "api_calls"
+
+static void read_account(const PGresult *r, int row, store_account *a) {
+    memset(a, 0, sizeof *a);
+    a->id = col_int(r, row, 0);
+    col_text(r, row, 1, a->username, sizeof a->username);
+    col_text(r, row, 2, a->password_hash, sizeof a->password_hash);
+    col_text(r, row, 3, a->company_id, sizeof a->company_id);
+    a->disabled = col_int(r, row, 4) != 0;
+    a->expires_at_ms = col_int(r, row, 5);
+    a->max_journeys = col_int(r, row, 6);
+    a->journeys_created = col_int(r, row, 7);
+    a->retention_days = (int)col_int(r, row, 8);
+    a->created_at_ms = col_int(r, row, 9);
+    a->allow_delete = col_int(r, row, 10) != 0;
+    col_text(r, row, 11, a->required_steps, sizeof a->required_steps);
+    a->max_api_calls = col_int(r, row, 12);
+    a->api_calls = col_int(r, row, 13);
+}
+
+static store_status pg_account_add(void *p, const store_account *a, int64_t *out_id) {
+    pg_params q = {0};
+    p_text(&q, a->username);
+    p_text(&q, a->password_hash);
+    p_text(&q, a->company_id);
+    p_int(&q, a->disabled ? 1 : 0);
+    p_int(&q, a->expires_at_ms);
+    p_int(&q, a->max_journeys);
+    p_int(&q, a->retention_days > 0 ? a->retention_days : 14);
+    p_int(&q, a->created_at_ms);
+    p_int(&q, a->allow_delete ? 1 : 0);
+    p_text(&q, a->required_steps[0] ? a->required_steps : "okayid,okaydoc,okayface");
+    p_int(&q, a->max_api_calls);
+    PGresult *r;
+    store_status rc = query(p, "account_add",
+                            "INSERT INTO accounts (username, password_hash, company_id, disabled, "
+                            "expires_at, max_journeys, retention_days, created_at, allow_delete, "
+                            "required_steps, max_api_calls) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                            "$8, $9, $10, $11) RETURNING id",
+                            &q, &r);
+    if (rc == STORE_OK && out_id) *out_id = col_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_account_get(void *p, const char *username, int64_t id, store_account *out) {
+    pg_params q = {0};
+    if (username)
+        p_text(&q, username);
+    else
+        p_int(&q, id);
+    PGresult *r;
+    store_status rc =
+        query(p, "account_get",
+              username ? "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE username = $1"
+                       : "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1",
+              &q, &r);
+    if (rc == STORE_OK) {
+        if (PQntuples(r) > 0)
+            read_account(r, 0, out);
+        else
+            rc = STORE_NOT_FOUND;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_account_list(void *p, store_account **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    PGresult *r;
+    store_status rc = query(p, "account_list",
+                            "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY username", NULL, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r);
+    store_account *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    if (!arr) rc = STORE_ERROR;
+    for (int i = 0; arr && i < n; i++) read_account(r, i, &arr[i]);
+    PQclear(r);
+    *out = arr;
+    *count = arr ? (size_t)n : 0;
+    return rc;
+}
+
+static store_status set_account_flag(pg_db *db, const char *op, const char *sql,
+                                     const char *username, bool on) {
+    pg_params q = {0};
+    p_int(&q, on ? 1 : 0);
+    p_text(&q, username);
+    int64_t changes = 0;
+    store_status rc = update(db, op, sql, &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static store_status pg_account_set_disabled(void *p, const char *username, bool disabled) {
+    return set_account_flag(p, "account_set_disabled",
+                            "UPDATE accounts SET disabled = $1 WHERE username = $2", username,
+                            disabled);
+}
+
+static store_status pg_account_set_allow_delete(void *p, const char *username, bool allow) {
+    return set_account_flag(p, "account_set_allow_delete",
+                            "UPDATE accounts SET allow_delete = $1 WHERE username = $2", username,
+                            allow);
+}
+
+static store_status pg_details_key_get(void *p, int64_t account_id, uint8_t **sealed, size_t *len) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc =
+        query(p, "details_key_get", "SELECT details_key FROM accounts WHERE id = $1", &q, &r);
+    if (rc == STORE_OK) {
+        if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0))
+            rc = STORE_NOT_FOUND;
+        else if (!(*sealed = col_bytes(r, 0, 0, len)))
+            rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_details_key_set(void *p, int64_t account_id, const uint8_t *sealed,
+                                       size_t len) {
+    pg_params q = {0};
+    p_bytes(&q, sealed, len);
+    p_int(&q, account_id);
+    int64_t changes = 0;
+    store_status rc = update(p, "details_key_set",
+                             "UPDATE accounts SET details_key = $1 WHERE id = $2", &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static store_status pg_account_charge_call(void *p, int64_t account_id) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    int64_t changes = 0;
+    store_status rc = update(p, "charge_call",
+                             "UPDATE accounts SET api_calls = api_calls + 1 WHERE id = $1 AND "
+                             "(max_api_calls = 0 OR api_calls < max_api_calls)",
+                             &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_QUOTA : rc;
+}
+
+/* ---- journeys ---- */
+
+static store_status pg_journey_create(void *p, const store_journey *j) {
+    pg_params q = {0};
+    p_text(&q, j->id);
+    p_int(&q, j->account_id);
+    p_text(&q, j->status);
+    p_int(&q, j->created_at_ms);
+    p_int(&q, j->purge_at_ms);
+    int64_t changes = 0;
+    /* the quota is counted and the journey inserted in one statement: both or neither */
+    store_status rc = update(p, "journey_create",
+                             "WITH counted AS (UPDATE accounts SET journeys_created = "
+                             "journeys_created + 1 WHERE id = $2 AND (max_journeys = 0 OR "
+                             "journeys_created < max_journeys) RETURNING id) "
+                             "INSERT INTO journeys (id, account_id, status, created_at, purge_at) "
+                             "SELECT $1, id, $3, $4, $5 FROM counted",
+                             &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_QUOTA : rc;
+}
+
+static store_status pg_journey_get(void *p, const char *id, int64_t now_ms, store_journey *out) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_int(&q, now_ms);
+    PGresult *r;
+    store_status rc = query(p, "journey_get",
+                            "SELECT id, account_id, status, created_at, completed_at, purge_at "
+                            "FROM journeys WHERE id = $1 AND purge_at > $2",
+                            &q, &r);
+    if (rc == STORE_OK) {
+        if (PQntuples(r) > 0) {
+            memset(out, 0, sizeof *out);
+            col_text(r, 0, 0, out->id, sizeof out->id);
+            out->account_id = col_int(r, 0, 1);
+            col_text(r, 0, 2, out->status, sizeof out->status);
+            out->created_at_ms = col_int(r, 0, 3);
+            out->completed_at_ms = col_int(r, 0, 4);
+            out->purge_at_ms = col_int(r, 0, 5);
+        } else {
+            rc = STORE_NOT_FOUND;
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_journey_delete(void *p, const char *id) {
+    pg_params q = {0};
+    p_text(&q, id);
+    int64_t changes = 0;
+    store_status rc =
+        update(p, "journey_delete", "DELETE FROM journeys WHERE id = $1", &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static store_status pg_journey_complete(void *p, const char *id, int64_t now_ms) {
+    pg_params q = {0};
+    p_int(&q, now_ms);
+    p_text(&q, id);
+    int64_t changes = 0;
+    store_status rc = update(p, "journey_complete",
+                             "UPDATE journeys SET status = 'COMPLETED', completed_at = $1 "
+                             "WHERE id = $2 AND status = 'ACTIVE' AND purge_at > $1",
+                             &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
+static store_status pg_purge_expired(void *p, int64_t now_ms, size_t *purged) {
+    pg_params q = {0};
+    p_int(&q, now_ms);
+    int64_t changes = 0;
+    store_status rc =
+        update(p, "purge_expired", "DELETE FROM journeys WHERE purge_at <= $1", &q, &changes);
+    *purged = rc == STORE_OK ? (size_t)changes : 0;
+    return rc;
+}
+
+static store_status pg_journey_count(void *p, int64_t account_id, int64_t *count) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc =
+        query(p, "journey_count", "SELECT count(*) FROM journeys WHERE account_id = $1", &q, &r);
+    if (rc == STORE_OK) *count = col_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+/* ---- results and blobs ---- */
+
+static store_status pg_result_add(void *p, const char *id, const char *journey_id,
+                                  const char *component, int64_t now_ms, const uint8_t *sealed,
+                                  size_t sealed_len) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_text(&q, journey_id);
+    p_text(&q, component);
+    p_int(&q, now_ms);
+    p_bytes(&q, sealed, sealed_len);
+    int64_t changes = 0;
+    /* only into an ACTIVE journey, whose row is share-locked so that a concurrent complete waits
+     * (emas.md §4.10) */
+    store_status rc = update(p, "result_add",
+                             "INSERT INTO results (id, journey_id, component, created_at, payload) "
+                             "SELECT $1, id, $3, $4, $5 FROM journeys WHERE id = $2 AND "
+                             "status = 'ACTIVE' FOR SHARE",
+                             &q, &changes);
+    if (rc != STORE_OK || changes == 1) return rc;
+    pg_params e = {0};
+    p_text(&e, journey_id);
+    PGresult *r;
+    rc = query(p, "result_add_journey", "SELECT 1 FROM journeys WHERE id = $1", &e, &r);
+    if (rc == STORE_OK) rc = PQntuples(r) > 0 ? STORE_CONFLICT : STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_result_list(void *p, const char *journey_id, backend_sealed_row **rows,
+                                   size_t *count) {
+    *rows = NULL;
+    *count = 0;
+    pg_params q = {0};
+    p_text(&q, journey_id);
+    PGresult *r;
+    store_status rc = query(p, "result_list",
+                            "SELECT id, component, created_at, payload FROM results "
+                            "WHERE journey_id = $1 ORDER BY created_at, seq",
+                            &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r), done = 0;
+    backend_sealed_row *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    for (; arr && done < n; done++) {
+        backend_sealed_row *row = &arr[done];
+        col_text(r, done, 0, row->id, sizeof row->id);
+        col_text(r, done, 1, row->component, sizeof row->component);
+        row->created_at_ms = col_int(r, done, 2);
+        if (!(row->sealed = col_bytes(r, done, 3, &row->sealed_len))) break;
+    }
+    PQclear(r);
+    if (!arr || done < n) {
+        for (int i = 0; arr && i < done; i++) free(arr[i].sealed);
+        free(arr);
+        return STORE_ERROR;
+    }
+    *rows = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+static store_status pg_blob_put(void *p, const store_blob *m, const uint8_t *sealed,
+                                size_t sealed_len) {
+    pg_params q = {0};
+    p_text(&q, m->id);
+    p_text(&q, m->journey_id);
+    p_text(&q, m->kind);
+    p_text(&q, m->content_type);
+    p_int(&q, (int64_t)m->size);
+    p_text(&q, m->digest);
+    p_int(&q, m->created_at_ms);
+    p_bytes(&q, sealed, sealed_len);
+    return update(
+        p, "blob_put",
+        "INSERT INTO blobs (id, journey_id, kind, content_type, size, digest, created_at, "
+        "data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &q, NULL);
+}
+
+static store_status pg_blob_get(void *p, const char *id, store_blob *m, uint8_t **sealed,
+                                size_t *sealed_len) {
+    pg_params q = {0};
+    p_text(&q, id);
+    PGresult *r;
+    store_status rc = query(p, "blob_get",
+                            "SELECT id, journey_id, kind, content_type, digest, created_at, data "
+                            "FROM blobs WHERE id = $1",
+                            &q, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        col_text(r, 0, 0, m->id, sizeof m->id);
+        col_text(r, 0, 1, m->journey_id, sizeof m->journey_id);
+        col_text(r, 0, 2, m->kind, sizeof m->kind);
+        col_text(r, 0, 3, m->content_type, sizeof m->content_type);
+        col_text(r, 0, 4, m->digest, sizeof m->digest);
+        m->created_at_ms = col_int(r, 0, 5);
+        if (!(*sealed = col_bytes(r, 0, 6, sealed_len))) rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- blacklist faces ---- */
+
+static store_status pg_blacklist_add(void *p, const char *id, int64_t account_id,
+                                     const uint8_t *label, size_t label_len, const uint8_t *tmpl,
+                                     size_t tmpl_len, int64_t now_ms) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_int(&q, account_id);
+    p_bytes(&q, label, label_len);
+    p_bytes(&q, tmpl, tmpl_len);
+    p_int(&q, now_ms);
+    return update(p, "blacklist_add",
+                  "INSERT INTO blacklist_faces (id, account_id, label, template, created_at) "
+                  "VALUES ($1, $2, $3, $4, $5)",
+                  &q, NULL);
+}
+
+static store_status pg_blacklist_list(void *p, int64_t account_id, bool with_templates,
+                                      backend_face_row **rows, size_t *count) {
+    *rows = NULL;
+    *count = 0;
+    pg_params q = {0};
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc =
+        query(p, "blacklist_list",
+              with_templates ? "SELECT id, created_at, label, template FROM blacklist_faces "
+                               "WHERE account_id = $1 ORDER BY created_at, seq"
+                             : "SELECT id, created_at, label FROM blacklist_faces "
+                               "WHERE account_id = $1 ORDER BY created_at, seq",
+              &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r), done = 0;
+    bool failed = false;
+    backend_face_row *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    for (; arr && !failed && done < n; done++) {
+        backend_face_row *row = &arr[done];
+        col_text(r, done, 0, row->id, sizeof row->id);
+        row->created_at_ms = col_int(r, done, 1);
+        row->label = col_bytes(r, done, 2, &row->label_len);
+        if (with_templates) row->tmpl = col_bytes(r, done, 3, &row->tmpl_len);
+        failed = !row->label || (with_templates && !row->tmpl);
+    }
+    PQclear(r);
+    if (!arr || failed) {
+        for (int i = 0; arr && i < done; i++) {
+            free(arr[i].label);
+            free(arr[i].tmpl);
+        }
+        free(arr);
+        return STORE_ERROR;
+    }
+    *rows = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+static store_status pg_blacklist_delete(void *p, int64_t account_id, const char *id) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_int(&q, account_id);
+    int64_t changes = 0;
+    store_status rc =
+        update(p, "blacklist_delete",
+               "DELETE FROM blacklist_faces WHERE id = $1 AND account_id = $2", &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+/* ---- scorecards, audit ---- */
+
+static store_status pg_scorecard_set(void *p, int64_t account_id, const char *doc_type,
+                                     const char *config_json, int64_t now_ms) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_text(&q, doc_type);
+    p_text(&q, config_json);
+    p_int(&q, now_ms);
+    return update(p, "scorecard_set",
+                  "INSERT INTO scorecard_configs (account_id, doc_type, config, modified_at) "
+                  "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, doc_type) DO UPDATE SET "
+                  "config = excluded.config, modified_at = excluded.modified_at",
+                  &q, NULL);
+}
+
+static store_status pg_scorecard_get(void *p, int64_t account_id, const char *doc_type,
+                                     char **config_json, int64_t *modified_ms) {
+    *config_json = NULL;
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_text(&q, doc_type);
+    PGresult *r;
+    store_status rc = query(p, "scorecard_get",
+                            "SELECT config, modified_at FROM scorecard_configs WHERE "
+                            "account_id = $1 AND doc_type = $2",
+                            &q, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        *config_json = strdup(PQgetvalue(r, 0, 0));
+        *modified_ms = col_int(r, 0, 1);
+        if (!*config_json) rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_audit_add(void *p, const store_audit_entry *e) {
+    pg_params q = {0};
+    p_int(&q, e->at_ms);
+    if (e->account_id)
+        p_int(&q, e->account_id);
+    else
+        p_text(&q, NULL);
+    p_text(&q, e->journey_id[0] ? e->journey_id : NULL);
+    p_text(&q, e->action);
+    p_int(&q, e->status);
+    p_text(&q, e->outcome);
+    p_text(&q, e->client_ip);
+    p_text(&q, e->request_id);
+    return update(p, "audit_add",
+                  "INSERT INTO audit_log (at, account_id, journey_id, action, status, outcome, "
+                  "client_ip, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                  &q, NULL);
+}
+
+static store_status pg_audit_list(void *p, const char *journey_id, int64_t account_id, size_t limit,
+                                  store_audit_entry **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    pg_params q = {0};
+    p_text(&q, journey_id);
+    p_int(&q, account_id);
+    p_int(&q, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+    PGresult *r;
+    /* the latest `limit` rows, returned oldest first */
+    store_status rc = query(
+        p, "audit_list",
+        "SELECT * FROM (SELECT a.at, a.account_id, COALESCE(u.username, ''), "
+        "COALESCE(a.journey_id, ''), a.action, a.status, a.outcome, a.client_ip, a.request_id, "
+        "a.id FROM audit_log a LEFT JOIN accounts u ON u.id = a.account_id "
+        "WHERE ($1::text IS NOT NULL AND a.journey_id = $1) OR ($1::text IS NULL AND "
+        "a.account_id = $2) ORDER BY a.at DESC, a.id DESC LIMIT $3) latest ORDER BY 1, 10",
+        &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r);
+    store_audit_entry *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    for (int i = 0; arr && i < n; i++) {
+        store_audit_entry *e = &arr[i];
+        e->at_ms = col_int(r, i, 0);
+        e->account_id = col_int(r, i, 1);
+        col_text(r, i, 2, e->username, sizeof e->username);
+        col_text(r, i, 3, e->journey_id, sizeof e->journey_id);
+        col_text(r, i, 4, e->action, sizeof e->action);
+        e->status = (int)col_int(r, i, 5);
+        col_text(r, i, 6, e->outcome, sizeof e->outcome);
+        col_text(r, i, 7, e->client_ip, sizeof e->client_ip);
+        col_text(r, i, 8, e->request_id, sizeof e->request_id);
+    }
+    PQclear(r);
+    if (!arr) return STORE_ERROR;
+    *out = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+/* ---- capture nonces, public images ---- */
+
+static store_status pg_capture_nonce_add(void *p, const store_capture_nonce *n) {
+    pg_params q = {0};
+    p_text(&q, n->nonce);
+    p_text(&q, n->journey_id);
+    p_int(&q, n->issued_at_ms);
+    p_int(&q, n->expires_at_ms);
+    return update(p, "capture_nonce_add",
+                  "INSERT INTO capture_nonces (nonce, journey_id, issued_at, expires_at) "
+                  "VALUES ($1, $2, $3, $4)",
+                  &q, NULL);
+}
+
+static store_status pg_capture_nonce_redeem(void *p, const char *nonce, int64_t now_ms,
+                                            store_capture_nonce *out) {
+    pg_params q = {0};
+    p_int(&q, now_ms);
+    p_text(&q, nonce);
+    int64_t first_use = 0;
+    store_status rc = update(p, "capture_nonce_redeem",
+                             "UPDATE capture_nonces SET used_at = $1 WHERE nonce = $2 AND "
+                             "used_at IS NULL",
+                             &q, &first_use);
+    if (rc != STORE_OK) return rc;
+    pg_params g = {0};
+    p_text(&g, nonce);
+    PGresult *r;
+    rc = query(p, "capture_nonce_get",
+               "SELECT journey_id, issued_at, expires_at, used_at FROM capture_nonces "
+               "WHERE nonce = $1",
+               &g, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        snprintf(out->nonce, sizeof out->nonce, "%s", nonce);
+        col_text(r, 0, 0, out->journey_id, sizeof out->journey_id);
+        out->issued_at_ms = col_int(r, 0, 1);
+        out->expires_at_ms = col_int(r, 0, 2);
+        out->used_at_ms = col_int(r, 0, 3);
+        rc = first_use == 1 ? STORE_OK : STORE_CONFLICT;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_public_image_add(void *p, const char *okaydoc_id, const char *type,
+                                        const char *kind, const char *blob_id,
+                                        const char *journey_id) {
+    pg_params q = {0};
+    p_text(&q, okaydoc_id);
+    p_text(&q, type);
+    p_text(&q, kind);
+    p_text(&q, blob_id);
+    p_text(&q, journey_id);
+    return update(p, "public_image_add",
+                  "INSERT INTO public_images (okaydoc_id, type, kind, blob_id, journey_id) "
+                  "VALUES ($1, $2, $3, $4, $5)",
+                  &q, NULL);
+}
+
+static store_status pg_public_image_find(void *p, const char *okaydoc_id, const char *type,
+                                         const char *kind, char *blob_id, char *journey_id) {
+    pg_params q = {0};
+    p_text(&q, okaydoc_id);
+    p_text(&q, type);
+    p_text(&q, kind);
+    PGresult *r;
+    store_status rc = query(p, "public_image_find",
+                            "SELECT blob_id, journey_id FROM public_images WHERE okaydoc_id = $1 "
+                            "AND type = $2 AND kind = $3",
+                            &q, &r);
+    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        col_text(r, 0, 0, blob_id, UUID_STR_LEN);
+        col_text(r, 0, 1, journey_id, UUID_STR_LEN);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static const backend_ops pg_ops = {
+    .close = pg_close,
+    .ping = pg_ping,
+    .account_add = pg_account_add,
+    .account_get = pg_account_get,
+    .account_list = pg_account_list,
+    .account_set_disabled = pg_account_set_disabled,
+    .account_set_allow_delete = pg_account_set_allow_delete,
+    .account_details_key_get = pg_details_key_get,
+    .account_details_key_set = pg_details_key_set,
+    .journey_create = pg_journey_create,
+    .journey_get = pg_journey_get,
+    .journey_delete = pg_journey_delete,
+    .journey_complete = pg_journey_complete,
+    .purge_expired = pg_purge_expired,
+    .journey_count = pg_journey_count,
+    .result_add = pg_result_add,
+    .result_list = pg_result_list,
+    .blob_put = pg_blob_put,
+    .blob_get = pg_blob_get,
+    .blacklist_add = pg_blacklist_add,
+    .blacklist_list = pg_blacklist_list,
+    .blacklist_delete = pg_blacklist_delete,
+    .account_charge_call = pg_account_charge_call,
+    .scorecard_set = pg_scorecard_set,
+    .scorecard_get = pg_scorecard_get,
+    .audit_add = pg_audit_add,
+    .audit_list = pg_audit_list,
+    .capture_nonce_add = pg_capture_nonce_add,
+    .capture_nonce_redeem = pg_capture_nonce_redeem,
+    .public_image_add = pg_public_image_add,
+    .public_image_find = pg_public_image_find,
+};
+
+static void drop_notice(void *arg, const char *message) {
+    (void)arg, (void)message; /* "relation … already exists, skipping" and the like */
+}
+
+store_status pg_backend_open(const char *url, void **out, const backend_ops **ops, char *err,
+                             size_t errlen) {
+    pg_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->available, NULL);
+    for (int i = 0; i < PG_POOL_SIZE; i++) {
+        db->conns[i] = PQconnectdb(url);
+        PQsetNoticeProcessor(db->conns[i], drop_notice, NULL);
+        if (PQstatus(db->conns[i]) != CONNECTION_OK) {
+            const char *msg = PQerrorMessage(db->conns[i]);
+            snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)strcspn(msg, "\n"),
+                     msg);
+            pg_close(db);
+            return STORE_ERROR;
+        }
+        if (i == 0 && apply_migrations(db->conns[0], err, errlen) != 0) {
+            pg_close(db);
+            return STORE_ERROR;
+        }
+    }
+    *out = db;
+    *ops = &pg_ops;
+    return STORE_OK;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests.
+#   tests/pg.sh start DIR   initdb into DIR (trust auth, loopback only), start it on a free port,
+#                           print the base URL postgres://USER@127.0.0.1:PORT
+#   tests/pg.sh createdb DIR NAME   create database NAME in it
+#   tests/pg.sh stop DIR    stop it (the caller removes DIR)
+# As root, the cluster runs as the unprivileged `postgres` user (initdb refuses root).
+set -euo pipefail
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$bin" ] || { echo "pg.sh: PostgreSQL server binaries not found" >&2; exit 1; }
+cmd=$1
+dir=$2
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
+case "$cmd" in
+start)
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+  as_owner "$bin/initdb" -D "$dir/data" -A trust -U "$(user)" --no-sync >"$dir/initdb.log" 2>&1
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    start >/dev/null
+  echo "$port" >"$dir/port"
+  echo "postgres://$(user)@127.0.0.1:$port"
+  ;;
+createdb)
+  port=$(cat "$dir/port")
+  as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$(user)" "$3"
+  ;;
+stop)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  ;;
+esac
