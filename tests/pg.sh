@@ -4,6 +4,7 @@
 #                           print the base URL postgres://USER@127.0.0.1:PORT
 #   tests/pg.sh createdb DIR NAME   create database NAME in it
 #   tests/pg.sh stop DIR    stop it (the caller removes DIR)
+#   tests/pg.sh restart DIR start it again on the same port (after stop)
 # As root, the cluster runs as the unprivileged `postgres` user (initdb refuses root).
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -19,12 +20,19 @@ start)
   mkdir -p "$dir"
   [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
   as_owner "$bin/initdb" -D "$dir/data" -A trust -U "$(user)" --no-sync >"$dir/initdb.log" 2>&1
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  for _ in $(seq 50); do # a port nobody listens on
+    port=$((20000 + RANDOM % 40000))
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+  echo "$port" >"$dir/port"
+  "$0" restart "$dir"
+  echo "postgres://$(user)@127.0.0.1:$port"
+  ;;
+restart)
+  port=$(cat "$dir/port")
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
     start >/dev/null
-  echo "$port" >"$dir/port"
-  echo "postgres://$(user)@127.0.0.1:$port"
   ;;
 createdb)
   port=$(cat "$dir/port")

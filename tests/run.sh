@@ -13,6 +13,7 @@ if [ "${1:-}" = "--pg" ]; then
   trap '"$here/pg.sh" stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
   pg_base=$("$here/pg.sh" start "$pg_dir") || { echo "cannot start PostgreSQL"; exit 1; }
   echo "PostgreSQL for the tests at $pg_base"
+  export EKYCD_TEST_PG_DIR="$pg_dir" # lets test_pg stop and restart the cluster
 fi
 passed=0
 failed=0
