@@ -93,7 +93,7 @@ int cli_open_store(config *cfg, store **out) {
     uint8_t key[MASTER_KEY_BYTES];
     if (crypto_load_master_key(cfg->key_file, true, key, err, sizeof err) != 0)
         return cli_fail("%s", err);
-    store_status st = store_open(cfg->store_url, key, out, err, sizeof err);
+    store_status st = store_open_pooled(cfg->store_url, key, cfg->store_pool, out, err, sizeof err);
     sodium_memzero(key, sizeof key);
     if (st != STORE_OK) return cli_fail("%s", err);
     return 0;

@@ -80,8 +80,9 @@ typedef struct {
 store_status sqlite_backend_open(const char *path, void **db, const backend_ops **ops, char *err,
                                  size_t errlen);
 
-/* PostgreSQL backend: url is a libpq connection URI (postgres://…) or key=value string. */
-store_status pg_backend_open(const char *url, void **db, const backend_ops **ops, char *err,
-                             size_t errlen);
+/* PostgreSQL backend: url is a libpq connection URI (postgres://…); pool_size connections
+ * (0: the default, 4). */
+store_status pg_backend_open(const char *url, size_t pool_size, void **db, const backend_ops **ops,
+                             char *err, size_t errlen);
 
 #endif

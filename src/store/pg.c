@@ -16,15 +16,18 @@
 extern const embedded_file pg_migrations[];
 extern const size_t pg_migrations_count;
 
-#define PG_POOL_SIZE       4
+#define PG_POOL_DEFAULT    4
+#define PG_POOL_MAX        64
 #define PG_MAX_PARAMS      12
 #define MIGRATION_LOCK_KEY 7325001 /* pg_advisory_lock key: "ekycd migrations" */
+#define SWEEPER_LOCK_KEY   7325002 /* pg_try_advisory_xact_lock key: "ekycd retention sweep" */
 
 typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t available;
-    PGconn *conns[PG_POOL_SIZE];
-    bool busy[PG_POOL_SIZE];
+    size_t size;
+    PGconn **conns;
+    bool *busy;
 } pg_db;
 
 /* Statement parameters, text format except bytea (binary). */
@@ -55,7 +58,7 @@ static void p_bytes(pg_params *p, const uint8_t *v, size_t len) {
 static PGconn *acquire(pg_db *db) {
     pthread_mutex_lock(&db->lock);
     for (;;) {
-        for (int i = 0; i < PG_POOL_SIZE; i++) {
+        for (size_t i = 0; i < db->size; i++) {
             if (!db->busy[i]) {
                 db->busy[i] = true;
                 pthread_mutex_unlock(&db->lock);
@@ -68,7 +71,7 @@ static PGconn *acquire(pg_db *db) {
 
 static void release(pg_db *db, PGconn *c) {
     pthread_mutex_lock(&db->lock);
-    for (int i = 0; i < PG_POOL_SIZE; i++)
+    for (size_t i = 0; i < db->size; i++)
         if (db->conns[i] == c) db->busy[i] = false;
     pthread_cond_signal(&db->available);
     pthread_mutex_unlock(&db->lock);
@@ -159,9 +162,11 @@ static uint8_t *col_bytes(const PGresult *r, int row, int col, size_t *len) {
 static void pg_close(void *p) {
     pg_db *db = p;
     if (!db) return;
-    for (int i = 0; i < PG_POOL_SIZE; i++) PQfinish(db->conns[i]);
+    for (size_t i = 0; db->conns && i < db->size; i++) PQfinish(db->conns[i]);
     pthread_cond_destroy(&db->available);
     pthread_mutex_destroy(&db->lock);
+    free(db->conns);
+    free(db->busy);
     free(db);
 }
 
@@ -447,8 +452,13 @@ static store_status pg_purge_expired(void *p, int64_t now_ms, size_t *purged) {
     pg_params q = {0};
     p_int(&q, now_ms);
     int64_t changes = 0;
-    store_status rc =
-        update(p, "purge_expired", "DELETE FROM journeys WHERE purge_at <= $1", &q, &changes);
+    /* one node sweeps at a time: a node that cannot take the lock deletes nothing this round */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "WITH sweeper AS (SELECT pg_try_advisory_xact_lock(%d) AS mine) DELETE FROM journeys "
+             "WHERE purge_at <= $1 AND (SELECT mine FROM sweeper)",
+             SWEEPER_LOCK_KEY);
+    store_status rc = update(p, "purge_expired", sql, &q, &changes);
     *purged = rc == STORE_OK ? (size_t)changes : 0;
     return rc;
 }
@@ -848,8 +858,8 @@ static void drop_notice(void *arg, const char *message) {
     (void)arg, (void)message; /* "relation … already exists, skipping" and the like */
 }
 
-store_status pg_backend_open(const char *url, void **out, const backend_ops **ops, char *err,
-                             size_t errlen) {
+store_status pg_backend_open(const char *url, size_t pool_size, void **out, const backend_ops **ops,
+                             char *err, size_t errlen) {
     pg_db *db = calloc(1, sizeof *db);
     if (!db) {
         snprintf(err, errlen, "out of memory");
@@ -857,7 +867,15 @@ store_status pg_backend_open(const char *url, void **out, const backend_ops **op
     }
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->available, NULL);
-    for (int i = 0; i < PG_POOL_SIZE; i++) {
+    db->size = pool_size == 0 ? PG_POOL_DEFAULT : pool_size > PG_POOL_MAX ? PG_POOL_MAX : pool_size;
+    db->conns = calloc(db->size, sizeof *db->conns);
+    db->busy = calloc(db->size, sizeof *db->busy);
+    if (!db->conns || !db->busy) {
+        snprintf(err, errlen, "out of memory");
+        pg_close(db);
+        return STORE_ERROR;
+    }
+    for (size_t i = 0; i < db->size; i++) {
         db->conns[i] = PQconnectdb(url);
         PQsetNoticeProcessor(db->conns[i], drop_notice, NULL);
         if (PQstatus(db->conns[i]) != CONNECTION_OK) {

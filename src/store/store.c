@@ -32,6 +32,11 @@ const char *store_status_name(store_status s) {
 
 store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYTES], store **out,
                         char *err, size_t errlen) {
+    return store_open_pooled(url, master_key, 0, out, err, errlen);
+}
+
+store_status store_open_pooled(const char *url, const uint8_t master_key[MASTER_KEY_BYTES],
+                               size_t pool_size, store **out, char *err, size_t errlen) {
     *out = NULL;
     store *st = calloc(1, sizeof *st);
     if (!st) {
@@ -43,7 +48,7 @@ store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYT
     if (strncmp(url, "sqlite:", 7) == 0) {
         rc = sqlite_backend_open(url + 7, &st->db, &st->ops, err, errlen);
     } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        rc = pg_backend_open(url, &st->db, &st->ops, err, errlen);
+        rc = pg_backend_open(url, pool_size, &st->db, &st->ops, err, errlen);
     } else {
         /* the URL may hold a password: not echoed */
         snprintf(err, errlen,

@@ -79,6 +79,9 @@ typedef struct store store;
 /* Opens (creating if needed) the store at url and applies pending migrations. */
 store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYTES], store **out,
                         char *err, size_t errlen);
+/* The same with pool_size database connections (PostgreSQL; 0 = the default). */
+store_status store_open_pooled(const char *url, const uint8_t master_key[MASTER_KEY_BYTES],
+                               size_t pool_size, store **out, char *err, size_t errlen);
 void store_close(store *st);
 store_status store_ping(store *st);
 
@@ -104,7 +107,8 @@ store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_
 store_status store_journey_complete(store *st, const char *id, int64_t now_ms, store_journey *out);
 /* Deletes the journey with every result and blob it holds. */
 store_status store_journey_delete(store *st, const char *id);
-/* Deletes every journey whose purge time is <= now_ms; *purged counts them. */
+/* Deletes every journey whose purge time is <= now_ms; *purged counts them. On PostgreSQL one
+ * node sweeps at a time (advisory lock); the others purge nothing that round. */
 store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged);
 store_status store_journey_count(store *st, int64_t account_id, int64_t *count);
 

@@ -27,6 +27,7 @@ void config_defaults(config *cfg) {
     cfg->work_slots = 2;
     cfg->work_queue = 64;
     cfg->retention_days = 14;
+    cfg->store_pool = 4;
 }
 
 int config_set_listen(config *cfg, const char *text, char *err, size_t errlen) {
@@ -140,7 +141,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
                 {"max_connections", 1, 100000},
                 {"work_slots", 1, 256},
                 {"work_queue", 0, 100000},
-                {"retention_days", 1, 3650}};
+                {"retention_days", 1, 3650},
+                {"store_pool", 1, 64}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(key, ints[i].name) != 0) continue;
         if (get_uint(v, key, ints[i].min, ints[i].max, &u, err, errlen) != 0) return -1;
@@ -163,8 +165,11 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
         case 5:
             cfg->work_queue = (unsigned)u;
             break;
-        default:
+        case 6:
             cfg->retention_days = (int)u;
+            break;
+        default:
+            cfg->store_pool = (unsigned)u;
             break;
         }
         return 0;
