@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -138,6 +138,15 @@ fuzz-nn: build/gen/onnx.pb-c.h models
 bench-nn: models build/bench-nn
 	@scripts/fetch-ort.sh
 	@bench/nn/run.sh
+
+# ---- scale-out: one vs two nodes on PostgreSQL (docs/deploy.md) ----
+build/nodes-bench: bench/nodes/nodes_bench.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) $(TEST_LIBS)
+
+bench-nodes: models build/ekycd build/nodes-bench
+	bench/nodes/run.sh
 
 # ---- face pipeline: accuracy on the shared pairs (docs/accuracy.md) ----
 build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
