@@ -125,6 +125,18 @@ static store_status query(pg_db *db, const char *op, const char *sql, const pg_p
     return rc;
 }
 
+/* query() for a statement that should return one row: STORE_NOT_FOUND when it returns none. */
+static store_status query_row(pg_db *db, const char *op, const char *sql, const pg_params *p,
+                              PGresult **out) {
+    store_status rc = query(db, op, sql, p, out);
+    if (rc == STORE_OK && PQntuples(*out) == 0) {
+        PQclear(*out);
+        *out = NULL;
+        rc = STORE_NOT_FOUND;
+    }
+    return rc;
+}
+
 /* A statement whose result is only how many rows it touched (*changes may be NULL). */
 static store_status update(pg_db *db, const char *op, const char *sql, const pg_params *p,
                            int64_t *changes) {
@@ -289,16 +301,11 @@ static store_status pg_account_get(void *p, const char *username, int64_t id, st
         p_int(&q, id);
     PGresult *r;
     store_status rc =
-        query(p, "account_get",
-              username ? "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE username = $1"
-                       : "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1",
-              &q, &r);
-    if (rc == STORE_OK) {
-        if (PQntuples(r) > 0)
-            read_account(r, 0, out);
-        else
-            rc = STORE_NOT_FOUND;
-    }
+        query_row(p, "account_get",
+                  username ? "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE username = $1"
+                           : "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1",
+                  &q, &r);
+    if (rc == STORE_OK) read_account(r, 0, out);
     PQclear(r);
     return rc;
 }
@@ -406,22 +413,18 @@ static store_status pg_journey_get(void *p, const char *id, int64_t now_ms, stor
     p_text(&q, id);
     p_int(&q, now_ms);
     PGresult *r;
-    store_status rc = query(p, "journey_get",
-                            "SELECT id, account_id, status, created_at, completed_at, purge_at "
-                            "FROM journeys WHERE id = $1 AND purge_at > $2",
-                            &q, &r);
+    store_status rc = query_row(p, "journey_get",
+                                "SELECT id, account_id, status, created_at, completed_at, "
+                                "purge_at FROM journeys WHERE id = $1 AND purge_at > $2",
+                                &q, &r);
     if (rc == STORE_OK) {
-        if (PQntuples(r) > 0) {
-            memset(out, 0, sizeof *out);
-            col_text(r, 0, 0, out->id, sizeof out->id);
-            out->account_id = col_int(r, 0, 1);
-            col_text(r, 0, 2, out->status, sizeof out->status);
-            out->created_at_ms = col_int(r, 0, 3);
-            out->completed_at_ms = col_int(r, 0, 4);
-            out->purge_at_ms = col_int(r, 0, 5);
-        } else {
-            rc = STORE_NOT_FOUND;
-        }
+        memset(out, 0, sizeof *out);
+        col_text(r, 0, 0, out->id, sizeof out->id);
+        out->account_id = col_int(r, 0, 1);
+        col_text(r, 0, 2, out->status, sizeof out->status);
+        out->created_at_ms = col_int(r, 0, 3);
+        out->completed_at_ms = col_int(r, 0, 4);
+        out->purge_at_ms = col_int(r, 0, 5);
     }
     PQclear(r);
     return rc;
@@ -558,11 +561,11 @@ static store_status pg_blob_get(void *p, const char *id, store_blob *m, uint8_t 
     pg_params q = {0};
     p_text(&q, id);
     PGresult *r;
-    store_status rc = query(p, "blob_get",
-                            "SELECT id, journey_id, kind, content_type, digest, created_at, data "
-                            "FROM blobs WHERE id = $1",
-                            &q, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    store_status rc =
+        query_row(p, "blob_get",
+                  "SELECT id, journey_id, kind, content_type, digest, created_at, data "
+                  "FROM blobs WHERE id = $1",
+                  &q, &r);
     if (rc == STORE_OK) {
         col_text(r, 0, 0, m->id, sizeof m->id);
         col_text(r, 0, 1, m->journey_id, sizeof m->journey_id);
@@ -667,11 +670,10 @@ static store_status pg_scorecard_get(void *p, int64_t account_id, const char *do
     p_int(&q, account_id);
     p_text(&q, doc_type);
     PGresult *r;
-    store_status rc = query(p, "scorecard_get",
-                            "SELECT config, modified_at FROM scorecard_configs WHERE "
-                            "account_id = $1 AND doc_type = $2",
-                            &q, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    store_status rc = query_row(p, "scorecard_get",
+                                "SELECT config, modified_at FROM scorecard_configs WHERE "
+                                "account_id = $1 AND doc_type = $2",
+                                &q, &r);
     if (rc == STORE_OK) {
         *config_json = strdup(PQgetvalue(r, 0, 0));
         *modified_ms = col_int(r, 0, 1);
@@ -768,11 +770,10 @@ static store_status pg_capture_nonce_redeem(void *p, const char *nonce, int64_t 
     pg_params g = {0};
     p_text(&g, nonce);
     PGresult *r;
-    rc = query(p, "capture_nonce_get",
-               "SELECT journey_id, issued_at, expires_at, used_at FROM capture_nonces "
-               "WHERE nonce = $1",
-               &g, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    rc = query_row(p, "capture_nonce_get",
+                   "SELECT journey_id, issued_at, expires_at, used_at FROM capture_nonces "
+                   "WHERE nonce = $1",
+                   &g, &r);
     if (rc == STORE_OK) {
         snprintf(out->nonce, sizeof out->nonce, "%s", nonce);
         col_text(r, 0, 0, out->journey_id, sizeof out->journey_id);
@@ -807,11 +808,11 @@ static store_status pg_public_image_find(void *p, const char *okaydoc_id, const 
     p_text(&q, type);
     p_text(&q, kind);
     PGresult *r;
-    store_status rc = query(p, "public_image_find",
-                            "SELECT blob_id, journey_id FROM public_images WHERE okaydoc_id = $1 "
-                            "AND type = $2 AND kind = $3",
-                            &q, &r);
-    if (rc == STORE_OK && PQntuples(r) == 0) rc = STORE_NOT_FOUND;
+    store_status rc =
+        query_row(p, "public_image_find",
+                  "SELECT blob_id, journey_id FROM public_images WHERE okaydoc_id = $1 "
+                  "AND type = $2 AND kind = $3",
+                  &q, &r);
     if (rc == STORE_OK) {
         col_text(r, 0, 0, blob_id, UUID_STR_LEN);
         col_text(r, 0, 1, journey_id, UUID_STR_LEN);
