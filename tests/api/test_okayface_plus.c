@@ -263,6 +263,21 @@ static void test_bad_bundles(void **state) {
                       "{\"journeyId\":\"00000000-0000-4000-8000-000000000000\"}");
     assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
     api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/capture-key", "{\"journeyId\": ");
+    assert_int_equal(r.status, 400);
+    assert_string_equal(api_str(&r, "message"), "MALFORMED_JSON");
+    api_resp_free(&r);
+    r = api_post_json(g_srv.port, "/api/ekyc/capture-key", "{}");
+    assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&r);
+    api_req text = {.method = "POST",
+                    .path = "/api/ekyc/capture-key",
+                    .content_type = "text/plain",
+                    .body = "journeyId",
+                    .body_len = 9};
+    r = api_call(g_srv.port, &text);
+    assert_int_equal(r.status, 415);
+    api_resp_free(&r);
 }
 
 int main(void) {
