@@ -4,6 +4,7 @@
 #define EKYCD_APIUTIL_H
 
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <time.h>
@@ -32,6 +33,22 @@ static inline int api_run_cli(const char *log_path, const char *const *args) {
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs `ekycd account add --data dir --username user --password password EXTRA...` (the extra
+ * arguments end with NULL), output to dir/cli.log; returns the exit status. */
+static inline int api_add_account(const char *dir, const char *user, const char *password, ...) {
+    const char *args[32] = {"account",    "add", "--data",     dir,
+                            "--username", user,  "--password", password};
+    int n = 8;
+    va_list ap;
+    va_start(ap, password);
+    for (const char *a; n < 31 && (a = va_arg(ap, const char *));) args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    char log[700];
+    snprintf(log, sizeof log, "%s/cli.log", dir);
+    return api_run_cli(log, args);
 }
 
 typedef struct {

@@ -23,11 +23,7 @@ static api_server g_srv;
 
 static void add_account(const char *user, const char *password, const char *extra1,
                         const char *extra2) {
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *args[] = {"account",    "add",    "--data", g_dir,  "--username", user,
-                          "--password", password, extra1,   extra2, NULL};
-    assert_int_equal(api_run_cli(log, args), 0);
+    assert_int_equal(api_add_account(g_dir, user, password, extra1, extra2, NULL), 0);
 }
 
 static int group_setup(void **state) {

@@ -18,17 +18,9 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *carol[] = {"account",    "add",      "--data",     g_dir,
-                           "--username", "carol",    "--password", "carol-secret-1",
-                           "--steps",    "okayface", NULL};
-    const char *dave[] = {"account", "add",        "--data",         g_dir, "--username",
-                          "dave",    "--password", "dave-secret-12", NULL};
-    const char *bad[] = {"account", "add",        "--data",         g_dir,     "--username",
-                         "erin",    "--password", "erin-secret-12", "--steps", "okayface,selfie",
-                         NULL};
-    if (api_run_cli(log, carol) != 0 || api_run_cli(log, dave) != 0 || api_run_cli(log, bad) == 0 ||
+    if (api_add_account(g_dir, "carol", "carol-secret-1", "--steps", "okayface", NULL) != 0 ||
+        api_add_account(g_dir, "dave", "dave-secret-12", NULL) != 0 ||
+        api_add_account(g_dir, "erin", "erin-secret-12", "--steps", "okayface,selfie", NULL) == 0 ||
         api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
         return -1;
     return 0;

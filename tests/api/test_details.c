@@ -23,14 +23,8 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *alice[] = {"account",        "add",   "--data",     g_dir,
-                           "--username",     "alice", "--password", "alice-secret-1",
-                           "--allow-delete", NULL};
-    const char *bob[] = {"account", "add",        "--data",        g_dir, "--username",
-                         "bob",     "--password", "bob-secret-12", NULL};
-    if (api_run_cli(log, alice) != 0 || api_run_cli(log, bob) != 0 ||
+    if (api_add_account(g_dir, "alice", "alice-secret-1", "--allow-delete", NULL) != 0 ||
+        api_add_account(g_dir, "bob", "bob-secret-12", NULL) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
         return -1;
     api_new_journey(g_srv.port, "alice", "alice-secret-1", g_alice_j);

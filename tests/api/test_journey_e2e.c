@@ -26,25 +26,10 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *add[] = {"account",
-                         "add",
-                         "--data",
-                         g_dir,
-                         "--username",
-                         "pat",
-                         "--password",
-                         "pat-secret-123",
-                         "--allow-delete",
-                         "--steps",
-                         "okayid,okaydoc,okayface,okaylive",
-                         NULL};
     snprintf(g_env, sizeof g_env, "EKYCD_LIVENESS_THRESHOLD=-2.2");
-    const char *other[] = {"account",        "add",   "--data",     g_dir,
-                           "--username",     "quinn", "--password", "quinn-secret-123",
-                           "--allow-delete", NULL};
-    if (api_run_cli(log, add) != 0 || api_run_cli(log, other) != 0 ||
+    if (api_add_account(g_dir, "pat", "pat-secret-123", "--allow-delete", "--steps",
+                        "okayid,okaydoc,okayface,okaylive", NULL) != 0 ||
+        api_add_account(g_dir, "quinn", "quinn-secret-123", "--allow-delete", NULL) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, g_env) != 0)
         return -1;
     return 0;

@@ -21,10 +21,6 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *add[] = {"account", "add",        "--data",          g_dir, "--username",
-                         "olga",    "--password", "olga-secret-123", NULL};
     size_t len = 0;
     unsigned char *png = tu_read_file("tests/data/mrz_td3.png", &len);
     image grey;
@@ -38,7 +34,9 @@ static int group_setup(void **state) {
         p[0] = (uint8_t)(30 + t * 206), p[1] = (uint8_t)(40 + t * 186),
         p[2] = (uint8_t)(90 + t * 110);
     }
-    if (api_run_cli(log, add) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    if (api_add_account(g_dir, "olga", "olga-secret-123", NULL) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
+        return -1;
     return 0;
 }
 

@@ -28,11 +28,9 @@ static int group_setup(void **state) {
     curl_global_init(CURL_GLOBAL_ALL);
     if (sodium_init() < 0) return -1;
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *add[] = {"account", "add",        "--data",         g_dir, "--username",
-                         "alice",   "--password", "alice-secret-1", NULL};
-    if (api_run_cli(log, add) != 0 || api_server_start(&g_srv, g_dir, NULL, NULL) != 0) return -1;
+    if (api_add_account(g_dir, "alice", "alice-secret-1", NULL) != 0 ||
+        api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
+        return -1;
     g_have_photos = access(SELFIE, R_OK) == 0;
     return 0;
 }

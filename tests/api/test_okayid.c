@@ -23,15 +23,8 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *add[] = {"account",    "add",    "--data",     g_dir,
-                         "--username", "ida",    "--password", "ida-secret-123",
-                         "--steps",    "okayid", NULL};
-    const char *quota[] = {"account",         "add",   "--data",     g_dir,
-                           "--username",      "quinn", "--password", "quinn-secret-1",
-                           "--max-api-calls", "2",     NULL};
-    if (api_run_cli(log, add) != 0 || api_run_cli(log, quota) != 0 ||
+    if (api_add_account(g_dir, "ida", "ida-secret-123", "--steps", "okayid", NULL) != 0 ||
+        api_add_account(g_dir, "quinn", "quinn-secret-1", "--max-api-calls", "2", NULL) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, NULL) != 0)
         return -1;
     return 0;

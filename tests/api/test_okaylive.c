@@ -28,15 +28,10 @@ static int group_setup(void **state) {
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
     g_dir_plain = tu_mkdtemp();
-    char log[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir);
-    const char *add[] = {"account", "add",        "--data",         g_dir, "--username",
-                         "alice",   "--password", "alice-secret-1", NULL};
-    /* another name: under PostgreSQL both servers share one database */
-    const char *add_plain[] = {"account", "add",        "--data",         g_dir_plain, "--username",
-                               "carol",   "--password", "carol-secret-1", NULL};
     snprintf(g_env, sizeof g_env, "EKYCD_LIVENESS_THRESHOLD=%s", THRESHOLD);
-    if (api_run_cli(log, add) != 0 || api_run_cli(log, add_plain) != 0 ||
+    if (api_add_account(g_dir, "alice", "alice-secret-1", NULL) != 0 ||
+        /* another name: under PostgreSQL both servers share one database */
+        api_add_account(g_dir_plain, "carol", "carol-secret-1", NULL) != 0 ||
         api_server_start(&g_srv, g_dir, NULL, g_env) != 0 ||
         api_server_start(&g_plain, g_dir_plain, NULL, NULL) != 0)
         return -1;

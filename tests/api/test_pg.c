@@ -20,11 +20,10 @@ static int group_setup(void **state) {
     if (!g_on_pg) return 0;
     g_dir_a = tu_mkdtemp();
     g_dir_b = tu_mkdtemp();
-    char log[700], key_b[700];
-    snprintf(log, sizeof log, "%s/cli.log", g_dir_a);
-    const char *add[] = {"account", "add",        "--data",        g_dir_a, "--username",
-                         "nina",    "--password", "nina-secret-1", NULL};
-    if (api_run_cli(log, add) != 0 || api_server_start(&g_a, g_dir_a, NULL, NULL) != 0) return -1;
+    char key_b[700];
+    if (api_add_account(g_dir_a, "nina", "nina-secret-1", NULL) != 0 ||
+        api_server_start(&g_a, g_dir_a, NULL, NULL) != 0)
+        return -1;
     /* node B: its own data directory, the same database and the same master key */
     size_t n = 0;
     char key_a[700];
