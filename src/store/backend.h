@@ -74,6 +74,16 @@ typedef struct {
     /* fills blob_id and journey_id (UUID_STR_LEN each) */
     store_status (*public_image_find)(void *db, const char *okaydoc_id, const char *type,
                                       const char *kind, char *blob_id, char *journey_id);
+    store_status (*job_insert)(void *db, const store_job *job, const char *node, int64_t now_ms,
+                               int64_t lease_until_ms, const uint8_t *sealed, size_t sealed_len);
+    store_status (*job_renew)(void *db, const char *node, int64_t lease_until_ms);
+    /* marks failed, then claims one (job->input untouched; the sealed input in *sealed) */
+    store_status (*job_claim_expired)(void *db, const char *node, int64_t now_ms,
+                                      int64_t lease_until_ms, int max_attempts, store_job *job,
+                                      uint8_t **sealed, size_t *sealed_len, size_t *failed);
+    store_status (*job_delete)(void *db, const char *id, const char *node, int attempts);
+    store_status (*job_failures)(void *db, const char *journey_id, store_job_failure **out,
+                                 size_t *count);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

@@ -821,6 +821,110 @@ static store_status pg_public_image_find(void *p, const char *okaydoc_id, const 
     return rc;
 }
 
+/* ---- jobs ---- */
+
+static store_status pg_job_insert(void *p, const store_job *job, const char *node, int64_t now_ms,
+                                  int64_t lease_until_ms, const uint8_t *sealed,
+                                  size_t sealed_len) {
+    pg_params q = {0};
+    p_text(&q, job->id);
+    p_text(&q, job->journey_id);
+    p_text(&q, job->kind);
+    p_text(&q, node);
+    p_int(&q, now_ms);
+    p_int(&q, lease_until_ms);
+    p_bytes(&q, sealed, sealed_len);
+    return update(p, "job_insert",
+                  "INSERT INTO jobs (id, journey_id, kind, status, node, attempts, created_at, "
+                  "lease_until, input) VALUES ($1, $2, $3, 'running', $4, 1, $5, $6, $7)",
+                  &q, NULL);
+}
+
+static store_status pg_job_renew(void *p, const char *node, int64_t lease_until_ms) {
+    pg_params q = {0};
+    p_int(&q, lease_until_ms);
+    p_text(&q, node);
+    return update(p, "job_renew",
+                  "UPDATE jobs SET lease_until = $1 WHERE node = $2 AND status = 'running'", &q,
+                  NULL);
+}
+
+static store_status pg_job_claim_expired(void *p, const char *node, int64_t now_ms,
+                                         int64_t lease_until_ms, int max_attempts, store_job *job,
+                                         uint8_t **sealed, size_t *sealed_len, size_t *failed) {
+    pg_params f = {0};
+    p_int(&f, now_ms);
+    p_int(&f, max_attempts);
+    int64_t changes = 0;
+    store_status rc = update(p, "job_fail",
+                             "UPDATE jobs SET status = 'failed', failed_at = $1, input = NULL "
+                             "WHERE status = 'running' AND lease_until < $1 AND attempts >= $2",
+                             &f, &changes);
+    if (rc != STORE_OK) return rc;
+    *failed = (size_t)changes;
+    /* SKIP LOCKED: a row another node is claiming right now is passed over, never shared */
+    pg_params q = {0};
+    p_text(&q, node);
+    p_int(&q, lease_until_ms);
+    p_int(&q, now_ms);
+    p_int(&q, max_attempts);
+    PGresult *r;
+    rc = query_row(p, "job_claim",
+                   "UPDATE jobs SET node = $1, attempts = attempts + 1, lease_until = $2 "
+                   "WHERE id = (SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3 "
+                   "AND attempts < $4 ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                   "RETURNING id, journey_id, kind, attempts, input",
+                   &q, &r);
+    if (rc == STORE_OK) {
+        col_text(r, 0, 0, job->id, sizeof job->id);
+        col_text(r, 0, 1, job->journey_id, sizeof job->journey_id);
+        col_text(r, 0, 2, job->kind, sizeof job->kind);
+        job->attempts = (int)col_int(r, 0, 3);
+        *sealed = col_bytes(r, 0, 4, sealed_len);
+        if (!*sealed) rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_job_delete(void *p, const char *id, const char *node, int attempts) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_text(&q, node);
+    p_int(&q, attempts);
+    int64_t changes = 0;
+    store_status rc = update(p, "job_delete",
+                             "DELETE FROM jobs WHERE id = $1 AND node = $2 AND attempts = $3 AND "
+                             "status = 'running'",
+                             &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
+static store_status pg_job_failures(void *p, const char *journey_id, store_job_failure **out,
+                                    size_t *count) {
+    pg_params q = {0};
+    p_text(&q, journey_id);
+    PGresult *r;
+    store_status rc = query(p, "job_failures",
+                            "SELECT kind, attempts, created_at, failed_at FROM jobs WHERE "
+                            "journey_id = $1 AND status = 'failed' ORDER BY created_at",
+                            &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r);
+    store_job_failure *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    for (int i = 0; arr && i < n; i++) {
+        col_text(r, i, 0, arr[i].kind, sizeof arr[i].kind);
+        arr[i].attempts = (int)col_int(r, i, 1);
+        arr[i].created_at_ms = col_int(r, i, 2);
+        arr[i].failed_at_ms = col_int(r, i, 3);
+    }
+    PQclear(r);
+    if (!arr) return STORE_ERROR;
+    *out = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
 static const backend_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
@@ -850,6 +954,11 @@ static const backend_ops pg_ops = {
     .audit_add = pg_audit_add,
     .audit_list = pg_audit_list,
     .capture_nonce_add = pg_capture_nonce_add,
+    .job_insert = pg_job_insert,
+    .job_renew = pg_job_renew,
+    .job_claim_expired = pg_job_claim_expired,
+    .job_delete = pg_job_delete,
+    .job_failures = pg_job_failures,
     .capture_nonce_redeem = pg_capture_nonce_redeem,
     .public_image_add = pg_public_image_add,
     .public_image_find = pg_public_image_find,

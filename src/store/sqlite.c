@@ -1096,6 +1096,224 @@ static store_status sqlite_public_image_find(void *p, const char *okaydoc_id, co
     return rc;
 }
 
+/* ---- jobs ---- */
+
+typedef struct {
+    const store_job *job;
+    const char *node;
+    int64_t now, lease_until;
+    const uint8_t *sealed;
+    size_t sealed_len;
+} job_insert_args;
+
+static sqlite3_stmt *bind_job_insert(sqlite3 *c, const void *arg) {
+    const job_insert_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "INSERT INTO jobs (id, journey_id, kind, status, node, attempts, "
+                                 "created_at, lease_until, input) VALUES (?, ?, ?, 'running', ?, "
+                                 "1, ?, ?, ?)");
+    if (s) {
+        sqlite3_bind_text(s, 1, a->job->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, a->job->journey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, a->job->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, a->node, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, a->now);
+        sqlite3_bind_int64(s, 6, a->lease_until);
+        sqlite3_bind_blob64(s, 7, a->sealed, a->sealed_len, SQLITE_STATIC);
+    }
+    return s;
+}
+
+static store_status sqlite_job_insert(void *p, const store_job *job, const char *node,
+                                      int64_t now_ms, int64_t lease_until_ms, const uint8_t *sealed,
+                                      size_t sealed_len) {
+    job_insert_args a = {job, node, now_ms, lease_until_ms, sealed, sealed_len};
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = bind_job_insert(c, &a);
+    if (s) {
+        if (sqlite3_step(s) == SQLITE_DONE)
+            rc = STORE_OK;
+        else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_FOREIGNKEY)
+            rc = STORE_NOT_FOUND;
+        else
+            log_sqlite_error(c, "job_insert");
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+typedef struct {
+    const char *node;
+    int64_t lease_until;
+} job_renew_args;
+
+static sqlite3_stmt *bind_job_renew(sqlite3 *c, const void *arg) {
+    const job_renew_args *a = arg;
+    sqlite3_stmt *s =
+        prepare(c, "UPDATE jobs SET lease_until = ? WHERE node = ? AND status = 'running'");
+    if (s) {
+        sqlite3_bind_int64(s, 1, a->lease_until);
+        sqlite3_bind_text(s, 2, a->node, -1, SQLITE_STATIC);
+    }
+    return s;
+}
+
+static store_status sqlite_job_renew(void *p, const char *node, int64_t lease_until_ms) {
+    job_renew_args a = {node, lease_until_ms};
+    return run_update(p, "job_renew", bind_job_renew, &a, NULL);
+}
+
+/* Inside the claim transaction: expired jobs out of attempts become failed. */
+static int fail_exhausted_jobs(sqlite3 *c, int64_t now_ms, int max_attempts, size_t *failed) {
+    sqlite3_stmt *s = prepare(c, "UPDATE jobs SET status = 'failed', failed_at = ?, input = NULL "
+                                 "WHERE status = 'running' AND lease_until < ? AND attempts >= ?");
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int64(s, 2, now_ms);
+    sqlite3_bind_int(s, 3, max_attempts);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    if (rc == 0)
+        *failed = (size_t)sqlite3_changes(c);
+    else
+        log_sqlite_error(c, "job_fail");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Inside the claim transaction: the oldest expired job into *job (attempt counted). */
+static store_status take_expired_job(sqlite3 *c, const char *node, int64_t now_ms,
+                                     int64_t lease_until_ms, store_job *job, uint8_t **sealed,
+                                     size_t *sealed_len) {
+    sqlite3_stmt *s = prepare(c, "SELECT id, journey_id, kind, attempts, input FROM jobs WHERE "
+                                 "status = 'running' AND lease_until < ? ORDER BY created_at "
+                                 "LIMIT 1");
+    if (!s) return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, now_ms);
+    store_status rc = STORE_ERROR;
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        copy_text(job->id, sizeof job->id, sqlite3_column_text(s, 0));
+        copy_text(job->journey_id, sizeof job->journey_id, sqlite3_column_text(s, 1));
+        copy_text(job->kind, sizeof job->kind, sqlite3_column_text(s, 2));
+        job->attempts = sqlite3_column_int(s, 3) + 1;
+        *sealed = copy_blob_column(s, 4, sealed_len);
+        rc = *sealed ? STORE_OK : STORE_ERROR;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        log_sqlite_error(c, "job_claim");
+    }
+    sqlite3_finalize(s);
+    if (rc != STORE_OK) return rc;
+    sqlite3_stmt *u =
+        prepare(c, "UPDATE jobs SET node = ?, attempts = ?, lease_until = ? WHERE id = ?");
+    if (u) {
+        sqlite3_bind_text(u, 1, node, -1, SQLITE_STATIC);
+        sqlite3_bind_int(u, 2, job->attempts);
+        sqlite3_bind_int64(u, 3, lease_until_ms);
+        sqlite3_bind_text(u, 4, job->id, -1, SQLITE_STATIC);
+    }
+    if (!u || sqlite3_step(u) != SQLITE_DONE) {
+        log_sqlite_error(c, "job_claim");
+        rc = STORE_ERROR;
+    }
+    sqlite3_finalize(u);
+    if (rc != STORE_OK) {
+        free(*sealed);
+        *sealed = NULL;
+    }
+    return rc;
+}
+
+static store_status sqlite_job_claim_expired(void *p, const char *node, int64_t now_ms,
+                                             int64_t lease_until_ms, int max_attempts,
+                                             store_job *job, uint8_t **sealed, size_t *sealed_len,
+                                             size_t *failed) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    if (exec_sql(c, "BEGIN IMMEDIATE") == SQLITE_OK) {
+        if (fail_exhausted_jobs(c, now_ms, max_attempts, failed) == 0)
+            rc = take_expired_job(c, node, now_ms, lease_until_ms, job, sealed, sealed_len);
+        if ((rc == STORE_OK || rc == STORE_NOT_FOUND) && exec_sql(c, "COMMIT") != SQLITE_OK) {
+            rc = STORE_ERROR;
+            free(*sealed);
+            *sealed = NULL;
+        }
+        if (rc == STORE_ERROR) exec_sql(c, "ROLLBACK");
+    }
+    release(db, c);
+    return rc;
+}
+
+typedef struct {
+    const char *id, *node;
+    int attempts;
+} job_delete_args;
+
+static sqlite3_stmt *bind_job_delete(sqlite3 *c, const void *arg) {
+    const job_delete_args *a = arg;
+    sqlite3_stmt *s = prepare(c, "DELETE FROM jobs WHERE id = ? AND node = ? AND attempts = ? "
+                                 "AND status = 'running'");
+    if (s) {
+        sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, a->node, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, a->attempts);
+    }
+    return s;
+}
+
+static store_status sqlite_job_delete(void *p, const char *id, const char *node, int attempts) {
+    job_delete_args a = {id, node, attempts};
+    int changes = 0;
+    store_status rc = run_update(p, "job_delete", bind_job_delete, &a, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
+static store_status sqlite_job_failures(void *p, const char *journey_id, store_job_failure **out,
+                                        size_t *count) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    store_job_failure *arr = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = prepare(c, "SELECT kind, attempts, created_at, failed_at FROM jobs WHERE "
+                                 "journey_id = ? AND status = 'failed' ORDER BY created_at");
+    if (s) {
+        sqlite3_bind_text(s, 1, journey_id, -1, SQLITE_STATIC);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
+            }
+            arr = grown;
+            copy_text(arr[n].kind, sizeof arr[n].kind, sqlite3_column_text(s, 0));
+            arr[n].attempts = sqlite3_column_int(s, 1);
+            arr[n].created_at_ms = sqlite3_column_int64(s, 2);
+            arr[n].failed_at_ms = sqlite3_column_int64(s, 3);
+            n++;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, "job_failures");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (rc != STORE_OK) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *count = n;
+    return STORE_OK;
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -1126,6 +1344,11 @@ static const backend_ops sqlite_ops = {
     .audit_list = sqlite_audit_list,
     .capture_nonce_add = sqlite_capture_nonce_add,
     .capture_nonce_redeem = sqlite_capture_nonce_redeem,
+    .job_insert = sqlite_job_insert,
+    .job_renew = sqlite_job_renew,
+    .job_claim_expired = sqlite_job_claim_expired,
+    .job_delete = sqlite_job_delete,
+    .job_failures = sqlite_job_failures,
     .public_image_add = sqlite_public_image_add,
     .public_image_find = sqlite_public_image_find,
 };

@@ -454,3 +454,74 @@ store_status store_scorecard_get(store *st, int64_t account_id, const char *doc_
                                  char **config_json, int64_t *modified_ms) {
     return st->ops->scorecard_get(st->db, account_id, doc_type, config_json, modified_ms);
 }
+
+/* ---- jobs (the input is the request, personal data: sealed) ---- */
+
+static bool valid_job_names(const char *kind, const char *node) {
+    size_t k = strlen(kind), n = strlen(node);
+    return k > 0 && k <= STORE_JOB_KIND_MAX && n > 0 && n <= STORE_NODE_MAX;
+}
+
+store_status store_job_start(store *st, const char *journey_id, const char *kind,
+                             const uint8_t *input, size_t input_len, const char *node,
+                             int64_t now_ms, int64_t lease_ms, store_job *out) {
+    memset(out, 0, sizeof *out);
+    if (!uuid_is_valid(journey_id)) return STORE_NOT_FOUND;
+    if (!valid_job_names(kind, node)) return STORE_ERROR;
+    uuid_v4(out->id);
+    memcpy(out->journey_id, journey_id, UUID_STR_LEN);
+    snprintf(out->kind, sizeof out->kind, "%s", kind);
+    out->attempts = 1;
+    char ad[96];
+    row_ad(ad, sizeof ad, "jobs", out->id);
+    size_t sealed_len = 0;
+    uint8_t *sealed = crypto_seal(&st->keys, ad, input, input_len, &sealed_len);
+    if (!sealed) return STORE_ERROR;
+    store_status rc =
+        st->ops->job_insert(st->db, out, node, now_ms, now_ms + lease_ms, sealed, sealed_len);
+    free(sealed);
+    return rc;
+}
+
+store_status store_job_renew(store *st, const char *node, int64_t now_ms, int64_t lease_ms) {
+    return st->ops->job_renew(st->db, node, now_ms + lease_ms);
+}
+
+store_status store_job_claim_expired(store *st, const char *node, int64_t now_ms, int64_t lease_ms,
+                                     int max_attempts, store_job *out, size_t *failed) {
+    memset(out, 0, sizeof *out);
+    size_t failed_now = 0;
+    if (failed) *failed = 0;
+    if (!valid_job_names("x", node)) return STORE_ERROR;
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
+    store_status rc =
+        st->ops->job_claim_expired(st->db, node, now_ms, now_ms + lease_ms, max_attempts, out,
+                                   &sealed, &sealed_len, &failed_now);
+    if (failed) *failed = failed_now;
+    if (rc != STORE_OK) return rc;
+    char ad[96];
+    row_ad(ad, sizeof ad, "jobs", out->id);
+    out->input = crypto_open(&st->keys, ad, sealed, sealed_len, &out->input_len);
+    free(sealed);
+    return out->input ? STORE_OK : STORE_ERROR; /* an altered row or another key */
+}
+
+store_status store_job_finish(store *st, const store_job *job, const char *node) {
+    return st->ops->job_delete(st->db, job->id, node, job->attempts);
+}
+
+store_status store_job_failures(store *st, const char *journey_id, store_job_failure **out,
+                                size_t *count) {
+    *out = NULL;
+    *count = 0;
+    if (!uuid_is_valid(journey_id)) return STORE_NOT_FOUND;
+    return st->ops->job_failures(st->db, journey_id, out, count);
+}
+
+void store_job_free(store_job *job) {
+    if (job->input) sodium_memzero(job->input, job->input_len);
+    free(job->input);
+    job->input = NULL;
+    job->input_len = 0;
+}

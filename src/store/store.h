@@ -210,6 +210,49 @@ store_status store_public_image_link(store *st, const char *journey_id, const ch
 store_status store_public_image_get(store *st, const char *okaydoc_id, const char *type,
                                     const char *kind, int64_t now_ms, store_blob *out);
 
+/* ---- long-running steps as jobs with a lease (docs/jobs.md) ----
+ * A node records the job it is about to run (store_job_start), renews the leases of its running
+ * jobs while it lives (store_job_renew) and removes the job when done (store_job_finish). A job
+ * whose lease ran out belongs to a node that died: store_job_claim_expired hands it to another
+ * node, at most max_attempts runs in all; after that it is marked failed, its input dropped, and
+ * it shows as a failure of the journey (store_job_failures). */
+#define STORE_JOB_KIND_MAX 16
+#define STORE_NODE_MAX     64
+
+typedef struct {
+    char id[UUID_STR_LEN];
+    char journey_id[UUID_STR_LEN];
+    char kind[STORE_JOB_KIND_MAX + 1];
+    int attempts;   /* the run this claim is, from 1 */
+    uint8_t *input; /* the job's input, opened; store_job_free */
+    size_t input_len;
+} store_job;
+
+typedef struct {
+    char kind[STORE_JOB_KIND_MAX + 1];
+    int attempts;
+    int64_t created_at_ms, failed_at_ms;
+} store_job_failure;
+
+/* Records a job of kind for the journey, claimed by node until now + lease_ms (attempt 1). The
+ * input is sealed. out->input is not filled. STORE_NOT_FOUND when the journey is gone. */
+store_status store_job_start(store *st, const char *journey_id, const char *kind,
+                             const uint8_t *input, size_t input_len, const char *node,
+                             int64_t now_ms, int64_t lease_ms, store_job *out);
+/* Extends to now + lease_ms the lease of every running job of node. */
+store_status store_job_renew(store *st, const char *node, int64_t now_ms, int64_t lease_ms);
+/* First marks failed the expired jobs that have had max_attempts runs (*failed counts them; may
+ * be NULL), then claims for node the oldest other expired job, one more attempt, lease until
+ * now + lease_ms. STORE_NOT_FOUND when there is none. Two nodes never claim the same job. */
+store_status store_job_claim_expired(store *st, const char *node, int64_t now_ms, int64_t lease_ms,
+                                     int max_attempts, store_job *out, size_t *failed);
+/* The job is done: it is removed. STORE_CONFLICT when this claim (node, attempt) was lost. */
+store_status store_job_finish(store *st, const store_job *job, const char *node);
+/* The failed jobs of a journey, oldest first (*out malloc'd; free()). */
+store_status store_job_failures(store *st, const char *journey_id, store_job_failure **out,
+                                size_t *count);
+void store_job_free(store_job *job);
+
 const char *store_status_name(store_status s);
 
 #endif
