@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "testutil.h"
+#include "util/b64.h"
 
 static inline const char *api_bin(void) {
     const char *b = getenv("EKYCD_BIN");
@@ -297,6 +298,16 @@ static inline int api_group_end(api_server *srv, char *dir) {
     free(dir);
     curl_global_cleanup();
     return 0;
+}
+
+/* A file's bytes in base64 (malloc'd), or NULL when it cannot be read. */
+static inline char *api_file_base64(const char *path) {
+    size_t n = 0;
+    unsigned char *raw = tu_read_file(path, &n);
+    if (!raw) return NULL;
+    char *b64 = b64_encode(raw, n);
+    free(raw);
+    return b64;
 }
 
 /* Creates a journey for user/password; out gets its id ("" when the call failed). */

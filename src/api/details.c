@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/jobs.h"
 #include "app.h"
 #include "util/b64.h"
 #include "util/timeutil.h"
@@ -60,6 +61,8 @@ static json_t *details_document(app *a, const store_account *account, const stor
     if (doc) {
         json_t *scorecard = api_scorecard_results(a->store, j);
         json_object_set_new(doc, "scorecard", scorecard ? scorecard : json_null());
+        json_t *failed = api_job_failures(a->store, j->id);
+        json_object_set_new(doc, "failedSteps", failed ? failed : json_array());
         json_object_set_new(doc, "completeDateTime",
                             j->completed_at_ms ? json_integer(j->completed_at_ms) : json_null());
     }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/jobs.h"
 #include "app.h"
 #include "server/auth.h"
 #include "server/body.h"
@@ -107,6 +108,16 @@ void api_journey_status(http_request *req, http_response *res) {
                   "api.success", "journeyId", journey.id, "journeyStatus", journey.status,
                   "companyId", account.company_id, "createdDate", (json_int_t)journey.created_at_ms,
                   "purgeDate", (json_int_t)journey.purge_at_ms, "results", steps);
+    json_t *failed = api_job_failures(req->app->store, journey.id);
+    if (!failed) {
+        json_decref(out);
+        respond_internal_error(res);
+        return;
+    }
+    if (out)
+        json_object_set_new(out, "failedSteps", failed);
+    else
+        json_decref(failed);
     if (out)
         json_object_set_new(out, "completeDateTime",
                             journey.completed_at_ms ? json_integer(journey.completed_at_ms)

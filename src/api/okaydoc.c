@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/jobs.h"
 #include "app.h"
 #include "kyc/doc_quality.h"
 #include "kyc/document.h"
@@ -246,6 +247,93 @@ static const char *check_arguments(json_t *body, bool *passport, const char **im
     return NULL;
 }
 
+typedef struct {
+    uint8_t *bytes; /* the image as sent */
+    size_t len;
+    image img;
+} okaydoc_input;
+
+static void input_free(okaydoc_input *in) {
+    free(in->bytes);
+    image_free(&in->img);
+}
+
+/* Decodes the use case's image; NULL on success, else the code to answer (API_NOT_AN_IMAGE for
+ * an empty result). */
+static const char *decode_input(json_t *body, const char *image_key, okaydoc_input *in) {
+    json_t *v = json_object_get(body, image_key);
+    return json_is_string(v) && json_string_length(v)
+               ? api_decode_image(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
+                                  &in->bytes, &in->len, &in->img)
+               : API_NOT_AN_IMAGE;
+}
+
+static void respond_image_error(http_response *res, const char *code) {
+    if (!strcmp(code, API_NOT_AN_IMAGE))
+        respond_empty_result(res);
+    else if (!strcmp(code, "Internal Server Error"))
+        respond_internal_error(res);
+    else
+        respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
+}
+
+/* The OkayDoc job: measures the capture, stores the checks and result images on the journey and
+ * answers. */
+static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prepared,
+                        http_response *res) {
+    bool passport = false;
+    const char *image_key = NULL, *country = NULL, *code = NULL;
+    if ((code = check_arguments(body, &passport, &image_key, &country))) {
+        respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
+        return;
+    }
+    okaydoc_input own = {0};
+    okaydoc_input *in = prepared ? prepared : &own;
+    if (!prepared && (code = decode_input(body, image_key, in))) {
+        respond_image_error(res, code);
+        input_free(&own);
+        return;
+    }
+    doc_quality q;
+    doc_crops crops;
+    int rc = measure_document(a, &in->img, &q, &crops);
+    if (rc != 0) {
+        if (rc == -1)
+            api_respond_busy(res);
+        else
+            respond_internal_error(res);
+        input_free(&own);
+        return;
+    }
+    char id[UUID_STR_LEN];
+    uuid_v4(id);
+    json_t *methods = passport ? passport_methods(country, &q) : nonpassport_methods(body, &q);
+    json_t *answer =
+        json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
+                  "message", "", "id", id, "methodList", methods, "outputImageList");
+    store_status st =
+        answer ? link_images(a, journey_id, passport, id, &crops, answer) : STORE_ERROR;
+    doc_crops_free(&crops);
+    if (st == STORE_OK)
+        st = save_okaydoc(a, journey_id, passport ? "passport" : "nonpassport",
+                          passport ? NULL : json_get_string(body, "docType", 64), in->bytes,
+                          in->len, answer);
+    if (st == STORE_OK) {
+        respond_json(res, 200, answer);
+        answer = NULL;
+    } else if (st == STORE_CONFLICT) {
+        api_journey_completed_error(res);
+    } else if (st == STORE_NOT_FOUND) {
+        api_invalid_journey(res);
+    } else {
+        respond_internal_error(res);
+    }
+    json_decref(answer);
+    input_free(&own);
+}
+
+const api_job_kind api_okaydoc_job = {"okaydoc", run_okaydoc};
+
 void api_okaydoc(http_request *req, http_response *res) {
     json_t *body = NULL;
     body_status bs = body_parse_json(req, &body);
@@ -257,10 +345,7 @@ void api_okaydoc(http_request *req, http_response *res) {
     const char *journey_id = json_get_string(body, "journeyId", 64);
     bool passport = false;
     const char *image_key = NULL, *country = NULL, *code = NULL;
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    image img = {0};
-    json_t *answer = NULL;
+    okaydoc_input in = {0};
     if (!api_load_journey(req, res, journey_id ? journey_id : "", 0, &journey) ||
         !api_journey_writable(res, &journey))
         goto done;
@@ -268,55 +353,13 @@ void api_okaydoc(http_request *req, http_response *res) {
         respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
         goto done;
     }
-    json_t *v = json_object_get(body, image_key);
-    code = json_is_string(v) && json_string_length(v)
-               ? api_decode_image(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
-                                  &bytes, &len, &img)
-               : API_NOT_AN_IMAGE;
-    if (code) {
-        if (!strcmp(code, API_NOT_AN_IMAGE))
-            respond_empty_result(res);
-        else if (!strcmp(code, "Internal Server Error"))
-            respond_internal_error(res);
-        else
-            respond_error_with(res, code, json_pack("{s:n}", "messageCode"));
+    if ((code = decode_input(body, image_key, &in))) {
+        respond_image_error(res, code);
         goto done;
     }
-    if (!api_charge_call(req, res, journey.account_id)) goto done;
-    doc_quality q;
-    doc_crops crops;
-    int rc = measure_document(req->app, &img, &q, &crops);
-    if (rc != 0) {
-        if (rc == -1)
-            api_respond_busy(res);
-        else
-            respond_internal_error(res);
-        goto done;
-    }
-    char id[UUID_STR_LEN];
-    uuid_v4(id);
-    json_t *methods = passport ? passport_methods(country, &q) : nonpassport_methods(body, &q);
-    answer =
-        json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
-                  "message", "", "id", id, "methodList", methods, "outputImageList");
-    store_status st =
-        answer ? link_images(req->app, journey.id, passport, id, &crops, answer) : STORE_ERROR;
-    doc_crops_free(&crops);
-    if (st == STORE_OK)
-        st = save_okaydoc(req->app, journey.id, passport ? "passport" : "nonpassport",
-                          passport ? NULL : json_get_string(body, "docType", 64), bytes, len,
-                          answer);
-    if (st == STORE_OK) {
-        respond_json(res, 200, answer);
-        answer = NULL;
-    } else if (st == STORE_CONFLICT) {
-        api_journey_completed_error(res);
-    } else {
-        respond_internal_error(res);
-    }
+    if (api_charge_call(req, res, journey.account_id))
+        api_job_run(req, res, &api_okaydoc_job, journey.id, body, &in);
 done:
-    json_decref(answer);
+    input_free(&in);
     json_decref(body);
-    free(bytes);
-    image_free(&img);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/jobs.h"
 #include "app.h"
 #include "kyc/document.h"
 #include "kyc/states.h"
@@ -297,6 +298,62 @@ static void respond_code(http_response *res, const char *code) {
         respond_error_with(res, code, json_pack("{s:n}", "result"));
 }
 
+/* The OkayID job: reads the document (decoding the request's images unless the handler already
+ * did), stores the reading on the journey and answers. */
+static void run_okayid(app *a, const char *journey_id, json_t *body, void *prepared,
+                       http_response *res) {
+    okayid_input own = {0};
+    okayid_input *in = prepared ? prepared : &own;
+    const char *code = NULL;
+    if (!prepared && !(code = decode_page(body, "base64ImageString", 0, in)))
+        code = decode_page(body, "backImage", 1, in);
+    if (code) {
+        respond_code(res, code);
+        input_free(&own);
+        return;
+    }
+    bool doc_type = false, images = false, face = false;
+    json_get_flag(body, "docTypeEnabled", &doc_type); /* checked when the request came in */
+    json_get_flag(body, "imageEnabled", &images);
+    json_get_flag(body, "faceImageEnabled", &face);
+    document_reading doc;
+    int rc = read_document(a, in, &doc);
+    if (rc != 0) {
+        if (rc == -1)
+            api_respond_busy(res);
+        else
+            respond_internal_error(res);
+        input_free(&own);
+        return;
+    }
+    code = api_okayid_error(&doc);
+    json_t *stored = code ? NULL : api_okayid_result(&doc, true, false, false);
+    json_t *answer = code ? NULL : api_okayid_result(&doc, doc_type, images, face);
+    document_reading_free(&doc);
+    if (code) {
+        respond_code(res, code);
+    } else if (!stored || !answer) {
+        respond_internal_error(res);
+    } else {
+        store_status st = save_okayid(a, journey_id, in, stored);
+        if (st == STORE_OK) {
+            respond_json(res, 200, answer);
+            answer = NULL;
+        } else if (st == STORE_CONFLICT) {
+            api_journey_completed_error(res);
+        } else if (st == STORE_NOT_FOUND) {
+            api_invalid_journey(res);
+        } else {
+            respond_internal_error(res);
+        }
+    }
+    json_decref(stored);
+    json_decref(answer);
+    input_free(&own);
+}
+
+const api_job_kind api_okayid_job = {"okayid", run_okayid};
+
 void api_okayid(http_request *req, http_response *res) {
     json_t *body = NULL;
     body_status bs = body_parse_json(req, &body);
@@ -316,10 +373,10 @@ void api_okayid(http_request *req, http_response *res) {
         json_decref(body);
         return;
     }
-    bool doc_type = false, images = false, face = false;
-    if (json_get_flag(body, "docTypeEnabled", &doc_type) == FLAG_INVALID ||
-        json_get_flag(body, "imageEnabled", &images) == FLAG_INVALID ||
-        json_get_flag(body, "faceImageEnabled", &face) == FLAG_INVALID) {
+    bool flag = false;
+    if (json_get_flag(body, "docTypeEnabled", &flag) == FLAG_INVALID ||
+        json_get_flag(body, "imageEnabled", &flag) == FLAG_INVALID ||
+        json_get_flag(body, "faceImageEnabled", &flag) == FLAG_INVALID) {
         json_decref(body);
         respond_error_with(res, "INVALID_ARGUMENT", json_pack("{s:n}", "result"));
         return;
@@ -327,46 +384,10 @@ void api_okayid(http_request *req, http_response *res) {
     okayid_input in = {0};
     const char *code = decode_page(body, "base64ImageString", 0, &in);
     if (!code) code = decode_page(body, "backImage", 1, &in);
-    json_decref(body);
-    if (code) {
+    if (code)
         respond_code(res, code);
-        input_free(&in);
-        return;
-    }
-    if (!api_charge_call(req, res, journey.account_id)) {
-        input_free(&in);
-        return;
-    }
-    document_reading doc;
-    int rc = read_document(req->app, &in, &doc);
-    if (rc != 0) {
-        if (rc == -1)
-            api_respond_busy(res);
-        else
-            respond_internal_error(res);
-        input_free(&in);
-        return;
-    }
-    code = api_okayid_error(&doc);
-    json_t *stored = code ? NULL : api_okayid_result(&doc, true, false, false);
-    json_t *answer = code ? NULL : api_okayid_result(&doc, doc_type, images, face);
-    document_reading_free(&doc);
-    if (code) {
-        respond_code(res, code);
-    } else if (!stored || !answer) {
-        respond_internal_error(res);
-    } else {
-        store_status st = save_okayid(req->app, journey.id, &in, stored);
-        if (st == STORE_OK) {
-            respond_json(res, 200, answer);
-            answer = NULL;
-        } else if (st == STORE_CONFLICT) {
-            api_journey_completed_error(res);
-        } else {
-            respond_internal_error(res);
-        }
-    }
-    json_decref(stored);
-    json_decref(answer);
+    else if (api_charge_call(req, res, journey.account_id))
+        api_job_run(req, res, &api_okayid_job, journey.id, body, &in);
     input_free(&in);
+    json_decref(body);
 }

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/jobs.h"
 #include "app.h"
 #include "cli/cli.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "kyc/face.h"
 #include "ocr/ocr.h"
+#include "util/ids.h"
 #include "util/log.h"
 #include "util/pool.h"
 #include "util/timeutil.h"
@@ -169,6 +171,21 @@ static void free_ocr_engine(void *engine) {
     ocr_engine_free(engine);
 }
 
+/* Names this process among the nodes sharing a database (job leases): host:pid:random. */
+static void name_node(app *a) {
+    char host[40] = "", rnd[UUID_STR_LEN];
+    if (gethostname(host, sizeof host) != 0) host[0] = 0;
+    host[sizeof host - 1] = 0;
+    uuid_v4(rnd);
+    snprintf(a->node, sizeof a->node, "%s:%ld:%.8s", host[0] ? host : "node", (long)getpid(), rnd);
+    const char *stall = getenv("EKYCD_FAULT_JOB_STALL_MS");
+    if (stall && *stall) {
+        a->fault_job_stall_ms = (unsigned)strtoul(stall, NULL, 10);
+        log_event(LOG_WARN, "fault_injection",
+                  json_pack("{s:s,s:i}", "what", "job stall", "ms", a->fault_job_stall_ms));
+    }
+}
+
 int cli_serve(int argc, char **argv) {
     app a;
     memset(&a, 0, sizeof a);
@@ -217,6 +234,9 @@ int cli_serve(int argc, char **argv) {
     sweeper sw = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .app = &a};
     pthread_t sweeper_thread;
     int sweeper_started = pthread_create(&sweeper_thread, NULL, sweeper_main, &sw) == 0;
+    name_node(&a);
+    api_jobs *jobs = api_jobs_start(&a);
+    if (!jobs) log_msg(LOG_ERROR, "jobs", "cannot start the job thread");
 
     char err[512];
     int port = 0;
@@ -235,6 +255,7 @@ int cli_serve(int argc, char **argv) {
         http_server_stop(server);
         rc = 0;
     }
+    api_jobs_stop(jobs);
     if (sweeper_started) {
         pthread_mutex_lock(&sw.lock);
         sw.stop = 1;

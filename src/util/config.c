@@ -28,6 +28,7 @@ void config_defaults(config *cfg) {
     cfg->work_queue = 64;
     cfg->retention_days = 14;
     cfg->store_pool = 4;
+    cfg->job_lease_seconds = 60;
 }
 
 int config_set_listen(config *cfg, const char *text, char *err, size_t errlen) {
@@ -142,7 +143,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
                 {"work_slots", 1, 256},
                 {"work_queue", 0, 100000},
                 {"retention_days", 1, 3650},
-                {"store_pool", 1, 64}};
+                {"store_pool", 1, 64},
+                {"job_lease_seconds", 2, 3600}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(key, ints[i].name) != 0) continue;
         if (get_uint(v, key, ints[i].min, ints[i].max, &u, err, errlen) != 0) return -1;
@@ -168,8 +170,11 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
         case 6:
             cfg->retention_days = (int)u;
             break;
-        default:
+        case 7:
             cfg->store_pool = (unsigned)u;
+            break;
+        default:
+            cfg->job_lease_seconds = (unsigned)u;
             break;
         }
         return 0;

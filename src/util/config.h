@@ -22,20 +22,21 @@ typedef struct {
     unsigned threads;              /* HTTP thread pool size */
     unsigned connection_timeout_s; /* idle/slow-client timeout */
     unsigned max_connections;
-    unsigned work_slots;       /* CPU-heavy work running at once */
-    unsigned work_queue;       /* CPU-heavy requests allowed to wait; more get 503 */
-    int retention_days;        /* default per-account retention for new accounts */
-    unsigned store_pool;       /* PostgreSQL connections per process */
-    bool liveness_calibrated;  /* passive liveness answers only once calibrated */
-    double liveness_threshold; /* live logit of equal error on the operator's own captures */
+    unsigned work_slots;        /* CPU-heavy work running at once */
+    unsigned work_queue;        /* CPU-heavy requests allowed to wait; more get 503 */
+    int retention_days;         /* default per-account retention for new accounts */
+    unsigned store_pool;        /* PostgreSQL connections per process */
+    unsigned job_lease_seconds; /* a job whose node is silent this long is taken over */
+    bool liveness_calibrated;   /* passive liveness answers only once calibrated */
+    double liveness_threshold;  /* live logit of equal error on the operator's own captures */
 } config;
 
 void config_defaults(config *cfg);
 
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
- * work_slots, work_queue, retention_days, store_pool, liveness_threshold. Unknown keys are an error
- * (catches typos). */
+ * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold.
+ * Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
 /* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL, EKYCD_MODELS,

@@ -12,7 +12,6 @@
 #include <pthread.h>
 
 #include "apiutil.h"
-#include "util/b64.h"
 
 #define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
 #define SELFIE   "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
@@ -38,15 +37,6 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
     (void)state;
     return api_group_end(&g_srv, g_dir);
-}
-
-static char *file_base64(const char *path) {
-    size_t n = 0;
-    unsigned char *raw = tu_read_file(path, &n);
-    assert_non_null(raw);
-    char *b64 = b64_encode(raw, n);
-    free(raw);
-    return b64;
 }
 
 static void expect_success(api_resp *r) {
@@ -100,13 +90,14 @@ static json_t *details_via_openssl(const char *journey) {
 }
 
 static long long rows_left(const char *journey) {
-    char sql[600];
+    char sql[800];
     snprintf(sql, sizeof sql,
              "SELECT (SELECT count(*) FROM journeys WHERE id='%s') + (SELECT count(*) FROM results "
              "WHERE journey_id='%s') + (SELECT count(*) FROM blobs WHERE journey_id='%s') + "
              "(SELECT count(*) FROM capture_nonces WHERE journey_id='%s') + (SELECT count(*) FROM "
-             "public_images WHERE journey_id='%s')",
-             journey, journey, journey, journey, journey);
+             "public_images WHERE journey_id='%s') + (SELECT count(*) FROM jobs WHERE "
+             "journey_id='%s')",
+             journey, journey, journey, journey, journey, journey);
     return api_store_count(g_dir, sql);
 }
 
@@ -117,7 +108,8 @@ static void test_passport_journey(void **state) {
     api_new_journey(g_srv.port, "pat", "pat-secret-123", journey);
 
     /* OkayID: the MRZ read and the portrait cut out */
-    char *passport = file_base64(PASSPORT);
+    char *passport = api_file_base64(PASSPORT);
+    assert_non_null(passport);
     api_resp id =
         post_json_body("/api/ekyc/okayid",
                        json_pack("{s:s,s:s,s:b,s:b}", "journeyId", journey, "base64ImageString",
