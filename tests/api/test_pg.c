@@ -1,6 +1,7 @@
 /* PostgreSQL-only API tests (run by `tests/run.sh --pg`, skipped on SQLite): two nodes on one
- * database serve the same journey, and a node whose database goes away keeps running, says so
- * on /readyz, and serves again once the database is back. */
+ * database serve the same journey (created on A, OkayID on B, OkayDoc on A, scorecard on A);
+ * node A is killed in the middle of its OkayDoc job and node B finishes it; a node whose
+ * database goes away keeps running, says so on /readyz, and serves again once it is back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 #include <cmocka.h>
 
 #include "apiutil.h"
+
+#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
 
 static char *g_dir_a, *g_dir_b;
 static api_server g_a, g_b;
@@ -68,6 +71,99 @@ static void test_two_nodes_one_journey(void **state) {
     api_resp_free(&done);
 }
 
+static api_resp post_body(int port, const char *path, json_t *body) {
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    api_resp r = api_post_json(port, path, text);
+    free(text);
+    return r;
+}
+
+static long long job_attempts(const char *journey) {
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(max(attempts), 0) FROM jobs WHERE journey_id = '%s' AND status = "
+             "'running'",
+             journey);
+    return api_store_count(g_dir_a, sql);
+}
+
+/* The components of the journey's results, as node `port` reports them, comma-joined. */
+static void components(int port, const char *journey, char *out, size_t len) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/journey/%s", journey);
+    api_resp r = api_get(port, path, "nina:nina-secret-1");
+    out[0] = 0;
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(r.json, "results"), i, v) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s", used ? "," : "",
+                 json_string_value(json_object_get(v, "component")));
+    }
+    api_resp_free(&r);
+}
+
+static void test_node_killed_mid_job(void **state) {
+    (void)state;
+    if (!g_on_pg || access(PASSPORT, R_OK) != 0) skip();
+    /* node A again, now with a 2 s lease and every job held until the node is killed */
+    assert_int_equal(api_server_stop(&g_a), 0);
+    char cfg[700];
+    snprintf(cfg, sizeof cfg, "%s/lease.json", g_dir_a);
+    assert_int_equal(tu_write_file(cfg, "{\"job_lease_seconds\":2}", 23), 0);
+    static char stall[] = "EKYCD_FAULT_JOB_STALL_MS=600000";
+    assert_int_equal(api_server_start(&g_a, g_dir_a, cfg, stall), 0);
+    char journey[64], got[128];
+    api_new_journey(g_a.port, "nina", "nina-secret-1", journey);
+    assert_int_equal(strlen(journey), 36);
+    char *passport = api_file_base64(PASSPORT);
+    assert_non_null(passport);
+    api_resp id = post_body(
+        g_b.port, "/api/ekyc/okayid",
+        json_pack("{s:s,s:s}", "journeyId", journey, "base64ImageString", passport)); /* on B */
+    assert_string_equal(api_str(&id, "status"), "success");
+    api_resp_free(&id);
+    /* OkayDoc on A, whose node is then held in the middle of the job */
+    json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:s}", "journeyId", journey, "type", "passport",
+                            "country", "OTHER", "version", "3", "halfSizeImage", passport);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    free(passport);
+    pid_t client = fork();
+    if (client == 0) {
+        api_resp r = api_post_json(g_a.port, "/api/ekyc/okaydoc", text);
+        api_resp_free(&r);
+        _exit(0);
+    }
+    free(text);
+    for (int i = 0; i < 600 && job_attempts(journey) != 1; i++) usleep(50000);
+    assert_int_equal(job_attempts(journey), 1);
+    /* while A lives it renews its lease: after twice the lease B still has not taken the job */
+    sleep(4);
+    assert_int_equal(job_attempts(journey), 1);
+    components(g_b.port, journey, got, sizeof got);
+    assert_string_equal(got, "okayid");
+    kill(g_a.pid, SIGKILL);
+    waitpid(g_a.pid, NULL, 0);
+    g_a.pid = 0;
+    waitpid(client, NULL, 0);
+    /* B takes the job over once A's lease runs out, and finishes it */
+    for (int i = 0; i < 600 && job_attempts(journey) != 0; i++) usleep(100000);
+    components(g_b.port, journey, got, sizeof got);
+    assert_string_equal(got, "okayid,okaydoc");
+    /* A back (no fault): the scorecard there sees both steps */
+    assert_int_equal(api_server_start(&g_a, g_dir_a, NULL, NULL), 0);
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", journey);
+    api_resp sc = api_get(g_a.port, path, NULL);
+    assert_string_equal(api_str(&sc, "status"), "success");
+    json_t *entry = json_array_get(json_object_get(sc.json, "scorecardResultList"), 0);
+    assert_string_equal(json_string_value(json_object_get(entry, "docType")), "passport");
+    assert_true(json_array_size(json_object_get(entry, "checkResultList")) > 0);
+    api_resp_free(&sc);
+}
+
 static int ready_status(int port) {
     api_resp r = api_get(port, "/readyz", NULL);
     int s = (int)r.status;
@@ -109,6 +205,7 @@ static void test_database_lost_and_back(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_nodes_one_journey),
+        cmocka_unit_test(test_node_killed_mid_job),
         cmocka_unit_test(test_database_lost_and_back),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
