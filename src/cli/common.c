@@ -96,6 +96,11 @@ int cli_open_store(config *cfg, store **out) {
     store_status st = store_open_pooled(cfg->store_url, key, cfg->store_pool, out, err, sizeof err);
     sodium_memzero(key, sizeof key);
     if (st != STORE_OK) return cli_fail("%s", err);
+    if (cfg->blob_dir[0] && store_use_blob_dir(*out, cfg->blob_dir, err, sizeof err) != STORE_OK) {
+        store_close(*out);
+        *out = NULL;
+        return cli_fail("%s", err);
+    }
     return 0;
 }
 

@@ -44,8 +44,8 @@ static void serve_usage(FILE *out) {
           "  --log-level LEVEL   debug, info, warn or error (default info)\n"
           "  -h, --help          show this help\n"
           "\n"
-          "Environment: EKYCD_LISTEN, EKYCD_DATA, EKYCD_STORE, EKYCD_KEY_FILE, EKYCD_LOG_LEVEL,\n"
-          "EKYCD_MODELS, EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD.\n"
+          "Environment: EKYCD_LISTEN, EKYCD_DATA, EKYCD_STORE, EKYCD_KEY_FILE, EKYCD_BLOB_DIR,\n"
+          "EKYCD_LOG_LEVEL, EKYCD_MODELS, EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD.\n"
           "Precedence: flags > environment > config file > defaults.\n",
           out);
 }
@@ -65,8 +65,12 @@ static void *sweeper_main(void *arg) {
     while (!sw->stop) {
         pthread_mutex_unlock(&sw->lock);
         size_t purged = 0;
-        if (store_purge_expired(sw->app->store, time_now_ms(), &purged) == STORE_OK && purged)
+        store_status st = store_purge_expired(sw->app->store, time_now_ms(), &purged);
+        if (purged)
             log_event(LOG_INFO, "journeys_purged", json_pack("{s:I}", "count", (json_int_t)purged));
+        if (st != STORE_OK)
+            log_event(LOG_ERROR, "purge_failed",
+                      json_pack("{s:s}", "outcome", store_status_name(st)));
         pthread_mutex_lock(&sw->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

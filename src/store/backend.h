@@ -39,7 +39,9 @@ typedef struct {
     store_status (*journey_delete)(void *db, const char *id);
     /* OK when it switched ACTIVE -> COMPLETED, CONFLICT when already completed */
     store_status (*journey_complete)(void *db, const char *id, int64_t now_ms);
-    store_status (*purge_expired)(void *db, int64_t now_ms, size_t *purged);
+    /* deletes them; *ids (malloc'd, *purged of them) names the journeys deleted */
+    store_status (*purge_expired)(void *db, int64_t now_ms, char (**ids)[UUID_STR_LEN],
+                                  size_t *purged);
     store_status (*journey_count)(void *db, int64_t account_id, int64_t *count);
     store_status (*result_add)(void *db, const char *id, const char *journey_id,
                                const char *component, int64_t now_ms, const uint8_t *sealed,

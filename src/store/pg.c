@@ -451,19 +451,29 @@ static store_status pg_journey_complete(void *p, const char *id, int64_t now_ms)
     return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
 }
 
-static store_status pg_purge_expired(void *p, int64_t now_ms, size_t *purged) {
+static store_status pg_purge_expired(void *p, int64_t now_ms, char (**ids)[UUID_STR_LEN],
+                                     size_t *purged) {
+    *ids = NULL;
+    *purged = 0;
     pg_params q = {0};
     p_int(&q, now_ms);
-    int64_t changes = 0;
     /* one node sweeps at a time: a node that cannot take the lock deletes nothing this round */
-    char sql[200];
+    char sql[220];
     snprintf(sql, sizeof sql,
              "WITH sweeper AS (SELECT pg_try_advisory_xact_lock(%d) AS mine) DELETE FROM journeys "
-             "WHERE purge_at <= $1 AND (SELECT mine FROM sweeper)",
+             "WHERE purge_at <= $1 AND (SELECT mine FROM sweeper) RETURNING id",
              SWEEPER_LOCK_KEY);
-    store_status rc = update(p, "purge_expired", sql, &q, &changes);
-    *purged = rc == STORE_OK ? (size_t)changes : 0;
-    return rc;
+    PGresult *r;
+    store_status rc = query(p, "purge_expired", sql, &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r);
+    char(*arr)[UUID_STR_LEN] = calloc(n > 0 ? (size_t)n : 1, UUID_STR_LEN);
+    for (int i = 0; arr && i < n; i++) col_text(r, i, 0, arr[i], UUID_STR_LEN);
+    PQclear(r);
+    if (!arr) return STORE_ERROR;
+    *ids = arr;
+    *purged = (size_t)n;
+    return STORE_OK;
 }
 
 static store_status pg_journey_count(void *p, int64_t account_id, int64_t *count) {

@@ -530,17 +530,39 @@ static store_status sqlite_journey_complete(void *p, const char *id, int64_t now
     return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
 }
 
-static sqlite3_stmt *bind_purge(sqlite3 *c, const void *arg) {
-    sqlite3_stmt *s = prepare(c, "DELETE FROM journeys WHERE purge_at <= ?");
-    if (s) sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
-    return s;
-}
-
-static store_status sqlite_purge_expired(void *p, int64_t now_ms, size_t *purged) {
-    int changes = 0;
-    store_status rc = run_update(p, "purge_expired", bind_purge, &now_ms, &changes);
-    *purged = rc == STORE_OK ? (size_t)changes : 0;
-    if (rc == STORE_OK && changes > 0) checkpoint(p);
+static store_status sqlite_purge_expired(void *p, int64_t now_ms, char (**ids)[UUID_STR_LEN],
+                                         size_t *purged) {
+    sqlite_db *db = p;
+    *ids = NULL;
+    *purged = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    char(*arr)[UUID_STR_LEN] = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = prepare(c, "DELETE FROM journeys WHERE purge_at <= ? RETURNING id");
+    if (s) {
+        sqlite3_bind_int64(s, 1, now_ms);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            void *grown = n == cap ? grow_rows(arr, &cap, sizeof *arr) : arr;
+            if (!grown) { /* the rows are deleted all the same; the list is short */
+                rc = STORE_ERROR;
+                continue;
+            }
+            arr = grown;
+            copy_text(arr[n++], UUID_STR_LEN, sqlite3_column_text(s, 0));
+        }
+        if (step != SQLITE_DONE) {
+            log_sqlite_error(c, "purge_expired");
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    if (n > 0) checkpoint(db);
+    *ids = arr;
+    *purged = n;
     return rc;
 }
 

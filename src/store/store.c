@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "store/backend.h"
+#include "store/blob_dir.h"
 
 struct store {
     void *db;
     const backend_ops *ops;
     crypto_keys keys;
+    char *blob_dir; /* NULL: blob bytes in the database */
 };
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -68,7 +70,20 @@ void store_close(store *st) {
     if (!st) return;
     st->ops->close(st->db);
     sodium_memzero(&st->keys, sizeof st->keys);
+    free(st->blob_dir);
     free(st);
+}
+
+store_status store_use_blob_dir(store *st, const char *dir, char *err, size_t errlen) {
+    if (blob_dir_prepare(dir, err, errlen) != 0) return STORE_ERROR;
+    char *copy = strdup(dir);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
+    free(st->blob_dir);
+    st->blob_dir = copy;
+    return STORE_OK;
 }
 
 store_status store_ping(store *st) {
@@ -157,13 +172,28 @@ store_status store_journey_complete(store *st, const char *id, int64_t now_ms, s
     return got == STORE_OK ? rc : got;
 }
 
+/* Removes the journey's blob files, when blobs live in a directory. */
+static store_status remove_blob_files(store *st, const char *journey_id) {
+    if (!st->blob_dir) return STORE_OK;
+    return blob_dir_remove_journey(st->blob_dir, journey_id) == 0 ? STORE_OK : STORE_ERROR;
+}
+
 store_status store_journey_delete(store *st, const char *id) {
     if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    /* files first: a failure leaves the journey whole and the deletion can be retried */
+    if (remove_blob_files(st, id) != STORE_OK) return STORE_ERROR;
     return st->ops->journey_delete(st->db, id);
 }
 
 store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged) {
-    return st->ops->purge_expired(st->db, now_ms, purged);
+    char(*ids)[UUID_STR_LEN] = NULL;
+    store_status rc = st->ops->purge_expired(st->db, now_ms, &ids, purged);
+    /* rows are gone already; files that cannot be removed hold sealed bytes only, and the
+     * error status makes the sweeper log it */
+    for (size_t i = 0; i < *purged; i++)
+        if (remove_blob_files(st, ids[i]) != STORE_OK) rc = STORE_ERROR;
+    free(ids);
+    return rc;
 }
 
 store_status store_journey_count(store *st, int64_t account_id, int64_t *count) {
@@ -254,7 +284,15 @@ store_status store_blob_put(store *st, const char *journey_id, const char *kind,
     size_t sealed_len = 0;
     uint8_t *sealed = crypto_seal(&st->keys, ad, data, size, &sealed_len);
     if (!sealed) return STORE_ERROR;
-    store_status rc = st->ops->blob_put(st->db, &meta, sealed, sealed_len);
+    store_status rc = STORE_OK;
+    if (st->blob_dir) { /* the file first: a row never points at bytes that are not there */
+        if (blob_dir_write(st->blob_dir, journey_id, meta.id, sealed, sealed_len) != 0)
+            rc = STORE_ERROR;
+        else if ((rc = st->ops->blob_put(st->db, &meta, sealed, 0)) != STORE_OK)
+            blob_dir_remove(st->blob_dir, journey_id, meta.id);
+    } else {
+        rc = st->ops->blob_put(st->db, &meta, sealed, sealed_len);
+    }
     free(sealed);
     if (rc == STORE_OK) memcpy(out_id, meta.id, UUID_STR_LEN);
     return rc;
@@ -267,6 +305,12 @@ store_status store_blob_get(store *st, const char *blob_id, store_blob *out) {
     size_t sealed_len = 0;
     store_status rc = st->ops->blob_get(st->db, blob_id, out, &sealed, &sealed_len);
     if (rc != STORE_OK) return rc;
+    if (sealed_len == 0) { /* the bytes are in the blob directory (a sealed blob is never empty) */
+        free(sealed);
+        sealed = st->blob_dir ? blob_dir_read(st->blob_dir, out->journey_id, out->id, &sealed_len)
+                              : NULL;
+        if (!sealed) return STORE_ERROR;
+    }
     char ad[96];
     row_ad(ad, sizeof ad, "blobs", out->id);
     out->data = crypto_open(&st->keys, ad, sealed, sealed_len, &out->size);

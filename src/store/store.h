@@ -83,6 +83,10 @@ store_status store_open(const char *url, const uint8_t master_key[MASTER_KEY_BYT
 store_status store_open_pooled(const char *url, const uint8_t master_key[MASTER_KEY_BYTES],
                                size_t pool_size, store **out, char *err, size_t errlen);
 void store_close(store *st);
+/* Keeps blob bytes (sealed as ever) as files under dir, shared by the nodes, instead of in the
+ * database (docs/deploy.md); rows keep their metadata. Blobs written before stay readable where
+ * they are. Creates dir when missing. */
+store_status store_use_blob_dir(store *st, const char *dir, char *err, size_t errlen);
 store_status store_ping(store *st);
 
 store_status store_account_add(store *st, const store_account *account, int64_t *out_id);
@@ -105,7 +109,7 @@ store_status store_journey_get(store *st, const char *id, int64_t now_ms, store_
 /* Marks an ACTIVE journey COMPLETED at now_ms; STORE_CONFLICT when it already was (out gets the
  * journey as it is then, with its completion time). */
 store_status store_journey_complete(store *st, const char *id, int64_t now_ms, store_journey *out);
-/* Deletes the journey with every result and blob it holds. */
+/* Deletes the journey with every result and blob it holds (blob files included). */
 store_status store_journey_delete(store *st, const char *id);
 /* Deletes every journey whose purge time is <= now_ms; *purged counts them. On PostgreSQL one
  * node sweeps at a time (advisory lock); the others purge nothing that round. */

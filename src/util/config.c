@@ -113,7 +113,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
     }
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
         strcmp(key, "store") == 0 || strcmp(key, "ready_file") == 0 ||
-        strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0) {
+        strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0 ||
+        strcmp(key, "blob_dir") == 0) {
         if (!json_is_string(v)) {
             snprintf(err, errlen, "config: '%s' must be a string", key);
             return -1;
@@ -131,6 +132,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
             return set_path(cfg->models_dir, sizeof cfg->models_dir, s, key, err, errlen);
         if (strcmp(key, "ocr") == 0)
             return set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, s, key, err, errlen);
+        if (strcmp(key, "blob_dir") == 0)
+            return set_path(cfg->blob_dir, sizeof cfg->blob_dir, s, key, err, errlen);
         return set_path(cfg->log_level, sizeof cfg->log_level, s, key, err, errlen);
     }
     struct {
@@ -219,6 +222,9 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
         return -1;
     if ((v = getenv("EKYCD_MODELS")) && *v &&
         set_path(cfg->models_dir, sizeof cfg->models_dir, v, "EKYCD_MODELS", err, errlen) != 0)
+        return -1;
+    if ((v = getenv("EKYCD_BLOB_DIR")) && *v &&
+        set_path(cfg->blob_dir, sizeof cfg->blob_dir, v, "EKYCD_BLOB_DIR", err, errlen) != 0)
         return -1;
     if ((v = getenv("EKYCD_OCR")) && *v &&
         set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, v, "EKYCD_OCR", err, errlen) != 0)

@@ -15,6 +15,7 @@ typedef struct {
     char key_file[CONFIG_PATH_MAX];   /* master key; default <data_dir>/ekycd.key */
     char store_url[CONFIG_PATH_MAX];  /* default sqlite:<data_dir>/ekycd.db */
     char ready_file[CONFIG_PATH_MAX]; /* written with the bound port once serving; optional */
+    char blob_dir[CONFIG_PATH_MAX];   /* blob bytes as files here (shared); "" = in the database */
     char models_dir[CONFIG_PATH_MAX]; /* pinned ONNX models (make models) */
     char ocr_dir[CONFIG_PATH_MAX];    /* OCR models: mrz.traineddata (committed in ocr/) */
     char log_level[16];
@@ -33,13 +34,14 @@ typedef struct {
 
 void config_defaults(config *cfg);
 
-/* Loads a JSON object with any of the keys: listen, data, key_file, store, ready_file,
+/* Loads a JSON object with any of the keys: listen, data, key_file, store, blob_dir, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
  * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold.
  * Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
-/* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_LOG_LEVEL, EKYCD_MODELS,
+/* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_BLOB_DIR, EKYCD_LOG_LEVEL,
+ * EKYCD_MODELS,
  * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD. */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
