@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -147,6 +147,14 @@ build/nodes-bench: bench/nodes/nodes_bench.c
 
 bench-nodes: models build/ekycd build/nodes-bench
 	bench/nodes/run.sh
+
+# ---- the job journal's cost per OkayID/OkayDoc call (docs/jobs.md, docs/performance.md) ----
+build/jobs-bench: bench/jobs/jobs_bench.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+bench-jobs: build/jobs-bench
+	build/jobs-bench $(JOBS_STORE)
 
 # ---- face pipeline: accuracy on the shared pairs (docs/accuracy.md) ----
 build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
