@@ -156,6 +156,11 @@ build/jobs-bench: bench/jobs/jobs_bench.c build/release/libekycd.a
 bench-jobs: build/jobs-bench
 	build/jobs-bench $(JOBS_STORE)
 
+# ---- synthetic MyKad fronts (tools/mykad-gen; docs/accuracy.md says they are synthetic) ----
+build/mykad-gen: tools/mykad-gen/mykad_gen.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags cairo) -o $@ $< build/release/libekycd.a $(PKG_LIBS) $$(pkg-config --libs cairo)
+
 # ---- face pipeline: accuracy on the shared pairs (docs/accuracy.md) ----
 build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a
 	@echo "  LD      $@"

@@ -1,0 +1,470 @@
+/* Synthetic MyKad fronts for tests and evaluation (issue 5). No real MyKad image exists in the
+ * shared data, so these cards are drawn: a layout after public descriptions of the card (header
+ * "KAD PENGENALAN MALAYSIA", the IC number large at the top left, the chip, the portrait on the
+ * right, name and address at the bottom left, citizenship, religion and sex at the bottom right),
+ * DejaVu fonts from Debian, a greyscale portrait cut from an LFW image, and random but valid
+ * data: an IC number YYMMDD-PB-###G whose birth date, place-of-birth code and last digit agree
+ * with the printed sex, and an address whose postcode, town and state belong together.
+ * They are synthetic: docs/accuracy.md says so wherever they are used.
+ *
+ * Usage: build/mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]
+ *   DIR gets card_NNNN.jpg and card_NNNN.json (the truth: every field, the face file, and the
+ *   card's corners in the image). --photo puts the card on a table, turned and scaled, like a
+ *   phone photo; without it the image is the card alone; --png writes lossless PNG instead of
+ *   JPEG quality 88–94. --faces is a folder of person folders
+ *   of JPEGs (LFW layout). */
+#include <cairo.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kyc/mykad.h"
+#include "vision/image.h"
+
+#define CARD_W 1012 /* 85.6 mm at 300 dpi */
+#define CARD_H 638
+
+/* ---- a small seeded generator (xorshift64*), so a seed always draws the same cards ---- */
+static uint64_t rng_state;
+
+static uint32_t rnd(void) {
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32);
+}
+
+static int rnd_range(int lo, int hi) { /* inclusive */
+    return lo + (int)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+static double rnd_unit(void) {
+    return rnd() / 4294967296.0;
+}
+
+#define PICK(arr) (arr[rnd() % (sizeof arr / sizeof arr[0])])
+
+/* ---- the person ---- */
+static const char *const malay_m[] = {"AHMAD",   "MUHAMMAD", "MOHD FAIZAL", "AZMAN",   "HAFIZ",
+                                      "IBRAHIM", "KAMARUL",  "ZULKIFLI",    "RIDZUAN", "SYAHMI"};
+static const char *const malay_f[] = {"SITI AISYAH", "NURUL IZZAH", "FATIMAH",
+                                      "AMIRA",       "NOR HAYATI",  "ZAINAB",
+                                      "FARAH",       "NUR AIN",     "HALIMAH"};
+static const char *const fathers[] = {"ABDULLAH", "ISMAIL",   "OTHMAN", "HASSAN", "YUSOF",
+                                      "RAHMAN",   "SULAIMAN", "IDRIS",  "MAHMUD", "ZAKARIA"};
+static const char *const chinese_family[] = {"TAN", "LIM", "LEE", "WONG", "CHONG", "NG", "LIEW"};
+static const char *const chinese_given[] = {"WEI MING",   "MEI LING", "KAH HOE", "SIEW YIN",
+                                            "CHEE KEONG", "HUI SHAN", "JUN HAO", "PEI WEN"};
+static const char *const indian_m[] = {"RAJESH", "SURESH", "KUMAR", "GANESAN", "ARUL"};
+static const char *const indian_f[] = {"PRIYA", "KAVITHA", "SHANTHI", "DEVI", "MALAR"};
+static const char *const indian_fathers[] = {"MUTHU", "RAMASAMY", "SUBRAMANIAM", "KRISHNAN"};
+
+static const struct {
+    const char *postcode, *town, *state;
+    int place_code; /* a place-of-birth code of the same state */
+} places[] = {
+    {"50480", "KUALA LUMPUR", "W.P. KUALA LUMPUR", 14},
+    {"47000", "SUNGAI BULOH", "SELANGOR", 10},
+    {"43000", "KAJANG", "SELANGOR", 41},
+    {"81300", "SKUDAI", "JOHOR", 1},
+    {"80100", "JOHOR BAHRU", "JOHOR", 22},
+    {"10200", "GEORGE TOWN", "PULAU PINANG", 7},
+    {"30000", "IPOH", "PERAK", 8},
+    {"88000", "KOTA KINABALU", "SABAH", 12},
+    {"93000", "KUCHING", "SARAWAK", 13},
+    {"25000", "KUANTAN", "PAHANG", 6},
+    {"15000", "KOTA BHARU", "KELANTAN", 3},
+    {"20000", "KUALA TERENGGANU", "TERENGGANU", 11},
+    {"70000", "SEREMBAN", "NEGERI SEMBILAN", 5},
+    {"75000", "MELAKA", "MELAKA", 4},
+    {"05000", "ALOR SETAR", "KEDAH", 2},
+    {"01000", "KANGAR", "PERLIS", 9},
+    {"62000", "PUTRAJAYA", "W.P. PUTRAJAYA", 16},
+    {"87000", "LABUAN", "W.P. LABUAN", 15},
+};
+static const char *const streets[] = {"JALAN MAWAR",   "JALAN SETIA",     "JALAN BUNGA RAYA",
+                                      "JALAN MERDEKA", "JALAN CEMPAKA",   "LORONG DAMAI",
+                                      "JALAN PERDANA", "JALAN SERI INDAH"};
+static const char *const estates[] = {"TAMAN SRI MUDA",  "TAMAN MELATI", "KAMPUNG BARU",
+                                      "TAMAN DESA JAYA", "BANDAR BARU",  "TAMAN UNIVERSITI"};
+
+typedef struct {
+    char ic[15];          /* YYMMDD-PB-###G */
+    char name[96];        /* lines joined with ^ */
+    char address[200];    /* lines joined with ^ */
+    char sex;             /* M / F */
+    const char *religion; /* "ISLAM" or NULL (not printed) */
+    int year, month, day, place_code;
+} person;
+
+static void make_name(person *p, int group) {
+    bool male = p->sex == 'M';
+    if (group == 0) /* Malay: given name BIN/BINTI father */
+        snprintf(p->name, sizeof p->name, "%s %s %s", male ? PICK(malay_m) : PICK(malay_f),
+                 male ? "BIN" : "BINTI", PICK(fathers));
+    else if (group == 1)
+        snprintf(p->name, sizeof p->name, "%s %s", PICK(chinese_family), PICK(chinese_given));
+    else
+        snprintf(p->name, sizeof p->name, "%s %s %s", male ? PICK(indian_m) : PICK(indian_f),
+                 male ? "A/L" : "A/P", PICK(indian_fathers));
+    /* long names go on two lines, as the card prints them */
+    size_t n = strlen(p->name);
+    if (n > 22) {
+        char *cut = strrchr(p->name, ' ');
+        while (cut && cut - p->name > 22) {
+            *cut = 0;
+            char *prev = strrchr(p->name, ' ');
+            *cut = ' ';
+            cut = prev;
+        }
+        if (cut) *cut = '^';
+    }
+}
+
+static void make_person(person *p) {
+    memset(p, 0, sizeof *p);
+    p->sex = rnd() % 2 ? 'M' : 'F';
+    int group = rnd_range(0, 9) < 6 ? 0 : rnd_range(1, 2);
+    p->religion = group == 0 ? "ISLAM" : NULL;
+    make_name(p, group);
+    int place = (int)(rnd() % (sizeof places / sizeof places[0]));
+    p->year = rnd_range(1950, 2008);
+    p->month = rnd_range(1, 12);
+    p->day = rnd_range(1, 28);
+    p->place_code = places[place].place_code;
+    int serial = rnd_range(0, 999);
+    int last = rnd_range(0, 4) * 2 + (p->sex == 'M');
+    snprintf(p->ic, sizeof p->ic, "%02d%02d%02d-%02d-%03d%d", p->year % 100, p->month, p->day,
+             p->place_code, serial, last);
+    snprintf(p->address, sizeof p->address, "NO %d %s %d^%s^%s %s^%s", rnd_range(1, 199),
+             PICK(streets), rnd_range(1, 12), PICK(estates), places[place].postcode,
+             places[place].town, places[place].state);
+}
+
+/* ---- faces ---- */
+typedef struct {
+    char **files;
+    size_t count;
+} face_list;
+
+static int list_faces(const char *dir, face_list *out) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    size_t cap = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char sub[2048];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        DIR *s = opendir(sub);
+        if (!s) continue;
+        struct dirent *f;
+        while ((f = readdir(s))) {
+            size_t n = strlen(f->d_name);
+            if (n < 5 || strcmp(f->d_name + n - 4, ".jpg")) continue;
+            if (out->count == cap) {
+                cap = cap ? cap * 2 : 256;
+                char **grown = realloc(out->files, cap * sizeof *grown);
+                if (!grown) break;
+                out->files = grown;
+            }
+            size_t len = strlen(sub) + n + 2;
+            char *path = malloc(len);
+            if (!path) break;
+            snprintf(path, len, "%s/%s", sub, f->d_name);
+            out->files[out->count++] = path;
+        }
+        closedir(s);
+    }
+    closedir(d);
+    /* directory order is not stable across file systems: sort, so a seed means one set */
+    for (size_t i = 1; i < out->count; i++)
+        for (size_t j = i; j > 0 && strcmp(out->files[j - 1], out->files[j]) > 0; j--) {
+            char *t = out->files[j];
+            out->files[j] = out->files[j - 1];
+            out->files[j - 1] = t;
+        }
+    return out->count ? 0 : -1;
+}
+
+static uint8_t *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+/* The LFW image's central face region, in grey, as a cairo surface. */
+static cairo_surface_t *portrait_surface(const char *path) {
+    size_t len = 0;
+    uint8_t *bytes = read_all(path, &len);
+    image img = {0};
+    char err[128];
+    if (!bytes || image_decode(bytes, len, 4000000, &img, err, sizeof err) != IMG_OK) {
+        free(bytes);
+        return NULL;
+    }
+    free(bytes);
+    /* LFW 250x250: the face is centred; keep 150x190 around it */
+    int cw = img.width * 3 / 5, ch = img.height * 19 / 25;
+    int x0 = (img.width - cw) / 2, y0 = (img.height - ch) / 2 - img.height / 50;
+    if (y0 < 0) y0 = 0;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, cw, ch);
+    uint32_t *px = (uint32_t *)cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s) / 4;
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++) {
+            const uint8_t *p = img.pixels + (size_t)(y0 + y) * img.stride + (size_t)(x0 + x) * 3;
+            uint32_t g = (uint32_t)(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]);
+            px[y * stride + x] = g << 16 | g << 8 | g;
+        }
+    cairo_surface_mark_dirty(s);
+    image_free(&img);
+    return s;
+}
+
+/* ---- drawing ---- */
+static void text(cairo_t *cr, double x, double y, double size, bool bold, const char *s) {
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+    cairo_move_to(cr, x, y);
+    cairo_show_text(cr, s);
+}
+
+/* Lines separated by ^, one under the other. */
+static void text_lines(cairo_t *cr, double x, double y, double size, double step, const char *s) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "^", &save); line; line = strtok_r(NULL, "^", &save)) {
+        text(cr, x, y, size, true, line);
+        y += step;
+    }
+}
+
+static void draw_background(cairo_t *cr) {
+    cairo_pattern_t *g = cairo_pattern_create_linear(0, 0, CARD_W, CARD_H);
+    cairo_pattern_add_color_stop_rgb(g, 0, 0.80, 0.88, 0.96);
+    cairo_pattern_add_color_stop_rgb(g, 0.55, 0.93, 0.90, 0.95);
+    cairo_pattern_add_color_stop_rgb(g, 1, 0.96, 0.86, 0.86);
+    cairo_rectangle(cr, 0, 0, CARD_W, CARD_H);
+    cairo_set_source(cr, g);
+    cairo_fill(cr);
+    cairo_pattern_destroy(g);
+    cairo_set_line_width(cr, 1.0); /* fine guilloche-like waves */
+    for (int k = 0; k < 18; k++) {
+        cairo_set_source_rgba(cr, 0.35, 0.5, 0.75, 0.18);
+        double phase = rnd_unit() * 6.28, amp = 6 + k % 5 * 3, base = 30 + k * 34;
+        cairo_move_to(cr, 0, base);
+        for (int x = 0; x <= CARD_W; x += 8)
+            cairo_line_to(cr, x, base + amp * sin(x / 37.0 + phase));
+        cairo_stroke(cr);
+    }
+}
+
+static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face) {
+    draw_background(cr);
+    cairo_set_source_rgb(cr, 0.05, 0.15, 0.45); /* header */
+    text(cr, 40, 62, 30, true, "KAD PENGENALAN");
+    text(cr, 40, 98, 26, true, "MALAYSIA");
+    cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+    text(cr, 420, 80, 42, true, "MyKad");
+    cairo_set_source_rgb(cr, 0.0, 0.0, 0.0); /* the IC number */
+    text(cr, 40, 170, 46, true, p->ic);
+    cairo_pattern_t *chip = cairo_pattern_create_linear(60, 220, 190, 320);
+    cairo_pattern_add_color_stop_rgb(chip, 0, 0.85, 0.72, 0.35);
+    cairo_pattern_add_color_stop_rgb(chip, 1, 0.65, 0.52, 0.22);
+    cairo_rectangle(cr, 60, 215, 130, 100);
+    cairo_set_source(cr, chip);
+    cairo_fill(cr);
+    cairo_pattern_destroy(chip);
+    if (face) { /* the portrait, 280 x 355 at the right */
+        double sx = 280.0 / cairo_image_surface_get_width(face);
+        double sy = 355.0 / cairo_image_surface_get_height(face);
+        cairo_save(cr);
+        cairo_translate(cr, 690, 120);
+        cairo_scale(cr, sx, sy);
+        cairo_set_source_surface(cr, face, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_BEST);
+        cairo_paint(cr);
+        cairo_restore(cr);
+    }
+    cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
+    int name_lines = strchr(p->name, '^') ? 2 : 1;
+    text_lines(cr, 40, 400, 27, 33, p->name);
+    text_lines(cr, 40, 400 + name_lines * 33 + 8, 22, 27, p->address);
+    text(cr, 700, 520, 24, true, "WARGANEGARA");
+    if (p->religion) text(cr, 700, 552, 24, true, p->religion);
+    text(cr, 700, p->religion ? 584 : 552, 24, true, mykad_sex_word(p->sex));
+}
+
+/* ---- output ---- */
+static int write_jpeg(cairo_surface_t *s, const char *path, int quality) {
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s) / 4;
+    const uint32_t *px = (const uint32_t *)cairo_image_surface_get_data(s);
+    image img = {w, h, 3, (size_t)w * 3, malloc((size_t)w * h * 3)};
+    if (!img.pixels) return -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t v = px[y * stride + x];
+            uint8_t *o = img.pixels + (size_t)y * img.stride + (size_t)x * 3;
+            o[0] = (uint8_t)(v >> 16);
+            o[1] = (uint8_t)(v >> 8);
+            o[2] = (uint8_t)v;
+        }
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    int rc = -1;
+    if (image_encode_jpeg(&img, quality, &jpeg, &len) == IMG_OK) {
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            rc = fwrite(jpeg, 1, len, f) == len ? 0 : -1;
+            if (fclose(f) != 0) rc = -1;
+        }
+    }
+    free(jpeg);
+    image_free(&img);
+    return rc;
+}
+
+/* The card on a table: turned by up to ±12°, 55–75 % of the photo's width; corners in
+ * image coordinates into corners[8] (top-left, top-right, bottom-right, bottom-left). */
+static cairo_surface_t *photo_of(cairo_surface_t *card, double corners[8]) {
+    const int W = 1600, H = 1200;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_t *cr = cairo_create(s);
+    double r = 0.35 + 0.3 * rnd_unit(), g = r * (0.8 + 0.15 * rnd_unit()), b = g * 0.8;
+    cairo_pattern_t *table =
+        cairo_pattern_create_radial(W / 2.0, H / 2.0, 100, W / 2.0, H / 2.0, W);
+    cairo_pattern_add_color_stop_rgb(table, 0, r + 0.1, g + 0.1, b + 0.1);
+    cairo_pattern_add_color_stop_rgb(table, 1, r * 0.6, g * 0.6, b * 0.6);
+    cairo_set_source(cr, table);
+    cairo_paint(cr);
+    cairo_pattern_destroy(table);
+    double angle = (rnd_unit() * 24.0 - 12.0) * M_PI / 180.0;
+    double scale = W * (0.55 + 0.2 * rnd_unit()) / CARD_W;
+    double cx = W / 2.0 + (rnd_unit() - 0.5) * 120, cy = H / 2.0 + (rnd_unit() - 0.5) * 90;
+    cairo_translate(cr, cx, cy);
+    cairo_rotate(cr, angle);
+    cairo_scale(cr, scale, scale);
+    cairo_translate(cr, -CARD_W / 2.0, -CARD_H / 2.0);
+    double pts[8] = {0, 0, CARD_W, 0, CARD_W, CARD_H, 0, CARD_H};
+    for (int i = 0; i < 4; i++) {
+        corners[2 * i] = pts[2 * i];
+        corners[2 * i + 1] = pts[2 * i + 1];
+        cairo_user_to_device(cr, &corners[2 * i], &corners[2 * i + 1]);
+    }
+    cairo_set_source_surface(cr, card, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    return s;
+}
+
+static json_t *truth(const person *p, const char *face, const double corners[8]) {
+    mykad_ic ic;
+    mykad_parse_ic(p->ic, 2100, 12, 31, &ic);
+    json_t *c = json_array();
+    for (int i = 0; i < 8; i++) json_array_append_new(c, json_real(corners[i]));
+    char birth[11];
+    snprintf(birth, sizeof birth, "%04d-%02d-%02d", p->year, p->month, p->day);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:i,s:s,s:s,s:o}", "icNumber", ic.number,
+                     "icFormatted", p->ic, "name", p->name, "address", p->address, "sex",
+                     p->sex == 'M' ? "M" : "F", "sexWord", mykad_sex_word(p->sex), "religion",
+                     p->religion, "citizenship", "WARGANEGARA", "placeCode", p->place_code,
+                     "birthDate", birth, "face", face, "corners", c);
+}
+
+static void usage(void) {
+    fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n",
+          stderr);
+}
+
+int main(int argc, char **argv) {
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"faces", required_argument, 0, 'f'},
+                                         {"count", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"photo", no_argument, 0, 'p'},
+                                         {"png", no_argument, 0, 'g'},
+                                         {0, 0, 0, 0}};
+    const char *out = NULL, *faces_dir = NULL;
+    int count = 20, photo = 0, png = 0;
+    unsigned long long seed = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'f')
+            faces_dir = optarg;
+        else if (c == 'n')
+            count = atoi(optarg);
+        else if (c == 's')
+            seed = strtoull(optarg, NULL, 10);
+        else if (c == 'p')
+            photo = 1;
+        else if (c == 'g')
+            png = 1;
+        else {
+            usage();
+            return 2;
+        }
+    }
+    if (!out || !faces_dir || count <= 0 || count > 100000) {
+        usage();
+        return 2;
+    }
+    rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+    face_list faces = {0};
+    if (list_faces(faces_dir, &faces) != 0) {
+        fprintf(stderr, "mykad-gen: no JPEG faces under %s\n", faces_dir);
+        return 1;
+    }
+    mkdir(out, 0755);
+    int rc = 0;
+    for (int i = 0; i < count && rc == 0; i++) {
+        person p;
+        make_person(&p);
+        const char *face_path = faces.files[rnd() % faces.count];
+        cairo_surface_t *face = portrait_surface(face_path);
+        cairo_surface_t *card = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_W, CARD_H);
+        cairo_t *cr = cairo_create(card);
+        draw_card(cr, &p, face);
+        cairo_destroy(cr);
+        double corners[8] = {0, 0, CARD_W, 0, CARD_W, CARD_H, 0, CARD_H};
+        cairo_surface_t *shot = photo ? photo_of(card, corners) : card;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/card_%04d.%s", out, i + 1, png ? "png" : "jpg");
+        int quality = 88 + rnd_range(0, 6); /* drawn either way: a seed means the same cards */
+        if (png ? cairo_surface_write_to_png(shot, path) != CAIRO_STATUS_SUCCESS
+                : write_jpeg(shot, path, quality) != 0)
+            rc = 1;
+        json_t *t = truth(&p, face_path, corners);
+        snprintf(path, sizeof path, "%s/card_%04d.json", out, i + 1);
+        if (!t || json_dump_file(t, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) rc = 1;
+        json_decref(t);
+        if (shot != card) cairo_surface_destroy(shot);
+        cairo_surface_destroy(card);
+        if (face) cairo_surface_destroy(face);
+    }
+    for (size_t i = 0; i < faces.count; i++) free(faces.files[i]);
+    free(faces.files);
+    if (rc == 0) printf("mykad-gen: %d synthetic cards in %s (seed %llu)\n", count, out, seed);
+    return rc;
+}
