@@ -155,4 +155,9 @@ void api_respond_busy(http_response *res);
 /* Writes the INVALID_JOURNEY_ID error in the spec's shape (§11.1). */
 void api_invalid_journey(http_response *res);
 
+/* Answers a step whose result was being stored on the journey: 200 with answer (stolen) when
+ * saved is STORE_OK, JOURNEY_COMPLETED when the journey was completed meanwhile,
+ * INVALID_JOURNEY_ID when it was deleted meanwhile, 500 otherwise. */
+void api_respond_saved(http_response *res, store_status saved, json_t *answer);
+
 #endif

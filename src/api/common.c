@@ -96,3 +96,17 @@ void api_respond_busy(http_response *res) {
     respond_status_error(res, 503, "SERVER_BUSY");
     respond_add_header(res, "Retry-After", "1");
 }
+
+void api_respond_saved(http_response *res, store_status saved, json_t *answer) {
+    if (saved == STORE_OK) {
+        respond_json(res, 200, answer);
+        return;
+    }
+    json_decref(answer);
+    if (saved == STORE_CONFLICT)
+        api_journey_completed_error(res);
+    else if (saved == STORE_NOT_FOUND)
+        api_invalid_journey(res);
+    else
+        respond_internal_error(res);
+}

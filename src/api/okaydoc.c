@@ -318,17 +318,7 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
         st = save_okaydoc(a, journey_id, passport ? "passport" : "nonpassport",
                           passport ? NULL : json_get_string(body, "docType", 64), in->bytes,
                           in->len, answer);
-    if (st == STORE_OK) {
-        respond_json(res, 200, answer);
-        answer = NULL;
-    } else if (st == STORE_CONFLICT) {
-        api_journey_completed_error(res);
-    } else if (st == STORE_NOT_FOUND) {
-        api_invalid_journey(res);
-    } else {
-        respond_internal_error(res);
-    }
-    json_decref(answer);
+    api_respond_saved(res, st, answer);
     input_free(&own);
 }
 

@@ -146,15 +146,7 @@ void api_okayface(http_request *req, http_response *res) {
     }
     store_status saved =
         body ? save_okayface(req->app, journey.id, endpoint, &id, &best, body) : STORE_ERROR;
-    if (saved == STORE_OK) {
-        respond_json(res, 200, body);
-    } else {
-        json_decref(body);
-        if (saved == STORE_CONFLICT)
-            api_journey_completed_error(res);
-        else
-            respond_internal_error(res);
-    }
+    api_respond_saved(res, saved, body);
     free(id.owned), free(best.owned);
 }
 

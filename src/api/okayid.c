@@ -335,17 +335,8 @@ static void run_okayid(app *a, const char *journey_id, json_t *body, void *prepa
     } else if (!stored || !answer) {
         respond_internal_error(res);
     } else {
-        store_status st = save_okayid(a, journey_id, in, stored);
-        if (st == STORE_OK) {
-            respond_json(res, 200, answer);
-            answer = NULL;
-        } else if (st == STORE_CONFLICT) {
-            api_journey_completed_error(res);
-        } else if (st == STORE_NOT_FOUND) {
-            api_invalid_journey(res);
-        } else {
-            respond_internal_error(res);
-        }
+        api_respond_saved(res, save_okayid(a, journey_id, in, stored), answer);
+        answer = NULL;
     }
     json_decref(stored);
     json_decref(answer);

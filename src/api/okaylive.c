@@ -86,13 +86,5 @@ void api_okaylive(http_request *req, http_response *res) {
     if (head && body) json_object_update(head, body);
     json_decref(body);
     store_status saved = head ? save_okaylive(req->app, journey.id, &best, head) : STORE_ERROR;
-    if (saved == STORE_OK) {
-        respond_json(res, 200, head);
-        return;
-    }
-    json_decref(head);
-    if (saved == STORE_CONFLICT)
-        api_journey_completed_error(res);
-    else
-        respond_internal_error(res);
+    api_respond_saved(res, saved, head);
 }
