@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "util/openmp_env.h"
 
 #ifndef EKYCD_VERSION
 #define EKYCD_VERSION "0.1.0"
@@ -31,6 +32,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    openmp_env_single_thread(argv);
     umask(077); /* every file ekycd writes (database, WAL, key) is private to its user */
     if (sodium_init() < 0) {
         fputs("ekycd: libsodium failed to initialise\n", stderr);
