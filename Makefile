@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval mykad-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -160,6 +160,21 @@ bench-jobs: build/jobs-bench
 build/mykad-gen: tools/mykad-gen/mykad_gen.c build/release/libekycd.a
 	@echo "  LD      $@"
 	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags cairo) -o $@ $< build/release/libekycd.a $(PKG_LIBS) $$(pkg-config --libs cairo)
+
+# MyKad reading on synthetic fronts: a flat set and a set of photos (cards on a table), seeds
+# never used while developing the reader, plus the shared documents as negatives.
+MYKAD_EVAL_N ?= 100
+MYKAD_FACES  := ../shared/data/faces-pairs/dev/images/lfw
+build/mykad-eval-bin: bench/doc-eval/mykad_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+mykad-eval: models build/mykad-gen build/mykad-eval-bin
+	rm -rf build/mykad-eval && mkdir -p build/mykad-eval
+	build/mykad-gen --out build/mykad-eval/flat --faces $(MYKAD_FACES) --count $(MYKAD_EVAL_N) --seed 101 >/dev/null
+	build/mykad-gen --out build/mykad-eval/photo --faces $(MYKAD_FACES) --count $(MYKAD_EVAL_N) --seed 102 --photo >/dev/null
+	build/mykad-eval-bin models ocr build/mykad-eval/flat --turns 20 --negatives ../shared/data/documents/dev
+	build/mykad-eval-bin models ocr build/mykad-eval/photo
 
 # ---- face pipeline: accuracy on the shared pairs (docs/accuracy.md) ----
 build/face-eval: bench/face-eval/face_eval.c build/release/libekycd.a

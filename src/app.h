@@ -12,6 +12,12 @@ struct metrics;
 struct face_models;
 struct pool;
 
+/* One work slot's OCR engines: ekycd's MRZ model and the general-print model (MyKad). */
+typedef struct app_ocr {
+    struct ocr_engine *mrz;
+    struct ocr_engine *text;
+} app_ocr;
+
 typedef struct app {
     config cfg;
     store *store;
@@ -20,7 +26,7 @@ typedef struct app {
     atomic_bool ready;           /* models loaded and store open */
     struct face_models *faces;   /* shared, read-only */
     struct pool *engines;        /* face engines, one per work slot */
-    struct pool *ocr_engines;    /* MRZ OCR engines, one per work slot */
+    struct pool *ocr_engines;    /* app_ocr, one per work slot */
     char node[65];               /* this process among the nodes: host:pid:random */
     unsigned fault_job_stall_ms; /* tests only (EKYCD_FAULT_JOB_STALL_MS); 0 in service */
 } app;

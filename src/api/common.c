@@ -4,6 +4,7 @@
 #include "app.h"
 #include "server/auth.h"
 #include "util/b64.h"
+#include "util/pool.h"
 #include "util/timeutil.h"
 
 void api_invalid_journey(http_response *res) {
@@ -109,4 +110,16 @@ void api_respond_saved(http_response *res, store_status saved, json_t *answer) {
         api_invalid_journey(res);
     else
         respond_internal_error(res);
+}
+
+int api_read_document(app *a, const image *front, const image *back, document_reading *doc) {
+    if (!workgate_enter(&a->gate)) return -1;
+    app_ocr *ocr = pool_acquire(a->ocr_engines);
+    face_engine *faces = pool_acquire(a->engines);
+    document_engines engines = {ocr->mrz, ocr->text, faces};
+    int rc = document_read(&engines, front, back, doc);
+    pool_release(a->engines, faces);
+    pool_release(a->ocr_engines, ocr);
+    workgate_leave(&a->gate);
+    return rc == 0 ? 0 : -2;
 }

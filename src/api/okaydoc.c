@@ -134,13 +134,8 @@ static void encode_crop(const image *page, document_rect r, uint8_t **out, size_
  * failure. */
 static int measure_document(app *a, const image *img, doc_quality *q, doc_crops *crops) {
     memset(crops, 0, sizeof *crops);
-    if (!workgate_enter(&a->gate)) return -1;
-    ocr_engine *ocr = pool_acquire(a->ocr_engines);
-    face_engine *faces = pool_acquire(a->engines);
     document_reading doc;
-    int rc = document_read(ocr, faces, img, NULL, &doc);
-    pool_release(a->engines, faces);
-    pool_release(a->ocr_engines, ocr);
+    int rc = api_read_document(a, img, NULL, &doc);
     if (rc == 0) {
         document_rect r = doc.outline_found[0]
                               ? doc.outline[0]
@@ -152,10 +147,7 @@ static int measure_document(app *a, const image *img, doc_quality *q, doc_crops 
                 encode_crop(&doc.page[0], doc.portrait, &crops->face, &crops->face_len);
         }
         document_reading_free(&doc);
-    } else {
-        rc = -2;
     }
-    workgate_leave(&a->gate);
     return rc;
 }
 

@@ -32,6 +32,7 @@ enum {
     FT_GIVEN_NAMES = 9,
     FT_NATIONALITY = 11,
     FT_SEX = 12,
+    FT_ADDRESS = 17,
     FT_FULL_NAME = 25,
     FT_NATIONALITY_CODE = 26,
     FT_OPTIONAL_DATA = 36,
@@ -42,8 +43,13 @@ enum {
     FT_EXPIRY_CHECK = 82,
     FT_FINAL_CHECK = 84,
     FT_AGE = 185,
+    FT_RELIGION = 363,
     FT_REMAINDER_TERM = 364,
+    FT_CIVIL_STATUS = 433, /* MyKad: the citizenship wording */
 };
+
+#define LCID_MALAY             1086
+#define MATRIX_VISUAL_VALIDITY 2 /* Matrix index of the visual zone's validity (emas.md §7.4) */
 
 /* Matrix values (emas.md §7.4) */
 enum { RCF_DISABLED = 0, RCF_VERIFIED = 1, RCF_NOT_VERIFIED = 2 };
@@ -154,6 +160,62 @@ static json_t *mrz_fields(const document_reading *doc) {
     return list;
 }
 
+/* A field read from the visual zone: Field_MRZ null; Matrix index 2 says whether the value
+ * passed the rule that applies to it (RCF_DISABLED when none does). */
+static void add_visual(json_t *list, int type, int lcid, const char *value, int validity) {
+    if (!value || !*value) return;
+    json_t *matrix = json_pack("[iiiiiiiiii]", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    if (matrix) json_array_set_new(matrix, MATRIX_VISUAL_VALIDITY, json_integer(validity));
+    json_t *f = json_pack("{s:i,s:i,s:i,s:n,s:s,s:n,s:o}", "wLCID", lcid, "FieldType",
+                          (lcid << 16) | type, "wFieldType", type, "Field_MRZ", "Field_Visual",
+                          value, "Field_Barcode", "Matrix", matrix);
+    if (f) json_array_append_new(list, f);
+}
+
+static int rule(bool ok) {
+    return ok ? RCF_VERIFIED : RCF_NOT_VERIFIED;
+}
+
+/* The MyKad front's fields (docs/okayid.md): what is printed, and what the IC number says. */
+static json_t *mykad_fields(const document_reading *doc) {
+    const mykad_reading *m = &doc->mykad;
+    json_t *list = json_array();
+    if (!list) return NULL;
+    add_visual(list, FT_ISSUING_STATE, 0, "MYS", RCF_DISABLED);
+    bool ic_ok = strlen(m->ic.number) == 12 && mykad_ic_plausible(&m->ic);
+    add_visual(list, FT_DOCUMENT_NUMBER, 0, m->ic.number, rule(ic_ok));
+    char text[16];
+    if (m->ic.birth_year) {
+        snprintf(text, sizeof text, "%04d-%02d-%02d", m->ic.birth_year, m->ic.birth_month,
+                 m->ic.birth_day);
+        bool date_ok = m->ic.birth_date_valid &&
+                       mykad_date_rule(m->ic.birth_day, m->ic.birth_month, m->ic.birth_year);
+        add_visual(list, FT_BIRTH, 0, text, rule(date_ok));
+        if (date_ok) {
+            int ty, tm, td;
+            today(&ty, &tm, &td);
+            int age =
+                ty - m->ic.birth_year -
+                ((tm < m->ic.birth_month || (tm == m->ic.birth_month && td < m->ic.birth_day)) ? 1
+                                                                                               : 0);
+            snprintf(text, sizeof text, "%d", age);
+            add_visual(list, FT_AGE, 0, text, RCF_DISABLED);
+        }
+    }
+    /* sex: the printed word, checked against the number's last digit */
+    char printed = mykad_sex_from_word(m->sex_word);
+    char sex = printed ? printed : m->ic.sex;
+    int sex_rule = printed ? rule(printed == m->ic.sex) : RCF_DISABLED;
+    add_visual(list, FT_SEX, LCID_MALAY, m->sex_word, sex_rule);
+    add_visual(list, FT_SEX, 0, sex == 'M' ? "M" : sex == 'F' ? "F" : NULL, sex_rule);
+    add_visual(list, FT_ADDRESS, 0, m->address, RCF_DISABLED);
+    add_visual(list, FT_FULL_NAME, 0, m->name, rule(mykad_name_valid(m->name)));
+    add_visual(list, FT_ISSUING_STATE_NAME, 0, "Malaysia", RCF_DISABLED);
+    add_visual(list, FT_RELIGION, 0, m->religion, RCF_DISABLED);
+    add_visual(list, FT_CIVIL_STATUS, 0, m->citizenship, RCF_DISABLED);
+    return list;
+}
+
 /* base64 JPEG of a rectangle of an upright page, or NULL. */
 static char *crop_base64(const image *page, const document_rect *rect) {
     image crop;
@@ -186,7 +248,9 @@ static json_t *page_images(const document_reading *doc) {
 }
 
 json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool images, bool face) {
-    json_t *fields = doc->mrz_found ? mrz_fields(doc) : json_array();
+    json_t *fields = doc->mrz_found     ? mrz_fields(doc)
+                     : doc->mykad_found ? mykad_fields(doc)
+                                        : json_array();
     json_t *out = json_pack("{s:s,s:s,s:[{s:{s:o}}]}", "status", "success", "message", "", "result",
                             "ListVerifiedFields", "pFieldMaps", fields);
     if (!out) return NULL;
@@ -210,8 +274,8 @@ json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool image
 }
 
 const char *api_okayid_error(const document_reading *doc) {
-    if (doc->mrz_found) return NULL;
-    /* a portrait but no MRZ: a document ekycd cannot read yet (e.g. MyKad); else no document */
+    if (doc->mrz_found || doc->mykad_found) return NULL;
+    /* a portrait but neither an MRZ nor a MyKad: a document ekycd cannot read; else none */
     return doc->portrait_found ? "DOCUMENT_NOT_SUPPORTED" : "UNRECOGNIZED_IMAGE";
 }
 
@@ -252,18 +316,6 @@ static const char *decode_page(json_t *body, const char *key, int page, okayid_i
         api_decode_image(json_string_value(v), json_string_length(v), MAX_IMAGE_BYTES,
                          &in->bytes[page], &in->len[page], &in->img[page]);
     return code && !strcmp(code, API_NOT_AN_IMAGE) ? "UNRECOGNIZED_IMAGE" : code;
-}
-
-/* Runs the reader under the work gate with pooled engines. -1 busy, -2 failure. */
-static int read_document(app *a, okayid_input *in, document_reading *doc) {
-    if (!workgate_enter(&a->gate)) return -1;
-    ocr_engine *ocr = pool_acquire(a->ocr_engines);
-    face_engine *faces = pool_acquire(a->engines);
-    int rc = document_read(ocr, faces, &in->img[0], in->img[1].pixels ? &in->img[1] : NULL, doc);
-    pool_release(a->engines, faces);
-    pool_release(a->ocr_engines, ocr);
-    workgate_leave(&a->gate);
-    return rc == 0 ? 0 : -2;
 }
 
 static store_status save_okayid(app *a, const char *journey_id, const okayid_input *in,
@@ -317,7 +369,7 @@ static void run_okayid(app *a, const char *journey_id, json_t *body, void *prepa
     json_get_flag(body, "imageEnabled", &images);
     json_get_flag(body, "faceImageEnabled", &face);
     document_reading doc;
-    int rc = read_document(a, in, &doc);
+    int rc = api_read_document(a, &in->img[0], in->img[1].pixels ? &in->img[1] : NULL, &doc);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);

@@ -70,10 +70,12 @@ int cli_read(int argc, char **argv) {
     if (face_models_load(models, &fm, err, sizeof err) != 0) return cli_fail("%s", err);
     face_engine *faces = face_engine_create(fm);
     ocr_engine *ocr = ocr_engine_new(ocr_dir, "mrz", err, sizeof err);
-    if (!faces || !ocr) {
+    ocr_engine *text = ocr ? ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err) : NULL;
+    if (!faces || !ocr || !text) {
         face_engine_free(faces);
         face_models_free(fm);
         ocr_engine_free(ocr);
+        ocr_engine_free(text);
         return cli_fail("%s", faces ? err : "out of memory");
     }
     image front = {0}, back = {0};
@@ -82,7 +84,8 @@ int cli_read(int argc, char **argv) {
     int rc = 1;
     document_reading doc;
     if (!code) {
-        if (document_read(ocr, faces, &front, back.pixels ? &back : NULL, &doc) != 0) {
+        document_engines engines = {ocr, text, faces};
+        if (document_read(&engines, &front, back.pixels ? &back : NULL, &doc) != 0) {
             code = "Internal Server Error";
         } else {
             code = api_okayid_error(&doc);
@@ -98,6 +101,7 @@ int cli_read(int argc, char **argv) {
     image_free(&front);
     image_free(&back);
     ocr_engine_free(ocr);
+    ocr_engine_free(text);
     face_engine_free(faces);
     face_models_free(fm);
     return rc;

@@ -166,13 +166,25 @@ static void free_face_engine(void *engine) {
     face_engine_free(engine);
 }
 
-static void *make_ocr_engine(void *dir) {
-    char err[256];
-    return ocr_engine_new(dir, "mrz", err, sizeof err);
+static void free_ocr_engine(void *engine) {
+    app_ocr *o = engine;
+    if (!o) return;
+    ocr_engine_free(o->mrz);
+    ocr_engine_free(o->text);
+    free(o);
 }
 
-static void free_ocr_engine(void *engine) {
-    ocr_engine_free(engine);
+static void *make_ocr_engine(void *dir) {
+    char err[256];
+    app_ocr *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->mrz = ocr_engine_new(dir, "mrz", err, sizeof err);
+    o->text = o->mrz ? ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err) : NULL;
+    if (!o->text) {
+        free_ocr_engine(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* Names this process among the nodes sharing a database (job leases): host:pid:random. */
@@ -228,7 +240,8 @@ int cli_serve(int argc, char **argv) {
         pool_free(a.engines);
         face_models_free(a.faces);
         store_close(a.store);
-        return cli_fail("cannot load the OCR model %s/mrz.traineddata", a.cfg.ocr_dir);
+        return cli_fail("cannot load the OCR models %s/mrz.traineddata and Tesseract's %s",
+                        a.cfg.ocr_dir, OCR_TEXT_LANG);
     }
     log_event(
         LOG_INFO, "models_loaded",

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kyc/states.h"
+#include "util/timeutil.h"
 
 #define MRZ_PITCH_MM       2.54f /* ICAO 9303: ten characters per inch */
 #define OUTLINE_BELOW_MM   3.5f  /* from the bottom of the MRZ band to the document's lower edge */
@@ -140,14 +142,37 @@ static image_status copy_upright(const image *src, int orientation, image *out) 
     return st;
 }
 
-int document_read(ocr_engine *ocr, face_engine *faces, const image *front, const image *back,
+/* No MRZ: tries the front as a MyKad; on success its straightened card becomes page 0. */
+static int read_mykad(ocr_engine *text, const image *front, document_reading *out) {
+    time_t now = (time_t)(time_now_ms() / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    if (mykad_read(text, front, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &out->mykad) != 0)
+        return -1;
+    if (!out->mykad.found) {
+        mykad_reading_free(&out->mykad);
+        return 0;
+    }
+    out->mykad_found = true;
+    out->kind = DOC_ID_CARD;
+    out->issuing_state = "Malaysia";
+    snprintf(out->document_type, sizeof out->document_type, "Malaysia - Id Card #2");
+    image_free(&out->page[0]);
+    out->page[0] = out->mykad.card;
+    memset(&out->mykad.card, 0, sizeof out->mykad.card);
+    out->outline_found[0] = true;
+    out->outline[0] = (document_rect){0, 0, out->page[0].width, out->page[0].height};
+    return 0;
+}
+
+int document_read(const document_engines *e, const image *front, const image *back,
                   document_reading *out) {
     memset(out, 0, sizeof *out);
     const image *pages[2] = {front, back};
     int orientation[2] = {1, 1};
     for (int p = 0; p < 2 && !out->mrz_found; p++) {
         if (!pages[p]) continue;
-        if (mrz_reader_read(ocr, pages[p], &out->mrz) != 0) goto fail;
+        if (mrz_reader_read(e->mrz, pages[p], &out->mrz) != 0) goto fail;
         if (!out->mrz.found) continue;
         out->mrz_found = true;
         out->mrz_page = p;
@@ -163,7 +188,8 @@ int document_read(ocr_engine *ocr, face_engine *faces, const image *front, const
         out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
                                                  pages[p]->height, &out->page[p], &out->outline[p]);
     }
-    if (faces && find_portrait(faces, out) != 0) goto fail;
+    if (!out->mrz_found && e->text && read_mykad(e->text, front, out) != 0) goto fail;
+    if (e->faces && find_portrait(e->faces, out) != 0) goto fail;
     return 0;
 fail:
     document_reading_free(out);
@@ -171,6 +197,7 @@ fail:
 }
 
 void document_reading_free(document_reading *r) {
+    mykad_reading_free(&r->mykad);
     image_free(&r->page[0]);
     image_free(&r->page[1]);
     memset(r, 0, sizeof *r);

@@ -1,7 +1,9 @@
 /* Reading an identity document from the image of its front (and optionally its back): the MRZ
  * (kyc/mrz_reader.h) on either side, what kind of document that makes it, the front turned
  * upright, the document's outline estimated from the MRZ's position and size, and the portrait.
- * Pure computation over engines the caller owns; nothing is logged. */
+ * A front without an MRZ is tried as a MyKad (kyc/mykad_reader.h), whose page is the card
+ * found in the photo and straightened. Pure computation over engines the caller owns; nothing
+ * is logged. */
 #ifndef EKYCD_KYC_DOCUMENT_H
 #define EKYCD_KYC_DOCUMENT_H
 
@@ -9,6 +11,7 @@
 
 #include "kyc/face.h"
 #include "kyc/mrz_reader.h"
+#include "kyc/mykad_reader.h"
 #include "ocr/ocr.h"
 #include "vision/image.h"
 
@@ -17,6 +20,14 @@ typedef enum { DOC_UNKNOWN = 0, DOC_PASSPORT, DOC_ID_CARD, DOC_VISA, DOC_OTHER }
 typedef struct {
     int x, y, w, h;
 } document_rect;
+
+/* The engines a reading uses, owned by the caller. mrz reads MRZ lines (ekycd's OCR-B model);
+ * text, general print (Tesseract "eng"), NULL: no MyKad reading; faces, NULL: no portrait. */
+typedef struct {
+    ocr_engine *mrz;
+    ocr_engine *text;
+    face_engine *faces;
+} document_engines;
 
 typedef struct {
     bool mrz_found;
@@ -30,11 +41,13 @@ typedef struct {
     document_rect outline[2];  /* the document within the upright page, from the MRZ */
     bool portrait_found;
     document_rect portrait; /* head and shoulders on the upright front */
+    bool mykad_found;       /* no MRZ, and the front reads as a MyKad (page[0] is the card) */
+    mykad_reading mykad;    /* its fields (its card image has moved to page[0]) */
 } document_reading;
 
-/* Reads `front` (and `back`, which may be NULL). `faces` may be NULL (no portrait search).
- * Returns 0, or -1 when out of memory or an engine failed; out is then empty. */
-int document_read(ocr_engine *ocr, face_engine *faces, const image *front, const image *back,
+/* Reads `front` (and `back`, which may be NULL) with the engines in e. Returns 0, or -1 when
+ * out of memory or an engine failed; out is then empty. */
+int document_read(const document_engines *e, const image *front, const image *back,
                   document_reading *out);
 void document_reading_free(document_reading *r);
 

@@ -1,6 +1,7 @@
 /* Tesseract C API wrapper: one TessBaseAPI per engine. */
 #include "ocr/ocr.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, si
     /* whichever engine the model holds (LSTM or the legacy classifier); no dictionaries: MRZ
      * and ID numbers are not words */
     if (!e->api || TessBaseAPIInit2(e->api, datapath, lang, OEM_DEFAULT) != 0) {
-        snprintf(err, errlen, "cannot load OCR model %s/%s.traineddata", datapath, lang);
+        snprintf(err, errlen, "cannot load OCR model %s/%s.traineddata",
+                 datapath ? datapath : "(Tesseract's tessdata)", lang);
         ocr_engine_free(e);
         return NULL;
     }
@@ -88,6 +90,54 @@ int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int heigh
                     (ocr_char){text[0], left, right, TessResultIteratorConfidence(it, RIL_SYMBOL)};
             TessDeleteText(text);
         } while (TessResultIteratorNext(it, RIL_SYMBOL));
+        TessResultIteratorDelete(it);
+    }
+    TessBaseAPIClear(e->api);
+    return 0;
+}
+
+/* Copies a line's text: line breaks dropped, runs of spaces made one, cut to fit. */
+static void copy_line(const char *text, char *out, size_t cap) {
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = text; *p && n + 1 < cap; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < cap) out[n++] = ' ';
+        space = false;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+int ocr_read_text(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                  ocr_text_line *lines, int cap, int *count) {
+    *count = 0;
+    if (!grey || width <= 0 || height <= 0 || stride < width || cap <= 0) return -1;
+    TessBaseAPISetPageSegMode(e->api, PSM_SPARSE_TEXT);
+    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", "");
+    TessBaseAPISetImage(e->api, grey, width, height, 1, stride);
+    TessBaseAPISetSourceResolution(e->api, 300);
+    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
+        TessBaseAPIClear(e->api);
+        return -1;
+    }
+    TessResultIterator *it = TessBaseAPIGetIterator(e->api);
+    if (it) {
+        const TessPageIterator *page = TessResultIteratorGetPageIterator(it);
+        do {
+            char *text = TessResultIteratorGetUTF8Text(it, RIL_TEXTLINE);
+            ocr_text_line *l = &lines[*count];
+            if (text && *count < cap &&
+                TessPageIteratorBoundingBox(page, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1)) {
+                copy_line(text, l->text, sizeof l->text);
+                l->confidence = TessResultIteratorConfidence(it, RIL_TEXTLINE);
+                if (l->text[0]) (*count)++;
+            }
+            TessDeleteText(text);
+        } while (TessResultIteratorNext(it, RIL_TEXTLINE));
         TessResultIteratorDelete(it);
     }
     TessBaseAPIClear(e->api);

@@ -11,8 +11,11 @@
 
 typedef struct ocr_engine ocr_engine;
 
-/* Loads `lang` from the directory `datapath` (which holds LANG.traineddata). NULL on failure,
- * with the reason in err. */
+#define OCR_TEXT_LANG "eng" /* the general-print model (MyKad fields) */
+
+/* Loads `lang` from the directory `datapath` (which holds LANG.traineddata; NULL: Tesseract's
+ * own tessdata directory, where Debian's tesseract-ocr-eng installs eng). NULL on failure, with
+ * the reason in err. */
 ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, size_t errlen);
 void ocr_engine_free(ocr_engine *e);
 
@@ -34,5 +37,19 @@ typedef struct {
  * their number in *count. Returns 0, or -1 as ocr_read_line. */
 int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
                         const char *whitelist, ocr_char *chars, int cap, int *count);
+
+/* One line of text found on a page, with its box in the image. */
+#define OCR_LINE_MAX 160
+typedef struct {
+    char text[OCR_LINE_MAX]; /* UTF-8, words separated by single spaces, cut to fit */
+    int x0, y0, x1, y1;      /* left, top, right, bottom, pixels */
+    float confidence;        /* 0-100 */
+} ocr_text_line;
+
+/* Finds and reads the scattered text of a page (page segmentation "sparse text": labels and
+ * fields on a card rather than paragraphs). Up to `cap` lines, in Tesseract's reading order,
+ * into lines[], their number in *count. Returns 0, or -1 as ocr_read_line. */
+int ocr_read_text(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                  ocr_text_line *lines, int cap, int *count);
 
 #endif
