@@ -13,6 +13,7 @@
 #include "app.h"
 #include "kyc/doc_quality.h"
 #include "kyc/document.h"
+#include "kyc/mykad_checks.h"
 #include "server/body.h"
 #include "util/ids.h"
 #include "util/pool.h"
@@ -22,6 +23,9 @@
 #define EMPTY_RESULT    "Empty verification result. Suspected error during verification document."
 #define NO_SCREEN_MODEL "no measured screen-recapture detector yet"
 #define NO_LAYOUT_MODEL "needs the document's layout model, not available for this docType yet"
+#define NOT_READ_MYKAD  "the image was not read as a MyKad front"
+#define NO_REFERENCE    "no reference image of this landmark in ekycd yet"
+#define NO_GHOST_PHOTO  "ekycd does not locate the ghost photo on the card yet"
 
 /* Countries of the passport use case (emas.md §4.7.2); OTHER gets colour and screen only. */
 static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MMR",
@@ -56,15 +60,69 @@ static void respond_empty_result(http_response *res) {
                                  "methodList", "outputImageList"));
 }
 
-/* One method with one component. value is Pass, Fail or NotPerformed; score may be NULL. */
+/* One component. value is Pass, Cautious, Fail, NotPerformed, a class or a score; score and
+ * reason may be NULL. */
+static json_t *component(const char *code, const char *label, const char *value, json_t *score,
+                         const char *reason) {
+    json_t *c = json_pack("{s:s,s:s,s:s,s:n,s:n}", "code", code, "label", label, "value", value,
+                          "imageUrl", "refImageUrl");
+    if (c && score) json_object_set(c, "score", score);
+    if (c && reason) json_object_set_new(c, "reason", json_string(reason));
+    json_decref(score);
+    return c;
+}
+
+/* One method with one component of the same code. */
 static json_t *method(const char *code, const char *label, const char *value, json_t *score,
                       const char *reason) {
-    json_t *component = json_pack("{s:s,s:s,s:s,s:n,s:n}", "code", code, "label", label, "value",
-                                  value, "imageUrl", "refImageUrl");
-    if (component && score) json_object_set(component, "score", score);
-    if (component && reason) json_object_set_new(component, "reason", json_string(reason));
-    json_decref(score);
-    return json_pack("{s:s,s:s,s:[o]}", "method", code, "label", label, "componentList", component);
+    return json_pack("{s:s,s:s,s:[o]}", "method", code, "label", label, "componentList",
+                     component(code, label, value, score, reason));
+}
+
+/* What OkayDoc measured of a MyKad front (kyc/mykad_checks.h). */
+typedef struct {
+    bool read;                /* the image was read as a MyKad front */
+    float header, logo, chip; /* landmark scores 0-100 */
+    mykad_verdict font;
+    const char *font_reason; /* static text */
+} mykad_facts;
+
+static json_t *score_component(const char *code, const char *label, float score) {
+    char text[16];
+    snprintf(text, sizeof text, "%.2f", (double)score);
+    return component(code, label, text, NULL, NULL);
+}
+
+static json_t *mykad_landmarks(const mykad_facts *m) {
+    const char *label = "Landmark Analysis Result";
+    if (!m->read) return method("landmark", label, "NotPerformed", NULL, NOT_READ_MYKAD);
+    return json_pack(
+        "{s:s,s:s,s:[oooooo]}", "method", "landmark", "label", label, "componentList",
+        score_component("l-mykad-header", "MyKad Header", m->header),
+        score_component("l-mykad-logo", "MyKad Logo", m->logo),
+        score_component("l-chip", "Chip", m->chip),
+        component("l-my-flag-logo", "Malaysia Flag", "NotPerformed", NULL, NO_REFERENCE),
+        component("l-hibiscus", "Hibiscus", "NotPerformed", NULL, NO_REFERENCE),
+        component("l-msc", "MSC Logo", "NotPerformed", NULL, NO_REFERENCE));
+}
+
+/* The MyKad methods ekycd measures; NULL for the others. */
+static json_t *mykad_method(const char *name, const mykad_facts *m) {
+    if (!strcmp(name, "landmark")) return mykad_landmarks(m);
+    if (!strcmp(name, "font")) {
+        const char *label = "MyKad Font Checking Result";
+        if (!m->read) return method("font", label, "NotPerformed", NULL, NOT_READ_MYKAD);
+        return json_pack(
+            "{s:s,s:s,s:[o]}", "method", "font", "label", label, "componentList",
+            component("f-id-no", "ID No", mykad_verdict_name(m->font), NULL, m->font_reason));
+    }
+    if (!strcmp(name, "docType"))
+        return m->read ? method("docType", "MyKad Type", "New IC", NULL, NULL)
+                       : method("docType", "MyKad Type", "Unknown", NULL, NOT_READ_MYKAD);
+    if (!strcmp(name, "substitution"))
+        return method("substitution", "Ghost Photo Comparison", "NotPerformed", NULL,
+                      NO_GHOST_PHOTO);
+    return NULL;
 }
 
 static json_t *measured(const char *code, const char *label, int which, const doc_quality *q) {
@@ -94,14 +152,21 @@ static json_t *passport_methods(const char *country, const doc_quality *q) {
     return list;
 }
 
-static json_t *nonpassport_methods(json_t *body, const doc_quality *q) {
+static bool is_mykad(const char *doc_type) {
+    return doc_type && !strcasecmp(doc_type, "mykad");
+}
+
+static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const mykad_facts *m) {
     json_t *list = json_array();
+    bool mykad = is_mykad(json_get_string(body, "docType", 64));
     for (size_t i = 0; list && i < sizeof switches / sizeof switches[0]; i++) {
         bool on = false;
         if (json_get_flag(body, switches[i].flag, &on) != FLAG_OK || !on) continue;
         const doc_switch *s = &switches[i];
+        json_t *own = mykad && !s->measured ? mykad_method(s->method, m) : NULL;
         json_array_append_new(
-            list, s->measured
+            list, own ? own
+                  : s->measured
                       ? measured(s->method, s->label, s->measured, q)
                       : method(s->method, s->label, "NotPerformed", NULL,
                                !strcmp(s->method, "screen") ? NO_SCREEN_MODEL : NO_LAYOUT_MODEL));
@@ -129,14 +194,27 @@ static void encode_crop(const image *page, document_rect r, uint8_t **out, size_
     image_free(&crop);
 }
 
-/* Measures the document region of the image: the outline found through the MRZ, else the whole
- * upright page; keeps that region and the portrait (when found) as JPEG crops. -1 busy, -2
- * failure. */
-static int measure_document(app *a, const image *img, doc_quality *q, doc_crops *crops) {
+static void measure_mykad(const document_reading *doc, const char *id_number, mykad_facts *m) {
+    memset(m, 0, sizeof *m);
+    if (!doc->mykad_found) return;
+    m->read = true;
+    m->header = doc->mykad.header_confidence;
+    m->logo = doc->mykad.logo_confidence;
+    m->chip = mykad_chip_score(&doc->page[0]);
+    m->font = mykad_font_check(&doc->mykad, id_number, &m->font_reason);
+}
+
+/* Measures the document region of the image: the outline found through the MRZ (a MyKad: the
+ * straightened card), else the whole upright page; keeps that region and the portrait (when
+ * found) as JPEG crops. -1 busy, -2 failure. */
+static int measure_document(app *a, const image *img, const char *id_number, doc_quality *q,
+                            doc_crops *crops, mykad_facts *mykad) {
     memset(crops, 0, sizeof *crops);
+    memset(mykad, 0, sizeof *mykad);
     document_reading doc;
     int rc = api_read_document(a, img, NULL, &doc);
     if (rc == 0) {
+        measure_mykad(&doc, id_number, mykad);
         document_rect r = doc.outline_found[0]
                               ? doc.outline[0]
                               : (document_rect){0, 0, doc.page[0].width, doc.page[0].height};
@@ -288,7 +366,9 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
     }
     doc_quality q;
     doc_crops crops;
-    int rc = measure_document(a, &in->img, &q, &crops);
+    mykad_facts mykad;
+    int rc =
+        measure_document(a, &in->img, json_get_string(body, "idNumber", 64), &q, &crops, &mykad);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);
@@ -299,7 +379,8 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
     }
     char id[UUID_STR_LEN];
     uuid_v4(id);
-    json_t *methods = passport ? passport_methods(country, &q) : nonpassport_methods(body, &q);
+    json_t *methods =
+        passport ? passport_methods(country, &q) : nonpassport_methods(body, &q, &mykad);
     json_t *answer =
         json_pack("{s:s,s:s,s:s,s:s,s:o,s:[]}", "status", "success", "messageCode", "api.success",
                   "message", "", "id", id, "methodList", methods, "outputImageList");

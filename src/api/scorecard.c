@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "app.h"
@@ -90,8 +91,22 @@ static void count_matrix(json_t *okayid, const int *types, int ntypes, int index
     }
 }
 
-/* The value of an OkayDoc method (any of the given codes): Pass 1, Cautious 0.5, Fail 0, a
- * number as is; NotPerformed and absent are missing. */
+/* A component's value: Pass 1, Cautious 0.5, Fail 0, a number as is; false when not performed
+ * or unreadable. */
+static bool component_value(json_t *component, double *out) {
+    const char *v = json_string_value(json_object_get(component, "value"));
+    if (!v || !strcmp(v, "NotPerformed")) return false;
+    if (!strcmp(v, "Pass")) return *out = 1, true;
+    if (!strcmp(v, "Cautious")) return *out = 0.5, true;
+    if (!strcmp(v, "Fail")) return *out = 0, true;
+    char *end = NULL;
+    double d = strtod(v, &end);
+    return end != v && !*end ? (*out = d, true) : false;
+}
+
+/* The value of an OkayDoc method (any of the given codes): the lowest of its performed
+ * components (a landmark method holds one score per landmark); none performed or absent is
+ * missing. */
 static metric okaydoc_value(json_t *okaydoc, const char *const *codes, int ncodes) {
     if (!okaydoc) return missing("no OkayDoc result");
     json_t *list = json_object_get(okaydoc, "methodList");
@@ -100,15 +115,15 @@ static metric okaydoc_value(json_t *okaydoc, const char *const *codes, int ncode
         const char *code = json_string_value(json_object_get(m, "method"));
         for (int c = 0; code && c < ncodes; c++) {
             if (strcmp(code, codes[c]) != 0) continue;
-            json_t *comp = json_array_get(json_object_get(m, "componentList"), 0);
-            const char *v = json_string_value(json_object_get(comp, "value"));
-            if (!v || !strcmp(v, "NotPerformed")) return missing("not performed by OkayDoc");
-            if (!strcmp(v, "Pass")) return value(1);
-            if (!strcmp(v, "Cautious")) return value(0.5);
-            if (!strcmp(v, "Fail")) return value(0);
-            char *end = NULL;
-            double d = strtod(v, &end);
-            return end != v && !*end ? value(d) : missing("unreadable OkayDoc value");
+            json_t *components = json_object_get(m, "componentList");
+            bool any = false;
+            double lowest = 0, v;
+            for (size_t k = 0; k < json_array_size(components); k++)
+                if (component_value(json_array_get(components, k), &v)) {
+                    lowest = any && lowest < v ? lowest : v;
+                    any = true;
+                }
+            return any ? value(lowest) : missing("not performed by OkayDoc");
         }
     }
     return missing("not requested from OkayDoc");
@@ -179,7 +194,9 @@ static int doc_types(const journey_results *r, const char *out[2]) {
     const char *read = json_string_value(json_object_get(r->okayid, "documentType"));
     if ((read && ends_with(read, " - Passport")) || (type && !strcmp(type, "passport")))
         out[n++] = "passport";
-    if (type && !strcmp(type, "nonpassport") && doc_type) out[n++] = doc_type;
+    /* the MyKad ekycd reads is the front of the current card ("New IC") */
+    if (type && !strcmp(type, "nonpassport") && doc_type)
+        out[n++] = !strcasecmp(doc_type, "mykad") ? "mykad_new" : doc_type;
     return n;
 }
 

@@ -228,9 +228,16 @@ static void assign_fields(const ocr_text_line *lines, int count, int ty, int tm,
         const line_info *l = &info[i];
         if (i == ic_line) continue;
         if (l->cy < HEADER_BOTTOM) {
-            header[0] = header[0] || contains_fuzzy(l->key, "KADPENGENALAN");
-            header[1] = header[1] || contains_fuzzy(l->key, "MALAYSIA");
-            header[2] = header[2] || contains_fuzzy(l->key, "MYKAD");
+            bool title = contains_fuzzy(l->key, "KADPENGENALAN"),
+                 country = contains_fuzzy(l->key, "MALAYSIA"),
+                 logo = contains_fuzzy(l->key, "MYKAD");
+            header[0] = header[0] || title;
+            header[1] = header[1] || country;
+            header[2] = header[2] || logo;
+            if ((title || country) && l->line->confidence > out->header_confidence)
+                out->header_confidence = l->line->confidence;
+            if (logo && l->line->confidence > out->logo_confidence)
+                out->logo_confidence = l->line->confidence;
         } else if (l->cy >= LOWER_HALF && l->x0 >= RIGHT_COLUMN) {
             right_column_word(l, out);
         } else if (l->cy >= LOWER_HALF && l->x0 < LEFT_COLUMN &&
@@ -271,29 +278,35 @@ static int read_card(ocr_engine *text, const image *img, const card_quad *q, int
 int mykad_read(ocr_engine *text, const image *img, int today_year, int today_month, int today_day,
                mykad_reading *out) {
     memset(out, 0, sizeof *out);
-    card_quad q;
-    int found = card_find(img, &q);
+    card_quad found_quad;
+    int found = card_find(img, &found_quad);
     if (found < 0) return -1;
-    if (found == 0) q = card_whole_image(img);
-    for (int turn = 0; turn < 2; turn++) {
-        mykad_reading attempt;
-        memset(&attempt, 0, sizeof attempt);
-        attempt.edge_found = found == 1;
-        card_quad tq = turn ? card_turned(&q) : q;
-        if (read_card(text, img, &tq, today_year, today_month, today_day, &attempt) != 0) {
-            mykad_reading_free(&attempt);
-            mykad_reading_free(out);
-            return -1;
+    /* the card found, then (its edges may have been something else card-shaped, such as the
+     * portrait of a scan) the whole image; each upright, then upside down */
+    card_quad candidates[2];
+    int n = 0;
+    if (found == 1) candidates[n++] = found_quad;
+    candidates[n++] = card_whole_image(img);
+    for (int c = 0; c < n && !out->found; c++)
+        for (int turn = 0; turn < 2 && !out->found; turn++) {
+            mykad_reading attempt;
+            memset(&attempt, 0, sizeof attempt);
+            attempt.edge_found = found == 1 && c == 0;
+            card_quad q = turn ? card_turned(&candidates[c]) : candidates[c];
+            if (read_card(text, img, &q, today_year, today_month, today_day, &attempt) != 0) {
+                mykad_reading_free(&attempt);
+                mykad_reading_free(out);
+                return -1;
+            }
+            bool better =
+                (c == 0 && turn == 0) || attempt.found || (attempt.ic_read && !out->ic_read);
+            if (better) {
+                mykad_reading_free(out);
+                *out = attempt;
+            } else {
+                mykad_reading_free(&attempt);
+            }
         }
-        bool better = turn == 0 || attempt.found || (attempt.ic_read && !out->ic_read);
-        if (better) {
-            mykad_reading_free(out);
-            *out = attempt;
-        } else {
-            mykad_reading_free(&attempt);
-        }
-        if (out->found) break;
-    }
     return 0;
 }
 

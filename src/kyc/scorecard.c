@@ -18,9 +18,9 @@ static const char *const passport_outcomes[] = {
 };
 /* MyKad: ekycd's own defaults over the checks OkayDoc reports for it (docs/scorecard.md) */
 static const char *const mykad_front_rules[] = {
-    "liveFaceCheck@P:>=0.5;F:otherwise", "facialVerification@P:>=75;F:otherwise",
-    "colorDetection@P:=1;F:otherwise",   "screenDetection@P:=1;F:otherwise",
-    "landmark@P:=1;F:otherwise",         "idNoFontCheck@P:=1;C:=0.5;F:otherwise",
+    "liveFaceCheck@P:>=0.5;F:otherwise",  "facialVerification@P:>=75;F:otherwise",
+    "colorDetection@P:=1;F:otherwise",    "screenDetection@P:=1;F:otherwise",
+    "landmark@P:>=60;C:>=30;F:otherwise", "idNoFontCheck@P:=1;C:=0.5;F:otherwise",
 };
 static const char *const mykad_front_outcomes[] = {
     "F=suspicious",     "PF=suspicious", "PPF=suspicious",     "PPPF=suspicious",

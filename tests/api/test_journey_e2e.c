@@ -1,8 +1,9 @@
 /* End-to-end passport journey against the real server (issue 6's proof): journeyid → OkayID
  * (portrait crop) → OkayDoc ∥ OkayFace (ID portrait vs selfie, two requests at once) → OkayLive
  * → scorecard → complete → details decrypted with the openssl command-line tool → delete →
- * nothing of the journey left (rows, result images) and INVALID_JOURNEY_ID everywhere. Skips when
- * ../shared/data is absent. */
+ * nothing of the journey left (rows, result images) and INVALID_JOURNEY_ID everywhere. The same
+ * for a MyKad journey on the synthetic card in tests/data/mykad (its holder's own selfie from
+ * LFW). Skips when ../shared/data is absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +14,11 @@
 
 #include "apiutil.h"
 
-#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
-#define SELFIE   "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
-#define USERPWD  "pat:pat-secret-123"
+#define PASSPORT            "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
+#define SELFIE              "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
+#define USERPWD             "pat:pat-secret-123"
+#define MYKAD               "tests/data/mykad/photo.jpg"
+#define MYKAD_HOLDER_SELFIE "../shared/data/faces-pairs/dev/images/lfw/Bo_Pelini/Bo_Pelini_0001.jpg"
 
 static char *g_dir;
 static api_server g_srv;
@@ -67,13 +70,24 @@ static void *run_okaydoc(void *arg) {
     return NULL;
 }
 
-static void *run_okayface(void *arg) {
-    parallel_steps *p = arg;
+typedef struct {
+    parallel_steps *steps;
+    const char *selfie;
+} face_args;
+
+static void *run_okayface_with(void *arg) {
+    face_args *f = arg;
+    parallel_steps *p = f->steps;
     api_part parts[] = {{"journeyId", NULL, p->journey, NULL, 0},
                         {"imageIdCardBase64", NULL, p->portrait_b64, NULL, 0},
-                        {"imageBest", SELFIE, NULL, NULL, 0}};
+                        {"imageBest", f->selfie, NULL, NULL, 0}};
     p->face = api_post_form(g_srv.port, "/api/ekyc/okayface/v1-1", parts, 3, NULL);
     return NULL;
+}
+
+static void *run_okayface(void *arg) {
+    face_args f = {arg, SELFIE};
+    return run_okayface_with(&f);
 }
 
 /* GET details (the vendor's AES-128-CBC) and decrypt it with `openssl enc`. */
@@ -243,6 +257,169 @@ static void test_passport_journey(void **state) {
     free(passport);
 }
 
+/* An OkayID field's Field_Visual by wFieldType and wLCID, or NULL. */
+static const char *visual(json_t *okayid, int type, int lcid) {
+    json_t *maps = json_object_get(
+        json_object_get(json_array_get(json_object_get(okayid, "result"), 0), "ListVerifiedFields"),
+        "pFieldMaps");
+    for (size_t i = 0; i < json_array_size(maps); i++) {
+        json_t *f = json_array_get(maps, i);
+        if (json_integer_value(json_object_get(f, "wFieldType")) == type &&
+            json_integer_value(json_object_get(f, "wLCID")) == lcid)
+            return json_string_value(json_object_get(f, "Field_Visual"));
+    }
+    return NULL;
+}
+
+/* A method's component of an OkayDoc answer, or NULL. */
+static json_t *doc_component(json_t *okaydoc, const char *method, const char *code) {
+    json_t *list = json_object_get(okaydoc, "methodList");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *m = json_array_get(list, i);
+        if (strcmp(json_string_value(json_object_get(m, "method")), method) != 0) continue;
+        json_t *components = json_object_get(m, "componentList");
+        for (size_t k = 0; k < json_array_size(components); k++) {
+            json_t *c = json_array_get(components, k);
+            if (!strcmp(json_string_value(json_object_get(c, "code")), code)) return c;
+        }
+    }
+    return NULL;
+}
+
+static const char *check_status(json_t *entry, const char *check) {
+    json_t *list = json_object_get(entry, "checkResultList");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *c = json_array_get(list, i);
+        if (!strcmp(json_string_value(json_object_get(c, "checkType")), check))
+            return json_string_value(json_object_get(c, "checkStatus"));
+    }
+    return NULL;
+}
+
+static void test_mykad_journey(void **state) {
+    (void)state;
+    if (access(MYKAD_HOLDER_SELFIE, R_OK) != 0) skip();
+    json_t *truth = json_load_file("tests/data/mykad/photo.json", 0, NULL);
+    assert_non_null(truth);
+    char journey[64];
+    api_new_journey(g_srv.port, "pat", "pat-secret-123", journey);
+
+    /* OkayID reads the card's fields and cuts out the portrait */
+    char *card = api_file_base64(MYKAD);
+    assert_non_null(card);
+    api_resp id =
+        post_json_body("/api/ekyc/okayid", json_pack("{s:s,s:s,s:b,s:b,s:b}", "journeyId", journey,
+                                                     "base64ImageString", card, "faceImageEnabled",
+                                                     1, "docTypeEnabled", 1, "imageEnabled", 1));
+    expect_success(&id);
+    assert_string_equal(api_str(&id, "documentType"), "Malaysia - Id Card #2");
+    assert_string_equal(visual(id.json, 1, 0), "MYS");
+    assert_string_equal(visual(id.json, 2, 0),
+                        json_string_value(json_object_get(truth, "icNumber")));
+    assert_string_equal(visual(id.json, 5, 0),
+                        json_string_value(json_object_get(truth, "birthDate")));
+    assert_string_equal(visual(id.json, 25, 0), json_string_value(json_object_get(truth, "name")));
+    assert_string_equal(visual(id.json, 17, 0),
+                        json_string_value(json_object_get(truth, "address")));
+    assert_string_equal(visual(id.json, 12, 1086),
+                        json_string_value(json_object_get(truth, "sexWord")));
+    assert_string_equal(visual(id.json, 12, 0), json_string_value(json_object_get(truth, "sex")));
+    assert_string_equal(visual(id.json, 38, 0), "Malaysia");
+    assert_string_equal(visual(id.json, 433, 0), "WARGANEGARA");
+    assert_null(visual(id.json, 51, 0)); /* no MRZ on a MyKad */
+    const char *portrait = api_str(&id, "faceImage");
+    assert_non_null(portrait);
+    assert_int_equal(json_array_size(json_object_get(id.json, "images")), 1);
+
+    /* OkayDoc (MyKad checks) and OkayFace (the holder's own selfie) at once */
+    parallel_steps p = {.journey = journey, .portrait_b64 = portrait};
+    pthread_t b;
+    assert_int_equal(
+        pthread_create(&b, NULL, run_okayface_with, &(face_args){&p, MYKAD_HOLDER_SELFIE}), 0);
+    p.doc = post_json_body(
+        "/api/ekyc/okaydoc",
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:b}", "journeyId", journey, "type",
+                  "nonpassport", "docType", "mykad", "version", "7-1", "idImageBase64Image", card,
+                  "idNumber", json_string_value(json_object_get(truth, "icFormatted")),
+                  "landmarkCheck", 1, "fontCheck", 1, "icTypeCheck", 1, "colorMode", 1,
+                  "screenDetection", 1, "photoSubstitutionCheck", 1));
+    pthread_join(b, NULL);
+    expect_success(&p.doc);
+    expect_success(&p.face);
+    json_t *c = doc_component(p.doc.json, "font", "f-id-no");
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "Pass");
+    c = doc_component(p.doc.json, "docType", "docType");
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "New IC");
+    const char *landmarks[] = {"l-mykad-header", "l-mykad-logo", "l-chip"};
+    for (int i = 0; i < 3; i++) {
+        c = doc_component(p.doc.json, "landmark", landmarks[i]);
+        assert_non_null(c);
+        assert_true(atof(json_string_value(json_object_get(c, "value"))) >= 60);
+    }
+    c = doc_component(p.doc.json, "landmark", "l-hibiscus");
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "NotPerformed");
+    c = doc_component(p.doc.json, "substitution", "substitution");
+    assert_string_equal(json_string_value(json_object_get(c, "value")), "NotPerformed");
+    assert_non_null(json_object_get(c, "reason"));
+    double confidence = json_number_value(
+        json_object_get(json_object_get(p.face.json, "result_idcard"), "confidence"));
+    assert_true(confidence >= 75); /* the card's holder */
+
+    api_part live[] = {{"journeyId", NULL, journey, NULL, 0},
+                       {"imageBest", MYKAD_HOLDER_SELFIE, NULL, NULL, 0}};
+    api_resp lv = api_post_form(g_srv.port, "/api/ekyc/okaylive", live, 2, NULL);
+    expect_success(&lv);
+
+    /* scorecard: the mykad_new rules over what OkayDoc measured */
+    char path[160];
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", journey);
+    api_resp sc = api_get(g_srv.port, path, NULL);
+    expect_success(&sc);
+    json_t *entry = json_array_get(json_object_get(sc.json, "scorecardResultList"), 0);
+    assert_non_null(entry);
+    assert_string_equal(json_string_value(json_object_get(entry, "docType")), "mykad_new");
+    assert_string_equal(check_status(entry, "landmark"), "P");
+    assert_string_equal(check_status(entry, "idNoFontCheck"), "P");
+    assert_string_equal(check_status(entry, "facialVerification"), "P");
+
+    char body[160];
+    snprintf(body, sizeof body, "{\"journeyId\":\"%s\"}", journey);
+    api_resp done = api_post_json(g_srv.port, "/api/ekyc/complete", body);
+    expect_success(&done);
+
+    /* details hold the MyKad reading */
+    json_t *doc = details_via_openssl(journey);
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(json_object_get(doc, "okayIds")), 1);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_non_null(text);
+    assert_non_null(strstr(text, json_string_value(json_object_get(truth, "icNumber"))));
+    assert_non_null(strstr(text, "Malaysia - Id Card #2"));
+    free(text);
+    json_decref(doc);
+
+    /* delete: nothing left */
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = USERPWD};
+    api_resp gone = api_call(g_srv.port, &del);
+    expect_success(&gone);
+    api_resp_free(&gone);
+    assert_int_equal(rows_left(journey), 0);
+    gone = api_get(g_srv.port, path, USERPWD);
+    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&gone);
+
+    api_resp_free(&done);
+    api_resp_free(&sc);
+    api_resp_free(&lv);
+    api_resp_free(&p.doc);
+    api_resp_free(&p.face);
+    api_resp_free(&id);
+    free(card);
+    json_decref(truth);
+}
+
 /* The body holds nothing that belongs to the journey: no result ids, no steps, no document. */
 static void expect_nothing_of(api_resp *r, const char *result_id) {
     assert_int_equal(r->status, 200);
@@ -321,6 +498,7 @@ static void test_other_account_gets_nothing(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passport_journey),
+        cmocka_unit_test(test_mykad_journey),
         cmocka_unit_test(test_other_account_gets_nothing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

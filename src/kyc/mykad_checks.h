@@ -1,0 +1,26 @@
+/* OkayDoc's MyKad checks that can be measured on the straightened front (docs/okaydoc.md):
+ * - landmarks: the header (KAD PENGENALAN / MALAYSIA) and the MyKad wordmark read where the
+ *   layout puts them (score = OCR confidence), and the contact chip's gold area where the
+ *   layout puts it (score = share of the chip's expected area, 0-100);
+ * - the IC number's print: where the layout puts it, at the layout's size and width, a
+ *   plausible number (kyc/mykad.h), and the same number as the caller's idNumber when given;
+ * - the card type ("New IC": a MyKad front was read).
+ * Pure functions of a reading; nothing is logged. */
+#ifndef EKYCD_KYC_MYKAD_CHECKS_H
+#define EKYCD_KYC_MYKAD_CHECKS_H
+
+#include "kyc/mykad_reader.h"
+
+typedef enum { MYKAD_PASS = 0, MYKAD_CAUTIOUS, MYKAD_FAIL } mykad_verdict;
+
+/* Share of the layout's chip area that is gold on the straightened card, 0-100. */
+float mykad_chip_score(const image *card);
+
+/* The IC number's print against the layout. id_number (NULL or "") is the number the caller
+ * expects. *reason gets a short English reason for anything but a pass. */
+mykad_verdict mykad_font_check(const mykad_reading *r, const char *id_number, const char **reason);
+
+/* "Pass" / "Cautious" / "Fail". */
+const char *mykad_verdict_name(mykad_verdict v);
+
+#endif
