@@ -177,6 +177,35 @@ static void test_nonpassport_checks(void **state) {
     api_resp_free(&r);
 }
 
+/* A MyKad front: the card type, its landmarks measured, the IC number's print passing; the
+ * same card with another idNumber fails the font check with its reason. */
+static void test_mykad_checks(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    char *card = api_file_base64("tests/data/mykad/flat.jpg");
+    assert_non_null(card);
+    const char *fields = "\"type\":\"nonpassport\",\"docType\":\"MyKad\",\"version\":\"7-1\","
+                         "\"fontCheck\":true,\"landmarkCheck\":true,\"icTypeCheck\":true,"
+                         "\"idNumber\":\"970414-11-9722\",\"idImageBase64Image\":";
+    api_resp r = okaydoc(id, fields, card);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(value_of(&r, "font"), "Pass");
+    assert_string_equal(value_of(&r, "docType"), "New IC");
+    assert_true(atof(value_of(&r, "landmark")) >= 60); /* the header's score */
+    api_resp_free(&r);
+    const char *other = "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
+                        "\"fontCheck\":true,\"idNumber\":\"970414119723\",\"idImageBase64Image\":";
+    r = okaydoc(id, other, card);
+    assert_string_equal(value_of(&r, "font"), "Fail");
+    json_t *m = json_array_get(json_object_get(r.json, "methodList"), 0);
+    json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+    assert_string_equal(json_string_value(json_object_get(c, "code")), "f-id-no");
+    assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "idNumber"));
+    api_resp_free(&r);
+    free(card);
+}
+
 static void test_errors(void **state) {
     (void)state;
     char id[64];
@@ -358,8 +387,8 @@ static void test_scorecard_rules(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
-        cmocka_unit_test(test_errors),          cmocka_unit_test(test_scorecard),
-        cmocka_unit_test(test_scorecard_rules),
+        cmocka_unit_test(test_mykad_checks),    cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
