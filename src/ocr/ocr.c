@@ -66,11 +66,12 @@ int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int
     return 0;
 }
 
-int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
-                        const char *whitelist, ocr_char *chars, int cap, int *count) {
-    *count = 0;
-    if (!grey || width <= 0 || height <= 0 || stride < width || cap <= 0) return -1;
-    TessBaseAPISetPageSegMode(e->api, PSM_SINGLE_LINE);
+/* Sets the page segmentation, whitelist (NULL: none) and image, and recognises it. 0, or -1 for
+ * an inconsistent image or a failed recognition (the engine is then cleared). */
+static int recognise(ocr_engine *e, TessPageSegMode mode, const char *whitelist,
+                     const uint8_t *grey, int width, int height, int stride) {
+    if (!grey || width <= 0 || height <= 0 || stride < width) return -1;
+    TessBaseAPISetPageSegMode(e->api, mode);
     TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", whitelist ? whitelist : "");
     TessBaseAPISetImage(e->api, grey, width, height, 1, stride);
     TessBaseAPISetSourceResolution(e->api, 300);
@@ -78,6 +79,14 @@ int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int heigh
         TessBaseAPIClear(e->api);
         return -1;
     }
+    return 0;
+}
+
+int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
+                        const char *whitelist, ocr_char *chars, int cap, int *count) {
+    *count = 0;
+    if (cap <= 0 || recognise(e, PSM_SINGLE_LINE, whitelist, grey, width, height, stride) != 0)
+        return -1;
     TessResultIterator *it = TessBaseAPIGetIterator(e->api);
     if (it) {
         const TessPageIterator *page = TessResultIteratorGetPageIterator(it);
@@ -115,15 +124,8 @@ static void copy_line(const char *text, char *out, size_t cap) {
 int ocr_read_text(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
                   ocr_text_line *lines, int cap, int *count) {
     *count = 0;
-    if (!grey || width <= 0 || height <= 0 || stride < width || cap <= 0) return -1;
-    TessBaseAPISetPageSegMode(e->api, PSM_SPARSE_TEXT);
-    TessBaseAPISetVariable(e->api, "tessedit_char_whitelist", "");
-    TessBaseAPISetImage(e->api, grey, width, height, 1, stride);
-    TessBaseAPISetSourceResolution(e->api, 300);
-    if (TessBaseAPIRecognize(e->api, NULL) != 0) {
-        TessBaseAPIClear(e->api);
+    if (cap <= 0 || recognise(e, PSM_SPARSE_TEXT, NULL, grey, width, height, stride) != 0)
         return -1;
-    }
     TessResultIterator *it = TessBaseAPIGetIterator(e->api);
     if (it) {
         const TessPageIterator *page = TessResultIteratorGetPageIterator(it);

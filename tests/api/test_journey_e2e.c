@@ -115,6 +115,22 @@ static long long rows_left(const char *journey) {
     return api_store_count(g_dir, sql);
 }
 
+/* DELETE /api/ekyc/details/{id}: nothing of the journey is left in any table and its details
+ * answer INVALID_JOURNEY_ID. */
+static void delete_and_expect_gone(const char *journey) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
+    assert_true(rows_left(journey) > 0);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = USERPWD};
+    api_resp gone = api_call(g_srv.port, &del);
+    expect_success(&gone);
+    api_resp_free(&gone);
+    assert_int_equal(rows_left(journey), 0);
+    gone = api_get(g_srv.port, path, USERPWD);
+    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
+    api_resp_free(&gone);
+}
+
 static void test_passport_journey(void **state) {
     (void)state;
     if (access(PASSPORT, R_OK) != 0 || access(SELFIE, R_OK) != 0) skip();
@@ -228,16 +244,8 @@ static void test_passport_journey(void **state) {
     json_decref(doc);
 
     /* delete: nothing left, the id is unknown everywhere */
-    assert_true(rows_left(journey) > 0);
-    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
-    api_req del = {.method = "DELETE", .path = path, .userpwd = USERPWD};
-    api_resp gone = api_call(g_srv.port, &del);
-    expect_success(&gone);
-    api_resp_free(&gone);
-    assert_int_equal(rows_left(journey), 0);
-    gone = api_get(g_srv.port, path, USERPWD);
-    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
-    api_resp_free(&gone);
+    delete_and_expect_gone(journey);
+    api_resp gone;
     for (int i = 0; i < 2; i++) { /* the images went with the journey */
         gone = api_get(g_srv.port, urls[i], NULL);
         assert_int_equal(gone.status, 404);
@@ -400,15 +408,7 @@ static void test_mykad_journey(void **state) {
     json_decref(doc);
 
     /* delete: nothing left */
-    snprintf(path, sizeof path, "/api/ekyc/details/%s", journey);
-    api_req del = {.method = "DELETE", .path = path, .userpwd = USERPWD};
-    api_resp gone = api_call(g_srv.port, &del);
-    expect_success(&gone);
-    api_resp_free(&gone);
-    assert_int_equal(rows_left(journey), 0);
-    gone = api_get(g_srv.port, path, USERPWD);
-    assert_string_equal(api_str(&gone, "message"), "INVALID_JOURNEY_ID");
-    api_resp_free(&gone);
+    delete_and_expect_gone(journey);
 
     api_resp_free(&done);
     api_resp_free(&sc);
