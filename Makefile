@@ -190,7 +190,7 @@ build/mrz-lines: bench/doc-eval/mrz_lines.c build/release/libekycd.a
 	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
 
 mrz-lines: build/mrz-lines
-	build/mrz-lines ../shared/data/mrz-vectors/lines ocr mrz $(or $(STEP),1)
+	build/mrz-lines ../shared/data/mrz-vectors/lines ocr $(or $(MODEL),cells) $(or $(STEP),1)
 
 # ---- documents: MRZ found and read in the shared document images (docs/accuracy.md) ----
 build/doc-eval: bench/doc-eval/doc_eval.c build/release/libekycd.a

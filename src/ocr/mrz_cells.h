@@ -1,0 +1,47 @@
+/* Reading MRZ lines cell by cell with ekycd's character classifier.
+ *
+ * MRZ characters are printed on a fixed pitch, so once a line's ends are known every character
+ * sits in a known cell. The caller samples the line into an upright strip MRZ_STRIP_HEIGHT
+ * pixels tall with the characters about MRZ_STRIP_HEIGHT / MRZ_STRIP_THICKNESS pixels high
+ * and says where the line's ink starts and how long it runs; mrz_cells_read cuts one tile per
+ * cell and names its character with a small convolutional network (ocr/mrz_chars.onnx, trained
+ * on rendered OCR-B by tools/ocr-mrz/train_cells.py, run by the inference core). Each cell comes
+ * back with its best MRZ_CELL_CHOICES characters and their probabilities, so check digits can
+ * choose among them. A reader is not thread-safe: each worker owns one. */
+#ifndef EKYCD_OCR_MRZ_CELLS_H
+#define EKYCD_OCR_MRZ_CELLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MRZ_STRIP_HEIGHT    64   /* strip rows */
+#define MRZ_STRIP_THICKNESS 1.9f /* strip height over character height */
+#define MRZ_CELLS_MODEL     "mrz_chars.onnx"
+#define MRZ_CELL_CHOICES    3
+#define MRZ_CELLS_MAX       64 /* longest line read */
+
+typedef struct {
+    char ch[MRZ_CELL_CHOICES]; /* best first, from "A-Z0-9<" */
+    float p[MRZ_CELL_CHOICES]; /* their probabilities */
+} mrz_cell;
+
+typedef struct mrz_cell_reader mrz_cell_reader;
+
+/* Loads DIR/mrz_chars.onnx. NULL on failure, with the reason in err. */
+mrz_cell_reader *mrz_cell_reader_new(const char *dir, char *err, size_t errlen);
+void mrz_cell_reader_free(mrz_cell_reader *r);
+
+/* Reads `length` (1..MRZ_CELLS_MAX) cells of a strip `width` x MRZ_STRIP_HEIGHT grey pixels
+ * whose line ink runs from x = line_start for line_length pixels. Returns 0, or -1 for bad
+ * arguments or an inference failure. A strip without contrast reads as fillers with p = 0. */
+int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
+                   float line_start, float line_length, int length, mrz_cell *cells);
+
+/* Reads a grey image holding one horizontal MRZ line (a line crop): the text band is the longest
+ * run of rows with ink (darker than the mid grey) across at least 2 % of the width, the line runs
+ * from its first to its last ink column; that band is sampled into a strip and read as above.
+ * Returns 0, or -1 for bad arguments, an image without such a band, or a failure. */
+int mrz_cells_read_crop(mrz_cell_reader *r, const uint8_t *grey, int width, int height, int stride,
+                        int length, mrz_cell *cells);
+
+#endif

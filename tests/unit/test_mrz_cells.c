@@ -1,0 +1,130 @@
+/* Unit tests for src/ocr/mrz_cells with ekycd's committed classifier (ocr/mrz_chars.onnx): load
+ * errors (no file, a model of the wrong shape), bad arguments, a blank strip, and a regression
+ * bound on real MRZ line crops from ../shared/data (every 50th line; the full figure is in
+ * docs/accuracy.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "ocr/mrz_cells.h"
+#include "testutil.h"
+#include "util/file.h"
+#include "vision/image.h"
+
+#define LINES "../shared/data/mrz-vectors/lines"
+/* regression bounds for every 50th line (docs/accuracy.md has the figures on all lines) */
+#define CELLS_MAX_CER   4  /* % of characters */
+#define CELLS_MIN_EXACT 70 /* % of lines */
+
+static void test_load_errors(void **state) {
+    (void)state;
+    char err[256] = "", dir[] = "/tmp/ekycd-cells-XXXXXX", link[512], target[4096];
+    assert_null(mrz_cell_reader_new("/nonexistent", err, sizeof err));
+    assert_non_null(strstr(err, "cannot load"));
+    /* a valid ONNX model that is not a 32x32 tile classifier */
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(realpath("models/fr_eye.onnx", target));
+    snprintf(link, sizeof link, "%s/%s", dir, MRZ_CELLS_MODEL);
+    assert_int_equal(symlink(target, link), 0);
+    assert_null(mrz_cell_reader_new(dir, err, sizeof err));
+    assert_non_null(strstr(err, "expected one 32x32 tile"));
+    unlink(link);
+    rmdir(dir);
+}
+
+static void test_bad_arguments_and_blank(void **state) {
+    (void)state;
+    char err[256];
+    mrz_cell_reader *r = mrz_cell_reader_new("ocr", err, sizeof err);
+    assert_non_null(r);
+    static uint8_t white[MRZ_STRIP_HEIGHT * 400];
+    memset(white, 255, sizeof white);
+    mrz_cell cells[MRZ_CELLS_MAX];
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 300, 0, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 300, MRZ_CELLS_MAX + 1, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 0, 30, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 399, 20, 300, 30, cells), -1);
+    assert_int_equal(mrz_cells_read(r, NULL, 400, 400, 20, 300, 30, cells), -1);
+    /* no contrast: fillers that claim nothing */
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 300, 30, cells), 0);
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(cells[i].ch[0], '<');
+        assert_true(cells[i].p[0] == 0.0f);
+    }
+    /* a crop without a text band is refused */
+    assert_int_equal(mrz_cells_read_crop(r, white, 400, MRZ_STRIP_HEIGHT, 400, 30, cells), -1);
+    mrz_cell_reader_free(r);
+}
+
+static int edit_distance(const char *a, const char *b) {
+    int n = (int)strlen(b), prev[64], cur[64];
+    for (int j = 0; j <= n; j++) prev[j] = j;
+    for (const char *p = a; *p; p++) {
+        cur[0] = prev[0] + 1;
+        for (int j = 1; j <= n; j++) {
+            int best = prev[j - 1] + (*p != b[j - 1]);
+            if (prev[j] + 1 < best) best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, sizeof(int) * (size_t)(n + 1));
+    }
+    return prev[n];
+}
+
+static void test_real_mrz_lines(void **state) {
+    (void)state;
+    char err[256], row[1024], path[1024];
+    mrz_cell_reader *r = mrz_cell_reader_new("ocr", err, sizeof err);
+    assert_non_null(r);
+    FILE *f = fopen(LINES "/lines.tsv", "r");
+    assert_non_null(f);
+    int lines = 0, errors = 0, chars = 0, exact = 0;
+    for (int i = 0; fgets(row, sizeof row, f); i++) {
+        if (row[0] == '#' || i % 50) continue;
+        char *save = NULL, *img = strtok_r(row, "\t", &save), *truth = strtok_r(NULL, "\t", &save);
+        size_t len = truth ? strlen(truth) : 0;
+        if (len != 30 && len != 36 && len != 44) continue;
+        snprintf(path, sizeof path, LINES "/%s", img);
+        size_t n = 0;
+        uint8_t *bytes = file_read_all(path, 16u << 20, &n);
+        image rgb, grey;
+        assert_non_null(bytes);
+        assert_int_equal(image_decode(bytes, n, 40000000, &rgb, err, sizeof err), IMG_OK);
+        free(bytes);
+        assert_int_equal(image_to_grey(&rgb, &grey), IMG_OK);
+        mrz_cell cells[MRZ_CELLS_MAX];
+        char text[MRZ_CELLS_MAX + 1];
+        assert_int_equal(mrz_cells_read_crop(r, grey.pixels, grey.width, grey.height,
+                                             (int)grey.stride, (int)len, cells),
+                         0);
+        for (size_t k = 0; k < len; k++) {
+            text[k] = cells[k].ch[0];
+            assert_true(cells[k].p[0] >= cells[k].p[1] && cells[k].p[1] >= cells[k].p[2]);
+        }
+        text[len] = '\0';
+        int d = edit_distance(text, truth);
+        lines++, errors += d, chars += (int)len, exact += d == 0;
+        image_free(&rgb);
+        image_free(&grey);
+    }
+    fclose(f);
+    mrz_cell_reader_free(r);
+    print_message("mrz cells: %d lines, %d exact, CER %.2f%%\n", lines, exact,
+                  100.0 * errors / chars);
+    assert_true(lines >= 60);
+    assert_true(errors * 100 < chars * CELLS_MAX_CER);
+    assert_true(exact * 100 > lines * CELLS_MIN_EXACT);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_bad_arguments_and_blank),
+        cmocka_unit_test(test_real_mrz_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
