@@ -12,9 +12,10 @@ struct metrics;
 struct face_models;
 struct pool;
 
-/* One work slot's OCR engines: ekycd's MRZ model and the general-print model (MyKad). */
+/* One work slot's OCR engines: ekycd's MRZ character classifier and the general-print model
+ * (MyKad). */
 typedef struct app_ocr {
-    struct ocr_engine *mrz;
+    struct mrz_cell_reader *mrz;
     struct ocr_engine *text;
 } app_ocr;
 

@@ -14,7 +14,7 @@
 
 #include "kyc/document.h"
 #include "kyc/mrz_reader.h"
-#include "ocr/ocr.h"
+#include "ocr/mrz_cells.h"
 #include "util/file.h"
 #include "vision/image.h"
 
@@ -106,8 +106,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "-v")) verbose = 1;
     }
     char err[256], path[4096];
-    const char *lang = getenv("DOC_EVAL_LANG") ? getenv("DOC_EVAL_LANG") : "mrz";
-    ocr_engine *ocr = ocr_engine_new(argv[2], lang, err, sizeof err);
+    mrz_cell_reader *ocr = mrz_cell_reader_new(argv[2], err, sizeof err);
     if (!ocr) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -116,7 +115,7 @@ int main(int argc, char **argv) {
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "%s: not found (the shared data is absent); skipping\n", path);
-        ocr_engine_free(ocr);
+        mrz_cell_reader_free(ocr);
         return 0;
     }
     truth_tally upright = {0}, turned = {0};
@@ -183,7 +182,7 @@ int main(int argc, char **argv) {
     }
     fclose(f);
     free(r);
-    ocr_engine_free(ocr);
+    mrz_cell_reader_free(ocr);
     print_truth("transcribed, upright", &upright);
     print_truth("transcribed, 7 other orientations", &turned);
     printf("weak labels (MRZ visible, no text): images=%d found=%d all_check_digits_valid=%d\n",

@@ -237,7 +237,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    document_engines e = {ocr_engine_new(argv[2], "mrz", err, sizeof err),
+    document_engines e = {mrz_cell_reader_new(argv[2], err, sizeof err),
                           ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err),
                           face_engine_create(fm)};
     int rc = 1;
@@ -247,7 +247,7 @@ int main(int argc, char **argv) {
     } else {
         fprintf(stderr, "cannot load the engines: %s\n", err);
     }
-    ocr_engine_free(e.mrz);
+    mrz_cell_reader_free(e.mrz);
     ocr_engine_free(e.text);
     face_engine_free(e.faces);
     face_models_free(fm);

@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     face_engine *faces = face_engine_create(fm);
-    ocr_engine *ocr = ocr_engine_new(ocr_dir, "mrz", err, sizeof err);
+    mrz_cell_reader *ocr = mrz_cell_reader_new(ocr_dir, err, sizeof err);
     ocr_engine *text = ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err);
     document_engines engines = {ocr, text, faces};
     double *total = malloc(sizeof *total * (size_t)runs),
@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
            total[(runs * 95) / 100 < runs ? (runs * 95) / 100 : runs - 1], decode[runs / 2], found,
            runs);
     free(total), free(decode), free(jpeg);
-    ocr_engine_free(ocr);
+    mrz_cell_reader_free(ocr);
     ocr_engine_free(text);
     face_engine_free(faces);
     face_models_free(fm);

@@ -69,12 +69,12 @@ int cli_read(int argc, char **argv) {
     face_models *fm = NULL;
     if (face_models_load(models, &fm, err, sizeof err) != 0) return cli_fail("%s", err);
     face_engine *faces = face_engine_create(fm);
-    ocr_engine *ocr = ocr_engine_new(ocr_dir, "mrz", err, sizeof err);
+    mrz_cell_reader *ocr = mrz_cell_reader_new(ocr_dir, err, sizeof err);
     ocr_engine *text = ocr ? ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err) : NULL;
     if (!faces || !ocr || !text) {
         face_engine_free(faces);
         face_models_free(fm);
-        ocr_engine_free(ocr);
+        mrz_cell_reader_free(ocr);
         ocr_engine_free(text);
         return cli_fail("%s", faces ? err : "out of memory");
     }
@@ -100,7 +100,7 @@ int cli_read(int argc, char **argv) {
         cli_print_json(json_pack("{s:s,s:s,s:n}", "status", "error", "message", code, "result"));
     image_free(&front);
     image_free(&back);
-    ocr_engine_free(ocr);
+    mrz_cell_reader_free(ocr);
     ocr_engine_free(text);
     face_engine_free(faces);
     face_models_free(fm);

@@ -15,6 +15,7 @@
 #include "server/http.h"
 #include "server/metrics.h"
 #include "kyc/face.h"
+#include "ocr/mrz_cells.h"
 #include "ocr/ocr.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -169,7 +170,7 @@ static void free_face_engine(void *engine) {
 static void free_ocr_engine(void *engine) {
     app_ocr *o = engine;
     if (!o) return;
-    ocr_engine_free(o->mrz);
+    mrz_cell_reader_free(o->mrz);
     ocr_engine_free(o->text);
     free(o);
 }
@@ -178,7 +179,7 @@ static void *make_ocr_engine(void *dir) {
     char err[256];
     app_ocr *o = calloc(1, sizeof *o);
     if (!o) return NULL;
-    o->mrz = ocr_engine_new(dir, "mrz", err, sizeof err);
+    o->mrz = mrz_cell_reader_new(dir, err, sizeof err);
     o->text = o->mrz ? ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err) : NULL;
     if (!o->text) {
         free_ocr_engine(o);

@@ -12,6 +12,7 @@
 #include "kyc/face.h"
 #include "kyc/mrz_reader.h"
 #include "kyc/mykad_reader.h"
+#include "ocr/mrz_cells.h"
 #include "ocr/ocr.h"
 #include "vision/image.h"
 
@@ -21,10 +22,10 @@ typedef struct {
     int x, y, w, h;
 } document_rect;
 
-/* The engines a reading uses, owned by the caller. mrz reads MRZ lines (ekycd's OCR-B model);
+/* The engines a reading uses, owned by the caller. mrz reads MRZ lines (ekycd's classifier);
  * text, general print (Tesseract "eng"), NULL: no MyKad reading; faces, NULL: no portrait. */
 typedef struct {
-    ocr_engine *mrz;
+    mrz_cell_reader *mrz;
     ocr_engine *text;
     face_engine *faces;
 } document_engines;

@@ -7,25 +7,28 @@
  * 3. Lines long for their height (an MRZ line is 30-44 characters), parallel, of similar length,
  *    aligned at the start and spaced like MRZ lines form groups of two or three.
  * 4. Each group is sampled line by line into upright strips (deskewed by the fitted line) in
- *    each of four reading directions, read by OCR and parsed; the first reading with every check
- *    digit right wins, otherwise the best-scoring one that parses. */
+ *    each of four reading directions; each strip is cut into fixed-pitch cells (30 characters
+ *    for three lines, 36 and 44 both tried for two) and read by the cell classifier
+ *    (ocr/mrz_cells.h), then parsed. Wrong check digits choose among the classifier's runner-up
+ *    characters. The first reading with every check digit right wins, otherwise the
+ *    best-scoring one that parses. */
 #include "kyc/mrz_reader.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ANALYSIS_SIDE    1200  /* long side of the image the components come from */
-#define MIN_CHAR_HEIGHT  5.0f  /* in analysis pixels */
-#define MIN_CHAIN        3     /* components in a line piece worth merging */
-#define MIN_LINE_CHARS   8     /* components in a candidate line */
-#define MIN_LINE_LENGTH  14.0f /* line length over character height */
-#define STRIP_HEIGHT     64    /* OCR strip height in pixels; characters come out ~32 px tall */
-#define STRIP_THICKNESS  1.9f  /* strip height over character height */
-#define STRIP_MARGIN     0.8f  /* extra length at each end, over character height */
+#define ANALYSIS_SIDE    1200                /* long side of the image the components come from */
+#define MIN_CHAR_HEIGHT  5.0f                /* in analysis pixels */
+#define MIN_CHAIN        3                   /* components in a line piece worth merging */
+#define MIN_LINE_CHARS   8                   /* components in a candidate line */
+#define MIN_LINE_LENGTH  14.0f               /* line length over character height */
+#define STRIP_THICKNESS  MRZ_STRIP_THICKNESS /* strip height over character height */
+#define STRIP_MARGIN     0.8f                /* extra length at each end, over character height */
 #define MAX_GROUPS       24
-#define MIN_CHECK_DIGITS 2 /* right check digits before a reading counts as an MRZ */
-#define WHITELIST        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+#define MIN_CHECK_DIGITS 2     /* right check digits before a reading counts as an MRZ */
+#define MAX_SWAPS        3     /* runner-up characters taken for check digits */
+#define MIN_CHOICE       0.02f /* least probability of a runner-up worth taking */
 
 /* A component in line coordinates: `along` the reading axis and `across` it. */
 typedef struct {
@@ -51,7 +54,7 @@ typedef struct {
 } link_edge;
 
 typedef struct {
-    ocr_engine *ocr;
+    mrz_cell_reader *cells;
     const image *grey; /* full resolution */
     float scale;       /* analysis pixels per image pixel */
     bool transposed;   /* along = y */
@@ -251,7 +254,7 @@ static void strip_map(const read_context *c, const text_line *l, float pitch, in
     float mid = (l->start + l->end) / 2, cmid = across_at(l, mid);
     float length = (l->end - l->start) * norm + 2 * STRIP_MARGIN * l->height;
     /* as thick as the line spacing allows, so the neighbouring lines stay out */
-    float thick = fminf(STRIP_THICKNESS * l->height, 1.1f * pitch), k = thick / STRIP_HEIGHT;
+    float thick = fminf(STRIP_THICKNESS * l->height, 1.1f * pitch), k = thick / MRZ_STRIP_HEIGHT;
     *width = (int)(length / k + 0.5f);
     float u[2] = {k * sd * dir[0], k * sd * dir[1]}, v[2] = {k * sn * nrm[0], k * sn * nrm[1]};
     float o[2] = {mid - length / 2 * sd * dir[0] - thick / 2 * sn * nrm[0],
@@ -262,7 +265,7 @@ static void strip_map(const read_context *c, const text_line *l, float pitch, in
     to_image(c, o[0] + v[0], o[1] + v[1], &vx, &vy);
     m[0] = ux - ox, m[1] = vx - ox, m[2] = ox;
     m[3] = uy - oy, m[4] = vy - oy, m[5] = oy;
-    float w = (float)*width, h = STRIP_HEIGHT;
+    float w = (float)*width, h = MRZ_STRIP_HEIGHT;
     const float uv[4][2] = {{0, 0}, {w, 0}, {w, h}, {0, h}};
     for (int i = 0; i < 4; i++) {
         corners[i][0] = m[0] * uv[i][0] + m[1] * uv[i][1] + m[2];
@@ -270,55 +273,22 @@ static void strip_map(const read_context *c, const text_line *l, float pitch, in
     }
 }
 
-/* One line read from its strip: the characters, and where the line runs in the strip. */
+/* One line sampled into an upright strip, and where the line's ink runs in it. */
 typedef struct {
-    ocr_char chars[2 * MRZ_READER_RAW];
-    int count;
+    image strip;
     float line_start, line_length; /* strip pixels */
-} strip_reading;
+} line_strip;
 
-static int read_strip(const read_context *c, const text_line *l, float pitch, int sd, int sn,
-                      strip_reading *out, float corners[4][2]) {
+static int sample_strip(const read_context *c, const text_line *l, float pitch, int sd, int sn,
+                        line_strip *out, float corners[4][2]) {
     float m[6];
     int width;
     strip_map(c, l, pitch, sd, sn, m, &width, corners);
-    image strip;
-    if (image_warp_grey(c->grey, m, width, STRIP_HEIGHT, &strip) != IMG_OK) return -1;
-    int rc = ocr_read_line_chars(c->ocr, strip.pixels, strip.width, strip.height, (int)strip.stride,
-                                 WHITELIST, out->chars,
-                                 (int)(sizeof out->chars / sizeof out->chars[0]), &out->count);
-    image_free(&strip);
+    if (image_warp_grey(c->grey, m, width, MRZ_STRIP_HEIGHT, &out->strip) != IMG_OK) return -1;
     float k = hypotf(m[0], m[3]) * c->scale; /* analysis pixels per strip pixel */
     out->line_start = STRIP_MARGIN * l->height / k;
     out->line_length = (l->end - l->start) * sqrtf(1 + l->b * l->b) / k;
-    return rc;
-}
-
-/* The line as text of exactly `length` characters: MRZ characters sit on a fixed pitch, so each
- * recognised character falls in the cell under its centre; a cell claimed twice keeps the more
- * confident character, an empty one reads '<'. Used when OCR split or merged characters. */
-static void fit_to_cells(const strip_reading *r, int length, char *out) {
-    float best[MRZ_MAX_LINE];
-    for (int i = 0; i < length; i++) out[i] = '<', best[i] = -1;
-    out[length] = '\0';
-    float pitch = r->line_length / (float)length;
-    for (int i = 0; i < r->count && pitch > 0; i++) {
-        float centre = (float)(r->chars[i].x0 + r->chars[i].x1) / 2 - r->line_start;
-        int cell = (int)floorf(centre / pitch);
-        if (cell < 0) cell = 0;
-        if (cell >= length) cell = length - 1;
-        if (r->chars[i].confidence > best[cell])
-            out[cell] = r->chars[i].ch, best[cell] = r->chars[i].confidence;
-    }
-}
-
-/* The MRZ line length the group most likely has: 30 for three lines, else 36 or 44, whichever is
- * nearer the lengths read. */
-static int expected_length(const strip_reading *r, int lines) {
-    if (lines == 3) return 30;
-    int total = 0;
-    for (int k = 0; k < lines; k++) total += r[k].count;
-    return total <= 40 * lines ? 36 : 44;
+    return 0;
 }
 
 static void count_check_digits(const mrz_result *r, int *ok, int *total) {
@@ -341,16 +311,96 @@ static int score_of(const mrz_reading *r) {
     return 1000 * r->check_digits_ok + 10 * valid_fields + r->confidence / 10;
 }
 
-/* Reads one group in one direction into *out. Returns 0, or -1 on OCR failure. */
+/* Parses raw[] (line_count lines) into out->mrz with the parser's repairs and counts the right
+ * check digits. */
+static void parse_raw(mrz_reading *out, int line_count) {
+    const char *texts[MRZ_MAX_LINES];
+    for (int k = 0; k < line_count; k++) texts[k] = out->raw[k];
+    if (mrz_parse(texts, line_count, MRZ_AUTOCORRECT, &out->mrz) != MRZ_OK)
+        out->mrz.format = MRZ_FORMAT_NONE;
+    count_check_digits(&out->mrz, &out->check_digits_ok, &out->check_digits_total);
+}
+
+static bool field_valid(const mrz_result *m, const char *name) {
+    const mrz_field *f = mrz_field_get(m, name);
+    return f && f->valid;
+}
+
+/* A state code field that is a real code or ICAO's specimen state UTO. */
+static bool state_known(const mrz_result *m, const char *name) {
+    const mrz_field *f = mrz_field_get(m, name);
+    return f && (f->valid || strcmp(f->value, "UTO") == 0);
+}
+
+/* Text that happens to fit a format is not an MRZ until its check digits say so. Check digits
+ * alone are not enough: a run of one repeated digit checks itself (555555555 has check digit 5)
+ * and runner-up swaps can fix a check digit of any text. A real MRZ also holds a real date of
+ * birth or of expiry and a known issuing state or nationality. */
+static bool looks_like_mrz(const mrz_result *m, int check_digits_ok) {
+    if (m->format == MRZ_FORMAT_NONE || check_digits_ok < MIN_CHECK_DIGITS) return false;
+    bool dated = field_valid(m, "birthDate") || field_valid(m, "expirationDate");
+    bool stated = state_known(m, "issuingState") || state_known(m, "nationality");
+    return dated && stated;
+}
+
+/* The classifier's best characters as the reading; confidence = mean top probability. */
+static void reading_from_cells(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, int length,
+                               mrz_reading *out) {
+    double sum = 0;
+    for (int k = 0; k < line_count; k++) {
+        for (int i = 0; i < length; i++) {
+            out->raw[k][i] = cells[k][i].ch[0];
+            sum += cells[k][i].p[0];
+        }
+        out->raw[k][length] = '\0';
+    }
+    out->confidence = (int)(100 * sum / (line_count * length) + 0.5);
+    parse_raw(out, line_count);
+    /* a candidate until the runner-up swaps are made (swap_by_check_digits) */
+    out->found = out->mrz.format != MRZ_FORMAT_NONE && out->check_digits_ok >= MIN_CHECK_DIGITS;
+}
+
+/* Once a reading is an MRZ, its wrong check digits choose among the classifier's runner-up
+ * characters: up to MAX_SWAPS times, the single swap (a cell's second or third choice, at least
+ * MIN_CHOICE probable) that makes the most check digits right, the likeliest on a tie. */
+static void swap_by_check_digits(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, int length,
+                                 mrz_reading *r) {
+    mrz_reading *trial = malloc(sizeof *trial);
+    if (!trial) return;
+    for (int round = 0; round < MAX_SWAPS && !r->mrz.check_digits_valid; round++) {
+        int best_ok = r->check_digits_ok, best_k = -1, best_i = 0, best_j = 0;
+        float best_p = 0;
+        for (int k = 0; k < line_count; k++)
+            for (int i = 0; i < length; i++)
+                for (int j = 1; j < MRZ_CELL_CHOICES; j++) {
+                    const mrz_cell *cell = &cells[k][i];
+                    if (cell->p[j] < MIN_CHOICE || r->raw[k][i] == cell->ch[j]) continue;
+                    memcpy(trial->raw, r->raw, sizeof trial->raw);
+                    trial->raw[k][i] = cell->ch[j];
+                    parse_raw(trial, line_count);
+                    if (trial->check_digits_ok > best_ok ||
+                        (trial->check_digits_ok == best_ok && best_k >= 0 && cell->p[j] > best_p))
+                        best_ok = trial->check_digits_ok, best_k = k, best_i = i, best_j = j,
+                        best_p = cell->p[j];
+                }
+        if (best_k < 0) break;
+        r->raw[best_k][best_i] = cells[best_k][best_i].ch[best_j];
+        parse_raw(r, line_count);
+    }
+    free(trial);
+}
+
+/* Reads one group in one direction into *out. Returns 0, or -1 when out of memory or the
+ * classifier failed. */
 static int read_group(const read_context *c, const text_line *lines, const line_group *g, int sd,
                       int sn, mrz_reading *out) {
     memset(out, 0, sizeof *out);
-    const char *texts[MRZ_MAX_LINES];
-    strip_reading *strips = malloc(sizeof *strips * MRZ_MAX_LINES);
-    if (!strips) return -1;
+    line_strip strips[MRZ_MAX_LINES] = {0};
+    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(MRZ_MAX_LINES, sizeof *cells);
+    mrz_reading *attempt = malloc(sizeof *attempt);
     float first[4][2] = {{0}}, last[4][2] = {{0}}, corners[4][2] = {{0}};
-    float conf_sum = 0;
-    int chars = 0;
+    int rc = -1, best_score = -2, best_length = 0;
+    if (!cells || !attempt) goto done;
     /* every line of the band spans the band's whole length */
     float start = lines[g->line[0]].start, end = lines[g->line[0]].end;
     for (int k = 1; k < g->count; k++) {
@@ -360,38 +410,43 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     for (int k = 0; k < g->count; k++) {
         /* reading upside down, the lowest line comes first */
         text_line line = lines[g->line[sn > 0 ? k : g->count - 1 - k]];
-        const text_line *l = &line;
         line.start = start, line.end = end;
-        if (read_strip(c, l, g->pitch, sd, sn, &strips[k], corners) != 0) {
-            free(strips);
-            return -1;
-        }
-        for (int i = 0; i < strips[k].count; i++) conf_sum += strips[k].chars[i].confidence;
-        chars += strips[k].count;
+        if (sample_strip(c, &line, g->pitch, sd, sn, &strips[k], corners) != 0) goto done;
         if (k == 0) memcpy(first, corners, sizeof first);
         memcpy(last, corners, sizeof last);
-        out->char_height = l->height / c->scale;
+        out->char_height = line.height / c->scale;
     }
-    int length = expected_length(strips, g->count);
-    for (int k = 0; k < g->count; k++) {
-        const strip_reading *r = &strips[k];
-        if (r->count == length) {
-            for (int i = 0; i < length; i++) out->raw[k][i] = r->chars[i].ch;
-            out->raw[k][length] = '\0';
-        } else {
-            fit_to_cells(r, length, out->raw[k]);
+    /* three lines are TD1; two are 36 or 44 characters long: both are read, the better wins */
+    static const int two_line_lengths[2] = {36, 44}, three_line_length[1] = {30};
+    const int *lengths = g->count == 3 ? three_line_length : two_line_lengths;
+    int length_count = g->count == 3 ? 1 : 2;
+    for (int n = 0; n < length_count; n++) {
+        for (int k = 0; k < g->count; k++) {
+            const line_strip *s = &strips[k];
+            if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
+                               s->line_start, s->line_length, lengths[n], cells[k]) != 0)
+                goto done;
         }
-        texts[k] = out->raw[k];
+        memset(attempt, 0, sizeof *attempt);
+        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, lengths[n], attempt);
+        int score = score_of(attempt);
+        if (score > best_score) *out = *attempt, best_score = score, best_length = lengths[n];
     }
-    free(strips);
-    out->confidence = chars ? (int)(conf_sum / (float)chars) : 0;
+    if (out->found) {
+        if (best_length != lengths[length_count - 1])
+            for (int k = 0; k < g->count; k++) {
+                const line_strip *s = &strips[k];
+                if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
+                                   s->line_start, s->line_length, best_length, cells[k]) != 0)
+                    goto done;
+            }
+        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, best_length, out);
+        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
+    }
     memcpy(out->corners[0], first[0], sizeof first[0]);
     memcpy(out->corners[1], first[1], sizeof first[1]);
     memcpy(out->corners[2], last[2], sizeof last[2]);
     memcpy(out->corners[3], last[3], sizeof last[3]);
-    if (mrz_parse(texts, g->count, MRZ_AUTOCORRECT, &out->mrz) != MRZ_OK)
-        out->mrz.format = MRZ_FORMAT_NONE;
-    count_check_digits(&out->mrz, &out->check_digits_ok, &out->check_digits_total);
     /* reading direction in the image: 0° = left to right */
     float dx = out->corners[1][0] - out->corners[0][0],
           dy = out->corners[1][1] - out->corners[0][1];
@@ -401,9 +456,11 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     int quarter = ((int)lroundf(angle / 90.0f) % 4 + 4) % 4;
     out->rotation = quarter * 90;
     out->mirrored = dx * ey - dy * ex < 0;
-    /* text that happens to fit a format is not an MRZ until its check digits say so */
-    out->found = out->mrz.format != MRZ_FORMAT_NONE && out->check_digits_ok >= MIN_CHECK_DIGITS;
-    return 0;
+    rc = 0;
+done:
+    for (int k = 0; k < MRZ_MAX_LINES; k++) image_free(&strips[k].strip);
+    free(cells), free(attempt);
+    return rc;
 }
 
 /* Tries every group of one axis in every direction; keeps the best reading in *best. Returns 1
@@ -449,12 +506,12 @@ done:
     return rc;
 }
 
-int mrz_reader_read(ocr_engine *ocr, const image *img, mrz_reading *out) {
+int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out) {
     memset(out, 0, sizeof *out);
     image grey;
     if (image_to_grey(img, &grey) != IMG_OK) return -1;
     int side = grey.width > grey.height ? grey.width : grey.height;
-    read_context c = {ocr, &grey, (float)ANALYSIS_SIDE / (float)side, false};
+    read_context c = {cells, &grey, (float)ANALYSIS_SIDE / (float)side, false};
     image_box *boxes = NULL;
     int count = 0, best_score = -1, rc = -1;
     if (image_dark_components(&grey, c.scale, &boxes, &count) == IMG_OK) {

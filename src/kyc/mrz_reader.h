@@ -2,8 +2,9 @@
  *
  * mrz_reader_read() looks for two or three long, parallel, evenly spaced lines of characters
  * (the MRZ band) in any of the eight orientations (four rotations, each also mirrored), reads
- * every line with the OCR engine (ekycd's OCR-B model, "mrz"), and parses the text with
- * mrz_parse (field alphabets and check digits repair OCR confusions). The candidate whose check
+ * every line cell by cell with ekycd's MRZ character classifier (ocr/mrz_cells.h), and parses
+ * the text with mrz_parse (field alphabets and check digits repair OCR confusions; check digits
+ * also choose among the classifier's runner-up characters). The candidate whose check
  * digits agree best wins; a candidate counts only with at least two right check digits, so text
  * that merely fits a format is not an MRZ. Without one, `found` is false. */
 #ifndef EKYCD_KYC_MRZ_READER_H
@@ -12,7 +13,7 @@
 #include <stdbool.h>
 
 #include "kyc/mrz.h"
-#include "ocr/ocr.h"
+#include "ocr/mrz_cells.h"
 #include "vision/image.h"
 
 #define MRZ_READER_RAW 64
@@ -25,14 +26,15 @@ typedef struct {
     float corners[4][2];    /* the band in image pixels, as the document reads: top-left,
                                top-right, bottom-right, bottom-left */
     float char_height;      /* character height in image pixels */
-    int confidence;         /* mean OCR confidence of the lines, 0-100 */
+    int confidence;         /* mean top probability of the characters, 0-100 */
     int check_digits_ok;    /* valid check digits (composite included) … */
     int check_digits_total; /* … of this many */
-    char raw[MRZ_MAX_LINES][MRZ_READER_RAW]; /* the OCR text before repairs */
+    char raw[MRZ_MAX_LINES][MRZ_READER_RAW]; /* the classifier's text (with runner-up swaps)
+                                              before the parser's repairs */
 } mrz_reading;
 
 /* Reads the MRZ of `img` (RGB or grey). Returns 0 (found or not, see out->found), or -1 when out
- * of memory or the OCR engine failed. */
-int mrz_reader_read(ocr_engine *ocr, const image *img, mrz_reading *out);
+ * of memory or the classifier failed. */
+int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out);
 
 #endif

@@ -82,29 +82,6 @@ static int recognise(ocr_engine *e, TessPageSegMode mode, const char *whitelist,
     return 0;
 }
 
-int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
-                        const char *whitelist, ocr_char *chars, int cap, int *count) {
-    *count = 0;
-    if (cap <= 0 || recognise(e, PSM_SINGLE_LINE, whitelist, grey, width, height, stride) != 0)
-        return -1;
-    TessResultIterator *it = TessBaseAPIGetIterator(e->api);
-    if (it) {
-        const TessPageIterator *page = TessResultIteratorGetPageIterator(it);
-        do {
-            char *text = TessResultIteratorGetUTF8Text(it, RIL_SYMBOL);
-            int left, top, right, bottom;
-            if (text && text[0] && !text[1] && *count < cap &&
-                TessPageIteratorBoundingBox(page, RIL_SYMBOL, &left, &top, &right, &bottom))
-                chars[(*count)++] =
-                    (ocr_char){text[0], left, right, TessResultIteratorConfidence(it, RIL_SYMBOL)};
-            TessDeleteText(text);
-        } while (TessResultIteratorNext(it, RIL_SYMBOL));
-        TessResultIteratorDelete(it);
-    }
-    TessBaseAPIClear(e->api);
-    return 0;
-}
-
 /* Copies a line's text: line breaks dropped, runs of spaces made one, cut to fit. */
 static void copy_line(const char *text, char *out, size_t cap) {
     size_t n = 0;

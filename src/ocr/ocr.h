@@ -1,8 +1,10 @@
 /* OCR through Tesseract's C API.
  *
- * An engine is one Tesseract instance with one language model (e.g. ekycd's "mrz", trained for
- * OCR-B, or Debian's "eng"/"msa"); it is not thread-safe, so each worker owns one. Images come in
- * as 8-bit grey; the caller crops and scales, the engine reads. Text never goes to the log. */
+ * An engine is one Tesseract instance with one language model: Debian's "eng" for MyKad fields,
+ * or ekycd's OCR-B "mrz", kept as the baseline MRZ line reading is measured against (MRZ bands
+ * themselves are read by the cell classifier, ocr/mrz_cells.h). An engine is not thread-safe,
+ * so each worker owns one. Images come in as 8-bit grey; the caller crops and scales, the
+ * engine reads. Text never goes to the log. */
 #ifndef EKYCD_OCR_OCR_H
 #define EKYCD_OCR_OCR_H
 
@@ -25,18 +27,6 @@ void ocr_engine_free(ocr_engine *e);
  * Returns 0, or -1 for an empty or inconsistent image or if Tesseract failed. */
 int ocr_read_line(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
                   const char *whitelist, char *out, size_t cap, int *confidence);
-
-/* One recognised character and where it is in the line image. */
-typedef struct {
-    char ch;
-    int x0, x1;       /* left and right edge, pixels */
-    float confidence; /* 0-100 */
-} ocr_char;
-
-/* ocr_read_line, character by character: up to `cap` characters left to right into chars[],
- * their number in *count. Returns 0, or -1 as ocr_read_line. */
-int ocr_read_line_chars(ocr_engine *e, const uint8_t *grey, int width, int height, int stride,
-                        const char *whitelist, ocr_char *chars, int cap, int *count);
 
 /* One line of text found on a page, with its box in the image. */
 #define OCR_LINE_MAX 160

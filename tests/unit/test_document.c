@@ -17,13 +17,13 @@
 #define LINE1 "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
 #define LINE2 "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
 
-static ocr_engine *g_ocr;
+static mrz_cell_reader *g_ocr;
 static image g_page;
 
 static int setup(void **state) {
     (void)state;
     char err[256];
-    g_ocr = ocr_engine_new("ocr", "mrz", err, sizeof err);
+    g_ocr = mrz_cell_reader_new("ocr", err, sizeof err);
     size_t len = 0;
     unsigned char *png = tu_read_file("tests/data/mrz_td3.png", &len);
     if (!g_ocr || !png) return -1;
@@ -34,7 +34,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    ocr_engine_free(g_ocr);
+    mrz_cell_reader_free(g_ocr);
     image_free(&g_page);
     return 0;
 }

@@ -21,20 +21,21 @@
 #include "testutil.h"
 #include "vision/card.h"
 
-static ocr_engine *g_text, *g_mrz;
+static ocr_engine *g_text;
+static mrz_cell_reader *g_mrz;
 
 static int setup(void **state) {
     (void)state;
     char err[256];
     g_text = ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err);
-    g_mrz = ocr_engine_new("ocr", "mrz", err, sizeof err);
+    g_mrz = mrz_cell_reader_new("ocr", err, sizeof err);
     return g_text && g_mrz ? 0 : -1;
 }
 
 static int teardown(void **state) {
     (void)state;
     ocr_engine_free(g_text);
-    ocr_engine_free(g_mrz);
+    mrz_cell_reader_free(g_mrz);
     return 0;
 }
 
