@@ -10,11 +10,9 @@
 #include <unistd.h>
 
 #include "ocr/mrz_cells.h"
+#include "line_crops.h"
 #include "testutil.h"
-#include "util/file.h"
-#include "vision/image.h"
 
-#define LINES "../shared/data/mrz-vectors/lines"
 /* regression bounds for every 50th line (docs/accuracy.md has the figures on all lines) */
 #define CELLS_MAX_CER   4  /* % of characters */
 #define CELLS_MIN_EXACT 70 /* % of lines */
@@ -59,56 +57,29 @@ static void test_bad_arguments_and_blank(void **state) {
     mrz_cell_reader_free(r);
 }
 
-static int edit_distance(const char *a, const char *b) {
-    int n = (int)strlen(b), prev[64], cur[64];
-    for (int j = 0; j <= n; j++) prev[j] = j;
-    for (const char *p = a; *p; p++) {
-        cur[0] = prev[0] + 1;
-        for (int j = 1; j <= n; j++) {
-            int best = prev[j - 1] + (*p != b[j - 1]);
-            if (prev[j] + 1 < best) best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
-            cur[j] = best;
-        }
-        memcpy(prev, cur, sizeof(int) * (size_t)(n + 1));
-    }
-    return prev[n];
-}
-
 static void test_real_mrz_lines(void **state) {
     (void)state;
-    char err[256], row[1024], path[1024];
+    char err[256], truth[64];
     mrz_cell_reader *r = mrz_cell_reader_new("ocr", err, sizeof err);
     assert_non_null(r);
-    FILE *f = fopen(LINES "/lines.tsv", "r");
+    FILE *f = fopen(LINE_CROPS "/lines.tsv", "r");
     assert_non_null(f);
-    int lines = 0, errors = 0, chars = 0, exact = 0;
-    for (int i = 0; fgets(row, sizeof row, f); i++) {
-        if (row[0] == '#' || i % 50) continue;
-        char *save = NULL, *img = strtok_r(row, "\t", &save), *truth = strtok_r(NULL, "\t", &save);
-        size_t len = truth ? strlen(truth) : 0;
-        if (len != 30 && len != 36 && len != 44) continue;
-        snprintf(path, sizeof path, LINES "/%s", img);
-        size_t n = 0;
-        uint8_t *bytes = file_read_all(path, 16u << 20, &n);
-        image rgb, grey;
-        assert_non_null(bytes);
-        assert_int_equal(image_decode(bytes, n, 40000000, &rgb, err, sizeof err), IMG_OK);
-        free(bytes);
-        assert_int_equal(image_to_grey(&rgb, &grey), IMG_OK);
+    int lines = 0, errors = 0, chars = 0, exact = 0, row = 0;
+    image grey;
+    while (line_crops_next(f, 50, &row, &grey, truth, sizeof truth)) {
+        int len = (int)strlen(truth);
         mrz_cell cells[MRZ_CELLS_MAX];
         char text[MRZ_CELLS_MAX + 1];
         assert_int_equal(mrz_cells_read_crop(r, grey.pixels, grey.width, grey.height,
-                                             (int)grey.stride, (int)len, cells),
+                                             (int)grey.stride, len, cells),
                          0);
-        for (size_t k = 0; k < len; k++) {
+        for (int k = 0; k < len; k++) {
             text[k] = cells[k].ch[0];
             assert_true(cells[k].p[0] >= cells[k].p[1] && cells[k].p[1] >= cells[k].p[2]);
         }
         text[len] = '\0';
-        int d = edit_distance(text, truth);
-        lines++, errors += d, chars += (int)len, exact += d == 0;
-        image_free(&rgb);
+        int d = line_crops_edit_distance(text, truth);
+        lines++, errors += d, chars += len, exact += d == 0;
         image_free(&grey);
     }
     fclose(f);
