@@ -12,7 +12,7 @@
 
 #define ALPHABET     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 #define CLASSES      37
-#define GLYPH_SHARE  0.62f /* OCR-B glyph ink width over the character pitch (mean) */
+#define GLYPH_SHARE  0.72f /* glyph width over the pitch assumed at the line ends */
 #define TILE         32
 #define TILE_TOP     8.0f /* strip rows a tile covers */
 #define TILE_BOTTOM  56.0f

@@ -7,7 +7,7 @@ import numpy as np
 STRIP_HEIGHT = 64        # strip rows; characters come out ~34 px tall
 STRIP_THICKNESS = 1.9    # strip height over character height
 STRIP_MARGIN = 0.8       # extra length at each end, over character height
-GLYPH_SHARE = 0.62       # OCR-B glyph ink width over the character pitch (mean)
+GLYPH_SHARE = 0.72       # glyph width over the character pitch assumed at the line ends
 TILE = 32                # tile side, pixels
 TILE_TOP, TILE_BOTTOM = 8.0, 56.0  # strip rows a tile covers
 TILE_WIDTH = 1.4         # tile width over the pitch
