@@ -396,10 +396,11 @@ static int read_group(const read_context *c, const text_line *lines, const line_
                       int sn, mrz_reading *out) {
     memset(out, 0, sizeof *out);
     line_strip strips[MRZ_MAX_LINES] = {0};
-    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(MRZ_MAX_LINES, sizeof *cells);
+    /* the cells of each line, at each length tried */
+    mrz_cell(*cells)[MRZ_MAX_LINES][MRZ_CELLS_MAX] = calloc(2, sizeof *cells);
     mrz_reading *attempt = malloc(sizeof *attempt);
     float first[4][2] = {{0}}, last[4][2] = {{0}}, corners[4][2] = {{0}};
-    int rc = -1, best_score = -2, best_length = 0;
+    int rc = -1, best_score = -2, best = 0;
     if (!cells || !attempt) goto done;
     /* every line of the band spans the band's whole length */
     float start = lines[g->line[0]].start, end = lines[g->line[0]].end;
@@ -424,23 +425,18 @@ static int read_group(const read_context *c, const text_line *lines, const line_
         for (int k = 0; k < g->count; k++) {
             const line_strip *s = &strips[k];
             if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
-                               s->line_start, s->line_length, lengths[n], cells[k]) != 0)
+                               s->line_start, s->line_length, lengths[n], cells[n][k]) != 0)
                 goto done;
         }
         memset(attempt, 0, sizeof *attempt);
-        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, lengths[n], attempt);
+        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells[n], g->count, lengths[n],
+                           attempt);
         int score = score_of(attempt);
-        if (score > best_score) *out = *attempt, best_score = score, best_length = lengths[n];
+        if (score > best_score) *out = *attempt, best_score = score, best = n;
     }
     if (out->found) {
-        if (best_length != lengths[length_count - 1])
-            for (int k = 0; k < g->count; k++) {
-                const line_strip *s = &strips[k];
-                if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
-                                   s->line_start, s->line_length, best_length, cells[k]) != 0)
-                    goto done;
-            }
-        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, best_length, out);
+        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])cells[best], g->count, lengths[best],
+                             out);
         out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
     }
     memcpy(out->corners[0], first[0], sizeof first[0]);

@@ -189,8 +189,9 @@ static int inner_end(const uint8_t *strip, int width, int stride, int cut, float
 int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
                    float line_start, float line_length, int length, mrz_cell *cells) {
     if (!r || !strip || !cells || width <= 0 || stride < width || length <= 0 ||
-        length > MRZ_CELLS_MAX || !(line_length > 0) || !isfinite(line_start))
-        return -1;
+        length > MRZ_CELLS_MAX || !(line_start >= 0) || !(line_length > 0) ||
+        line_start + line_length > (float)width + 1)
+        return -1; /* the line must lie within the strip */
     int ink, paper;
     strip_levels(strip, width, stride, &ink, &paper);
     if (paper - ink < MIN_CONTRAST) {

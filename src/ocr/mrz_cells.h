@@ -32,8 +32,9 @@ mrz_cell_reader *mrz_cell_reader_new(const char *dir, char *err, size_t errlen);
 void mrz_cell_reader_free(mrz_cell_reader *r);
 
 /* Reads `length` (1..MRZ_CELLS_MAX) cells of a strip `width` x MRZ_STRIP_HEIGHT grey pixels
- * whose line ink runs from x = line_start for line_length pixels. Returns 0, or -1 for bad
- * arguments or an inference failure. A strip without contrast reads as fillers with p = 0. */
+ * whose line ink runs from x = line_start for line_length pixels, inside the strip. Returns 0,
+ * or -1 for bad arguments (a line reaching outside the strip among them) or an inference
+ * failure. A strip without contrast reads as fillers with p = 0. */
 int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
                    float line_start, float line_length, int length, mrz_cell *cells);
 

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include <math.h>
+
 #include "ocr/mrz_cells.h"
 #include "line_crops.h"
 #include "testutil.h"
@@ -46,6 +48,13 @@ static void test_bad_arguments_and_blank(void **state) {
     assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 0, 30, cells), -1);
     assert_int_equal(mrz_cells_read(r, white, 400, 399, 20, 300, 30, cells), -1);
     assert_int_equal(mrz_cells_read(r, NULL, 400, 400, 20, 300, 30, cells), -1);
+    /* a line outside the strip, or not a number */
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, -5, 300, 30, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 390, 30, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, 1e30f, 300, 30, cells), -1);
+    assert_int_equal(mrz_cells_read(r, white, 400, 400, NAN, 300, 30, cells), -1);
+    /* a crop one pixel tall has no text band */
+    assert_int_equal(mrz_cells_read_crop(r, white, 400, 1, 400, 30, cells), -1);
     /* no contrast: fillers that claim nothing */
     assert_int_equal(mrz_cells_read(r, white, 400, 400, 20, 300, 30, cells), 0);
     for (int i = 0; i < 30; i++) {
