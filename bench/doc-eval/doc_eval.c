@@ -174,6 +174,8 @@ int main(int argc, char **argv) {
                     const char *want =
                         json_string_value(json_array_get(json_object_get(doc, "mrz_lines"), k));
                     printf("    %s%s%s\n", r->raw[k], want ? "  want " : "", want ? want : "");
+                    if (k < r->mrz.line_count && strcmp(r->mrz.lines[k], r->raw[k]) != 0)
+                        printf("    %s  (after repairs)\n", r->mrz.lines[k]);
                 }
             }
         }

@@ -18,17 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANALYSIS_SIDE    1200                /* long side of the image the components come from */
-#define MIN_CHAR_HEIGHT  5.0f                /* in analysis pixels */
-#define MIN_CHAIN        3                   /* components in a line piece worth merging */
-#define MIN_LINE_CHARS   8                   /* components in a candidate line */
-#define MIN_LINE_LENGTH  14.0f               /* line length over character height */
-#define STRIP_THICKNESS  MRZ_STRIP_THICKNESS /* strip height over character height */
-#define STRIP_MARGIN     0.8f                /* extra length at each end, over character height */
-#define MAX_GROUPS       24
-#define MIN_CHECK_DIGITS 2     /* right check digits before a reading counts as an MRZ */
-#define MAX_SWAPS        3     /* runner-up characters taken for check digits */
-#define MIN_CHOICE       0.02f /* least probability of a runner-up worth taking */
+#define ANALYSIS_SIDE       1200  /* long side of the image the components come from */
+#define MIN_CHAR_HEIGHT     5.0f  /* in analysis pixels */
+#define MIN_CHAIN           3     /* components in a line piece worth merging */
+#define MIN_LINE_CHARS      8     /* components in a candidate line */
+#define MIN_LINE_LENGTH     14.0f /* line length over character height */
+#define STRIP_THICKNESS     MRZ_STRIP_THICKNESS /* strip height over character height */
+#define STRIP_MARGIN        0.8f /* extra length at each end, over character height */
+#define MAX_GROUPS          24
+#define ALTERNATIVE_READS   2     /* most confident group readings tried over other extents */
+#define EXTENT_DISAGREEMENT 0.5f  /* line ends further apart than this, over character height */
+#define MIN_CHECK_DIGITS    2     /* right check digits before a reading counts as an MRZ */
+#define MAX_SWAPS           3     /* runner-up characters taken for check digits */
+#define MIN_CHOICE          0.02f /* least probability of a runner-up worth taking */
 
 /* A component in line coordinates: `along` the reading axis and `across` it. */
 typedef struct {
@@ -390,24 +392,47 @@ static void swap_by_check_digits(const mrz_cell (*cells)[MRZ_CELLS_MAX], int lin
     free(trial);
 }
 
-/* Reads one group in one direction into *out. Returns 0, or -1 when out of memory or the
- * classifier failed. */
-static int read_group(const read_context *c, const text_line *lines, const line_group *g, int sd,
-                      int sn, mrz_reading *out) {
+/* A state code field (issuing state, nationality) has no check digit but only a few hundred
+ * right values: when it is not one, the likeliest combination of its cells' choices (each at
+ * least MIN_CHOICE probable) that spells a known code or UTO replaces it. */
+static void mend_state_code(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count,
+                            const char *name, mrz_reading *r) {
+    const mrz_field *f = mrz_field_get(&r->mrz, name);
+    if (!f || f->length != 3 || f->line >= line_count || state_known(&r->mrz, name)) return;
+    const mrz_cell *cell = &cells[f->line][f->start];
+    float best_p = 0;
+    char best[4] = {0}, code[4] = {0};
+    for (int a = 0; a < MRZ_CELL_CHOICES; a++)
+        for (int b = 0; b < MRZ_CELL_CHOICES; b++)
+            for (int d = 0; d < MRZ_CELL_CHOICES; d++) {
+                const int pick[3] = {a, b, d};
+                float p = 1;
+                for (int i = 0; i < 3; i++) {
+                    code[i] = cell[i].ch[pick[i]];
+                    p *= cell[i].p[pick[i]] >= MIN_CHOICE ? cell[i].p[pick[i]] : 0;
+                }
+                if (p > best_p && (mrz_state_code_valid(code) || strcmp(code, "UTO") == 0))
+                    best_p = p, memcpy(best, code, 3);
+            }
+    if (best_p == 0) return;
+    memcpy(&r->raw[f->line][f->start], best, 3);
+    parse_raw(r, line_count);
+}
+
+/* The band read over one extent [start, end] along the axis: every line of the group sampled
+ * over that extent, read at each length the group can have, the better-scoring length kept in
+ * *out with its cells in best_cells. Returns 0, or -1 when out of memory or the classifier
+ * failed. */
+static int read_extent(const read_context *c, const text_line *lines, const line_group *g, int sd,
+                       int sn, float start, float end, mrz_reading *out,
+                       mrz_cell (*best_cells)[MRZ_CELLS_MAX], int *best_length) {
     memset(out, 0, sizeof *out);
     line_strip strips[MRZ_MAX_LINES] = {0};
-    /* the cells of each line, at each length tried */
-    mrz_cell(*cells)[MRZ_MAX_LINES][MRZ_CELLS_MAX] = calloc(2, sizeof *cells);
+    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(MRZ_MAX_LINES, sizeof *cells);
     mrz_reading *attempt = malloc(sizeof *attempt);
     float first[4][2] = {{0}}, last[4][2] = {{0}}, corners[4][2] = {{0}};
-    int rc = -1, best_score = -2, best = 0;
+    int rc = -1, best_score = -2;
     if (!cells || !attempt) goto done;
-    /* every line of the band spans the band's whole length */
-    float start = lines[g->line[0]].start, end = lines[g->line[0]].end;
-    for (int k = 1; k < g->count; k++) {
-        start = fminf(start, lines[g->line[k]].start);
-        end = fmaxf(end, lines[g->line[k]].end);
-    }
     for (int k = 0; k < g->count; k++) {
         /* reading upside down, the lowest line comes first */
         text_line line = lines[g->line[sn > 0 ? k : g->count - 1 - k]];
@@ -421,28 +446,92 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     static const int two_line_lengths[2] = {36, 44}, three_line_length[1] = {30};
     const int *lengths = g->count == 3 ? three_line_length : two_line_lengths;
     int length_count = g->count == 3 ? 1 : 2;
+    float char_height = out->char_height;
     for (int n = 0; n < length_count; n++) {
         for (int k = 0; k < g->count; k++) {
             const line_strip *s = &strips[k];
             if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
-                               s->line_start, s->line_length, lengths[n], cells[n][k]) != 0)
+                               s->line_start, s->line_length, lengths[n], cells[k]) != 0)
                 goto done;
         }
         memset(attempt, 0, sizeof *attempt);
-        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells[n], g->count, lengths[n],
-                           attempt);
+        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, lengths[n], attempt);
         int score = score_of(attempt);
-        if (score > best_score) *out = *attempt, best_score = score, best = n;
+        if (score > best_score) {
+            *out = *attempt, best_score = score, *best_length = lengths[n];
+            memcpy(best_cells, cells, MRZ_MAX_LINES * sizeof *cells);
+        }
     }
-    if (out->found) {
-        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])cells[best], g->count, lengths[best],
-                             out);
-        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
-    }
+    out->char_height = char_height;
     memcpy(out->corners[0], first[0], sizeof first[0]);
     memcpy(out->corners[1], first[1], sizeof first[1]);
     memcpy(out->corners[2], last[2], sizeof last[2]);
     memcpy(out->corners[3], last[3], sizeof last[3]);
+    rc = 0;
+done:
+    for (int k = 0; k < MRZ_MAX_LINES; k++) image_free(&strips[k].strip);
+    free(cells), free(attempt);
+    return rc;
+}
+
+/* The extents a band is read over. MRZ lines are all equally long and start together, so the
+ * group's lines should agree on both ends; where one line runs further (a stamp or handwriting
+ * touching it) or stops short (cut at the image edge, overprinted), both the widest extent and
+ * the one its lines share are tried. Returns how many extents were written. */
+static int band_extents(const text_line *lines, const line_group *g, float extents[4][2]) {
+    float start_min = lines[g->line[0]].start, start_max = start_min;
+    float end_min = lines[g->line[0]].end, end_max = end_min, height = 0;
+    for (int k = 0; k < g->count; k++) {
+        const text_line *l = &lines[g->line[k]];
+        start_min = fminf(start_min, l->start), start_max = fmaxf(start_max, l->start);
+        end_min = fminf(end_min, l->end), end_max = fmaxf(end_max, l->end);
+        height = fmaxf(height, l->height);
+    }
+    float starts[2] = {start_min, start_max}, ends[2] = {end_max, end_min};
+    int start_count = start_max - start_min > EXTENT_DISAGREEMENT * height ? 2 : 1;
+    int end_count = end_max - end_min > EXTENT_DISAGREEMENT * height ? 2 : 1;
+    int n = 0;
+    for (int i = 0; i < start_count; i++)
+        for (int j = 0; j < end_count; j++)
+            if (ends[j] - starts[i] > MIN_LINE_LENGTH * height)
+                extents[n][0] = starts[i], extents[n][1] = ends[j], n++;
+    if (n == 0) extents[n][0] = start_min, extents[n][1] = end_max, n++;
+    return n;
+}
+
+/* Reads one group in one direction into *out: over its first extent (the widest), or with
+ * `alternatives` over its other extents, the best-scoring reading, then its wrong check digits
+ * mended from the runner-up characters. A group without other extents reads as not found.
+ * Returns 0, or -1 when out of memory or the classifier failed. */
+static int read_group(const read_context *c, const text_line *lines, const line_group *g, int sd,
+                      int sn, bool alternatives, mrz_reading *out) {
+    memset(out, 0, sizeof *out);
+    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(2 * MRZ_MAX_LINES, sizeof *cells);
+    mrz_cell(*best_cells)[MRZ_CELLS_MAX] = cells ? cells + MRZ_MAX_LINES : NULL;
+    mrz_reading *attempt = malloc(sizeof *attempt);
+    float extents[4][2];
+    int rc = -1, best_score = -2, best_length = 0, length = 0;
+    if (!cells || !attempt) goto done;
+    int extent_count = band_extents(lines, g, extents);
+    for (int e = alternatives ? 1 : 0; e < (alternatives ? extent_count : 1); e++) {
+        if (read_extent(c, lines, g, sd, sn, extents[e][0], extents[e][1], attempt, cells,
+                        &length) != 0)
+            goto done;
+        int score = score_of(attempt);
+        if (score > best_score) {
+            *out = *attempt, best_score = score, best_length = length;
+            memcpy(best_cells, cells, MRZ_MAX_LINES * sizeof *cells);
+        }
+        if (attempt->found && attempt->mrz.check_digits_valid) break;
+    }
+    if (out->found) {
+        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length,
+                             out);
+        mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "issuingState",
+                        out);
+        mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "nationality", out);
+        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
+    }
     /* reading direction in the image: 0° = left to right */
     float dx = out->corners[1][0] - out->corners[0][0],
           dy = out->corners[1][1] - out->corners[0][1];
@@ -454,9 +543,15 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     out->mirrored = dx * ey - dy * ex < 0;
     rc = 0;
 done:
-    for (int k = 0; k < MRZ_MAX_LINES; k++) image_free(&strips[k].strip);
     free(cells), free(attempt);
     return rc;
+}
+
+/* Keeps *attempt in *best when it scores higher. Returns 1 when it has every check digit right. */
+static int keep_better(const mrz_reading *attempt, mrz_reading *best, int *best_score) {
+    int score = score_of(attempt);
+    if (score > *best_score) *best = *attempt, *best_score = score;
+    return attempt->found && attempt->mrz.check_digits_valid;
 }
 
 /* Tries every group of one axis in every direction; keeps the best reading in *best. Returns 1
@@ -482,21 +577,35 @@ static int read_axis(const read_context *c, const image_box *boxes, int count, m
     int line_count = find_lines(pieces, n, lines, count);
     int group_count = find_groups(lines, line_count, groups, MAX_GROUPS);
     static const int directions[4][2] = {{1, 1}, {-1, -1}, {-1, 1}, {1, -1}};
+    /* the classifier's confidence in each group read in each direction over its widest extent */
+    int confidence[MAX_GROUPS][4];
     rc = 0;
     for (int g = 0; g < group_count && rc == 0; g++)
-        for (int d = 0; d < 4; d++) {
-            if (read_group(c, lines, &groups[g], directions[d][0], directions[d][1], attempt) !=
-                0) {
+        for (int d = 0; d < 4 && rc == 0; d++) {
+            if (read_group(c, lines, &groups[g], directions[d][0], directions[d][1], false,
+                           attempt) != 0)
                 rc = -1;
-                break;
-            }
-            int score = score_of(attempt);
-            if (score > *best_score) *best = *attempt, *best_score = score;
-            if (attempt->found && attempt->mrz.check_digits_valid) {
-                rc = 1;
-                break;
-            }
+            else
+                rc = keep_better(attempt, best, best_score);
+            confidence[g][d] = attempt->confidence;
         }
+    /* no reading checks out: the band and direction the classifier reads most confidently is
+     * read again over the extents its lines share (band_extents) */
+    for (int round = 0; round < ALTERNATIVE_READS && rc == 0; round++) {
+        int top_g = -1, top_d = 0;
+        for (int g = 0; g < group_count; g++)
+            for (int d = 0; d < 4; d++)
+                if (confidence[g][d] >= 0 &&
+                    (top_g < 0 || confidence[g][d] > confidence[top_g][top_d]))
+                    top_g = g, top_d = d;
+        if (top_g < 0) break;
+        confidence[top_g][top_d] = -1;
+        if (read_group(c, lines, &groups[top_g], directions[top_d][0], directions[top_d][1], true,
+                       attempt) != 0)
+            rc = -1;
+        else
+            rc = keep_better(attempt, best, best_score);
+    }
 done:
     free(pieces), free(lines), free(attempt);
     return rc;

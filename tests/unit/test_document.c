@@ -1,7 +1,7 @@
 /* Unit tests for src/kyc/mrz_reader.c and src/kyc/document.c: the MRZ of a rendered passport
  * page (tests/data/mrz_td3.png) is found and read in all eight orientations, the reported turn
- * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing. Also
- * the state-name table. */
+ * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing; a
+ * mark written on past one line's end does not shift the read. Also the state-name table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +110,33 @@ static void test_no_mrz(void **state) {
     image_free(&painted);
 }
 
+/* Handwriting or a stamp touching one MRZ line past its end (a visa's written number) makes
+ * that line look longer than the others; read over the longer extent every character would
+ * slip. The band is read over the extent its lines share as well. */
+static void test_mark_past_line_end(void **state) {
+    (void)state;
+    image marked = turned_copy(&g_page, 1);
+    /* the page: 900 px wide, line 2 of the MRZ on rows 268-283, ink from x 33 to 687 */
+    for (int glyph = 0; glyph < 4; glyph++) {
+        int x0 = 700 + glyph * 15;
+        for (int y = 268; y <= 283; y++)
+            for (int x = x0; x < x0 + 9; x++) {
+                bool ring = y < 270 || y > 281 || x < x0 + 2 || x > x0 + 6;
+                if (ring)
+                    memset(marked.pixels + (size_t)y * marked.stride +
+                               (size_t)x * (size_t)marked.channels,
+                           20, (size_t)marked.channels);
+            }
+    }
+    document_reading doc;
+    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &marked, NULL, &doc), 0);
+    assert_true(doc.mrz_found);
+    assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
+    assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
+    document_reading_free(&doc);
+    image_free(&marked);
+}
+
 /* An ID card's MRZ is on its back: read there when the front has none. */
 static void test_mrz_on_back(void **state) {
     (void)state;
@@ -141,9 +168,8 @@ static void test_state_names(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_orientation),
-        cmocka_unit_test(test_no_mrz),
-        cmocka_unit_test(test_mrz_on_back),
+        cmocka_unit_test(test_every_orientation),  cmocka_unit_test(test_no_mrz),
+        cmocka_unit_test(test_mark_past_line_end), cmocka_unit_test(test_mrz_on_back),
         cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
