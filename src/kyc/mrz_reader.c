@@ -10,8 +10,10 @@
  *    each of four reading directions; each strip is cut into fixed-pitch cells (30 characters
  *    for three lines, 36 and 44 both tried for two) and read by the cell classifier
  *    (ocr/mrz_cells.h), then parsed. Wrong check digits choose among the classifier's runner-up
- *    characters. The first reading with every check digit right wins, otherwise the
- *    best-scoring one that parses. */
+ *    characters; so does a state code that is no known code. The first reading with every check
+ *    digit right wins, otherwise the best-scoring one that parses.
+ * 5. When none checks out, the most confidently read band and direction is read again over the
+ *    extent its lines share, if they disagree about their ends (band_extents). */
 #include "kyc/mrz_reader.h"
 
 #include <math.h>
