@@ -12,7 +12,8 @@ Needs Debian's python3-torch, python3-numpy, python3-pil, python3-onnx.
 Usage: tools/ocr-mrz/train_cells.py OUT.onnx [--blocks N] [--epochs E] [--seed S]
 The committed ocr/mrz_chars.onnx: --blocks 2500 --epochs 6 --seed 1 (about 25 minutes on two
 cores). Tried and rejected (docs/accuracy.md): 15 more Debian print faces, glyphs centred by
-their ink and wider spacing read fewer shared line crops exactly (71.5 % against 82.6 %)."""
+their ink and wider spacing read fewer shared line crops exactly (71.5 % against 82.6 %); so did
+--other-faces 0.2 --min-height 9 (81.8 %), though it read one more dev document."""
 import argparse
 import io
 import math
@@ -29,7 +30,27 @@ import cells  # noqa: E402
 import mrz_text  # noqa: E402
 
 FONTS = ["/usr/share/fonts/opentype/ocr-b/OCRB.otf", "/usr/share/fonts/opentype/ocr-b/OCRBS.otf"]
+# Sans and monospaced print faces some specimens and issuers print their MRZ in instead of
+# OCR-B; a share of blocks (--other-faces) is rendered in one of them, every glyph centred in
+# its fixed-pitch cell as a monospacing printer would place it.
+OTHER_FACES = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeMono.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf",
+    "/usr/share/fonts/truetype/croscore/Cousine-Regular.ttf",
+    "/usr/share/fonts/truetype/croscore/Arimo-Regular.ttf",
+    "/usr/share/fonts/truetype/inconsolata/Inconsolata.otf",
+]
 RENDER_CAP = 48  # cap height of the high-resolution rendering, pixels
+OPTIONS = {"other_faces": 0.0, "min_height": 11.0}  # set from the command line
 
 
 def block_text(rng):
@@ -59,7 +80,8 @@ def render_block(rng):
     first pen position to the last glyph's advance end, as Pillow's getbbox reports it) and the
     centre line (y) in that image, the character cap height, the line spacing."""
     lines = block_text(rng)
-    font = ImageFont.truetype(rng.choice(FONTS), 64)
+    other = OPTIONS["other_faces"] > 0 and rng.random() < OPTIONS["other_faces"]
+    font = ImageFont.truetype(rng.choice(OTHER_FACES if other else FONTS), 64)
     cap = font.getbbox("H")[3] - font.getbbox("H")[1]
     size = int(round(64 * RENDER_CAP / cap))
     font = ImageFont.truetype(font.path, size)
@@ -79,6 +101,8 @@ def render_block(rng):
         x_first = x_last = None
         for i, ch in enumerate(text):
             x = margin + i * advance
+            if other:  # centred in the cell OCR-B's advance gives it
+                x += (font.getlength("0") - font.getlength(ch)) / 2
             y = y_cap_top - top_h
             draw.text((x, y), ch, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
             box = font.getbbox(ch, stroke_width=stroke)
@@ -101,7 +125,7 @@ def render_block(rng):
 def capture(rng, img, geometry, spacing):
     """Shrink to the captured character height, turn slightly, blur, noise, JPEG; returns the
     image and the geometry mapped into it."""
-    target = math.exp(rng.uniform(math.log(11), math.log(40)))
+    target = math.exp(rng.uniform(math.log(OPTIONS["min_height"]), math.log(40)))
     s = target / RENDER_CAP
     angle = math.radians(rng.uniform(-3, 3))
     h, w = img.shape
@@ -207,7 +231,12 @@ def main():
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--samples", help="save the first tiles as a PNG sheet here")
+    ap.add_argument("--other-faces", type=float, default=0.0,
+                    help="share of blocks printed in a sans or monospaced face, not OCR-B")
+    ap.add_argument("--min-height", type=float, default=11.0,
+                    help="smallest captured character height, pixels")
     a = ap.parse_args()
+    OPTIONS["other_faces"], OPTIONS["min_height"] = a.other_faces, a.min_height
     import torch
     torch.manual_seed(a.seed)
     torch.set_num_threads(2)
