@@ -529,10 +529,14 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     if (out->found) {
         swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length,
                              out);
+        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
+    }
+    /* after the gate, which must see the state codes as read: mended codes would let text
+     * through that only looks like an MRZ */
+    if (out->found) {
         mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "issuingState",
                         out);
         mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "nationality", out);
-        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
     }
     /* reading direction in the image: 0° = left to right */
     float dx = out->corners[1][0] - out->corners[0][0],
