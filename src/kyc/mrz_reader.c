@@ -585,6 +585,7 @@ static int read_axis(const read_context *c, const image_box *boxes, int count, m
     static const int directions[4][2] = {{1, 1}, {-1, -1}, {-1, 1}, {1, -1}};
     /* the classifier's confidence in each group read in each direction over its widest extent */
     int confidence[MAX_GROUPS][4];
+    float extents[4][2];
     rc = 0;
     for (int g = 0; g < group_count && rc == 0; g++)
         for (int d = 0; d < 4 && rc == 0; d++) {
@@ -593,10 +594,12 @@ static int read_axis(const read_context *c, const image_box *boxes, int count, m
                 rc = -1;
             else
                 rc = keep_better(attempt, best, best_score);
-            confidence[g][d] = attempt->confidence;
+            confidence[g][d] =
+                band_extents(lines, &groups[g], extents) > 1 ? attempt->confidence : -1;
         }
-    /* no reading checks out: the band and direction the classifier reads most confidently is
-     * read again over the extents its lines share (band_extents) */
+    /* no reading checks out: of the bands whose lines disagree about their ends, the band and
+     * direction the classifier reads most confidently is read again over the extents its lines
+     * share (band_extents) */
     for (int round = 0; round < ALTERNATIVE_READS && rc == 0; round++) {
         int top_g = -1, top_d = 0;
         for (int g = 0; g < group_count; g++)
