@@ -28,6 +28,21 @@ static inline int line_crops_edit_distance(const char *a, const char *b) {
     return prev[n];
 }
 
+/* How a reader did on the crops walked: lines, exact lines, character errors over characters. */
+typedef struct {
+    int lines, exact, errors, chars;
+} line_crops_tally;
+
+static inline void line_crops_score(line_crops_tally *t, const char *text, const char *truth) {
+    int d = line_crops_edit_distance(text, truth);
+    t->lines++, t->errors += d, t->chars += (int)strlen(truth), t->exact += d == 0;
+}
+
+static inline void line_crops_report(const char *label, const line_crops_tally *t) {
+    printf("%s: %d lines, %d exact, CER %.2f%%\n", label, t->lines, t->exact,
+           t->chars ? 100.0 * t->errors / t->chars : 0.0);
+}
+
 /* The next crop of every `step`-th row of lines.tsv (*row counts rows, the header included) whose
  * truth is a whole MRZ line (30, 36 or 44 characters): *grey (the caller frees it) and its truth.
  * 1, or 0 at the end of the file. */
