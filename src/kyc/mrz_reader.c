@@ -17,6 +17,7 @@
 #include "kyc/mrz_reader.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -421,6 +422,35 @@ static void mend_state_code(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_cou
     parse_raw(r, line_count);
 }
 
+/* A date (birth, expiry) and its check digit hold only digits: when they are wrong and read with
+ * letters (a face whose 0 the classifier calls C with certainty), every letter becomes its cell's
+ * likeliest digit, however unlikely, and the result is kept only when the date is a real date and
+ * its check digit then agrees (one chance in ten by accident), with no fewer check digits right
+ * overall (the composite may have agreed with the letter by accident). Before the gate, which
+ * still asks for a known state code besides. */
+static void mend_date(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, const char *name,
+                      mrz_reading *r) {
+    char check_name[64];
+    snprintf(check_name, sizeof check_name, "%sCheckDigit", name);
+    const mrz_field *f = mrz_field_get(&r->mrz, name), *c = mrz_field_get(&r->mrz, check_name);
+    if (!f || !c || f->line >= line_count || c->line >= line_count || (f->valid && c->valid))
+        return;
+    mrz_reading *trial = malloc(sizeof *trial);
+    if (!trial) return;
+    *trial = *r;
+    const mrz_field *parts[2] = {f, c};
+    for (int k = 0; k < 2; k++)
+        for (int i = parts[k]->start; i < parts[k]->start + parts[k]->length; i++) {
+            char *ch = &trial->raw[parts[k]->line][i];
+            if (*ch < '0' || *ch > '9') *ch = cells[parts[k]->line][i].digit;
+        }
+    parse_raw(trial, line_count);
+    if (field_valid(&trial->mrz, name) && field_valid(&trial->mrz, check_name) &&
+        trial->check_digits_ok >= r->check_digits_ok)
+        *r = *trial;
+    free(trial);
+}
+
 /* The band read over one extent [start, end] along the axis: every line of the group sampled
  * over that extent, read at each length the group can have, the better-scoring length kept in
  * *out with its cells in best_cells. Returns 0, or -1 when out of memory or the classifier
@@ -529,6 +559,8 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     if (out->found) {
         swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length,
                              out);
+        mend_date((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "birthDate", out);
+        mend_date((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "expirationDate", out);
         out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
     }
     /* after the gate, which must see the state codes as read: mended codes would let text

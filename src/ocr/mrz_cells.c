@@ -12,6 +12,7 @@
 
 #define ALPHABET     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 #define CLASSES      37
+#define FIRST_DIGIT  26    /* ALPHABET[26..35] = "0".."9" */
 #define GLYPH_SHARE  0.72f /* glyph width over the pitch assumed at the line ends */
 #define TILE         32
 #define TILE_TOP     8.0f /* strip rows a tile covers */
@@ -111,8 +112,12 @@ static void cut_tile(const uint8_t *strip, int width, int stride, float centre, 
         }
 }
 
-/* The MRZ_CELL_CHOICES most probable characters of prob[] into *cell. */
+/* The MRZ_CELL_CHOICES most probable characters of prob[], and the most probable digit, into
+ * *cell. */
 static void best_choices(const float *prob, mrz_cell *cell) {
+    cell->digit = '0', cell->digit_p = -1.0f;
+    for (int c = FIRST_DIGIT; c < FIRST_DIGIT + 10; c++)
+        if (prob[c] > cell->digit_p) cell->digit = ALPHABET[c], cell->digit_p = prob[c];
     for (int k = 0; k < MRZ_CELL_CHOICES; k++) cell->ch[k] = '<', cell->p[k] = -1.0f;
     for (int c = 0; c < CLASSES; c++) {
         int k = MRZ_CELL_CHOICES;
@@ -198,6 +203,7 @@ int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stri
         for (int i = 0; i < length; i++) {
             memset(&cells[i], 0, sizeof cells[i]);
             memset(cells[i].ch, '<', sizeof cells[i].ch);
+            cells[i].digit = '0';
         }
         return 0;
     }

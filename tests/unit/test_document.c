@@ -1,7 +1,8 @@
 /* Unit tests for src/kyc/mrz_reader.c and src/kyc/document.c: the MRZ of a rendered passport
  * page (tests/data/mrz_td3.png) is found and read in all eight orientations, the reported turn
  * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing; a
- * mark written on past one line's end does not shift the read. Also the state-name table. */
+ * mark written on past one line's end does not shift the read; a date digit read as a letter is
+ * mended. Also the state-name table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,6 +138,25 @@ static void test_mark_past_line_end(void **state) {
     image_free(&marked);
 }
 
+/* A digit printed or worn so that it reads as a confident letter ('0' with its right side gone
+ * reads 'C', with no digit among the runner-ups): a date holds only digits, so the cell's
+ * likeliest digit is taken when the check digit then comes out right. */
+static void test_letter_in_date(void **state) {
+    (void)state;
+    image worn = turned_copy(&g_page, 1);
+    /* the expiry date's '0' (line 2, cell 23) spans x 377-387 on rows 268-283 */
+    for (int y = 271; y < 281; y++)
+        memset(worn.pixels + (size_t)y * worn.stride + 385 * (size_t)worn.channels, 255,
+               4 * (size_t)worn.channels);
+    document_reading doc;
+    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &worn, NULL, &doc), 0);
+    assert_true(doc.mrz_found);
+    assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
+    assert_true(doc.mrz.mrz.check_digits_valid);
+    document_reading_free(&doc);
+    image_free(&worn);
+}
+
 /* An ID card's MRZ is on its back: read there when the front has none. */
 static void test_mrz_on_back(void **state) {
     (void)state;
@@ -169,8 +189,8 @@ static void test_state_names(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_orientation),  cmocka_unit_test(test_no_mrz),
-        cmocka_unit_test(test_mark_past_line_end), cmocka_unit_test(test_mrz_on_back),
-        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_mark_past_line_end), cmocka_unit_test(test_letter_in_date),
+        cmocka_unit_test(test_mrz_on_back),        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
