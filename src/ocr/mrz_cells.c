@@ -1,5 +1,5 @@
 /* MRZ cells: tile geometry and normalisation as tools/ocr-mrz/cells.py (keep them in step),
- * classification by the inference core. */
+ * classification by the inference core (the mean of two classifiers' probabilities). */
 #include "ocr/mrz_cells.h"
 
 #include <math.h>
@@ -23,52 +23,78 @@
 #define MARK_GAP     0.5f  /* … and this far from the next ink may be a frame, not text */
 #define CROP_MARGIN  0.8f  /* strip length beyond each end of a crop's line, over its height */
 
+/* The classifiers a reader averages (mrz_cells.h says why two). */
+static const char *const model_files[MRZ_CELLS_MODELS] = {MRZ_CELLS_MODEL, MRZ_CELLS_SOFT_MODEL};
+
 struct mrz_cell_reader {
-    nn_model *model;
-    nn_workspace *ws;
+    nn_model *model[MRZ_CELLS_MODELS];
+    nn_workspace *ws[MRZ_CELLS_MODELS];
     float tile[TILE * TILE];
-    float prob[CLASSES];
+    float out[CLASSES];  /* one classifier's probabilities */
+    float prob[CLASSES]; /* their mean */
 };
 
-mrz_cell_reader *mrz_cell_reader_new(const char *dir, char *err, size_t errlen) {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/%s", dir, MRZ_CELLS_MODEL) >= (int)sizeof path) {
+/* Loads DIR/FILE into r->model[k] with its workspace, checking that it classifies one tile.
+ * Returns 0, or -1 with the reason in err. */
+static int load_classifier(mrz_cell_reader *r, int k, const char *dir, const char *file, char *err,
+                           size_t errlen) {
+    char path[4096], why[256];
+    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
         snprintf(err, errlen, "model directory path too long");
-        return NULL;
+        return -1;
     }
+    if (nn_model_load(path, &r->model[k], why, sizeof why) != 0) {
+        snprintf(err, errlen, "cannot load %s: %s", path, why);
+        return -1;
+    }
+    if (nn_model_num_inputs(r->model[k]) != 1 || nn_model_num_outputs(r->model[k]) != 1 ||
+        nn_model_input_size(r->model[k], 0) != TILE * TILE ||
+        nn_model_output_size(r->model[k], 0) != CLASSES) {
+        snprintf(err, errlen, "%s: expected one %dx%d tile in, %d probabilities out", path, TILE,
+                 TILE, CLASSES);
+        return -1;
+    }
+    r->ws[k] = nn_workspace_create(r->model[k]);
+    if (!r->ws[k]) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+mrz_cell_reader *mrz_cell_reader_new(const char *dir, char *err, size_t errlen) {
     mrz_cell_reader *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    char why[256];
-    if (nn_model_load(path, &r->model, why, sizeof why) != 0) {
-        snprintf(err, errlen, "cannot load %s: %s", path, why);
-        mrz_cell_reader_free(r);
-        return NULL;
-    }
-    if (nn_model_num_inputs(r->model) != 1 || nn_model_num_outputs(r->model) != 1 ||
-        nn_model_input_size(r->model, 0) != TILE * TILE ||
-        nn_model_output_size(r->model, 0) != CLASSES) {
-        snprintf(err, errlen, "%s: expected one %dx%d tile in, %d probabilities out", path, TILE,
-                 TILE, CLASSES);
-        mrz_cell_reader_free(r);
-        return NULL;
-    }
-    r->ws = nn_workspace_create(r->model);
-    if (!r->ws) {
-        snprintf(err, errlen, "out of memory");
-        mrz_cell_reader_free(r);
-        return NULL;
-    }
+    for (int k = 0; k < MRZ_CELLS_MODELS; k++)
+        if (load_classifier(r, k, dir, model_files[k], err, errlen) != 0) {
+            mrz_cell_reader_free(r);
+            return NULL;
+        }
     return r;
 }
 
 void mrz_cell_reader_free(mrz_cell_reader *r) {
     if (!r) return;
-    nn_workspace_free(r->ws);
-    nn_model_free(r->model);
+    for (int k = 0; k < MRZ_CELLS_MODELS; k++) {
+        nn_workspace_free(r->ws[k]);
+        nn_model_free(r->model[k]);
+    }
     free(r);
+}
+
+/* r->prob = the classifiers' mean probabilities for r->tile. Returns 0, or -1 on a failure. */
+static int classify_tile(mrz_cell_reader *r) {
+    const float *in[1] = {r->tile};
+    float *out[1] = {r->out};
+    memset(r->prob, 0, sizeof r->prob);
+    for (int k = 0; k < MRZ_CELLS_MODELS; k++) {
+        if (nn_run(r->model[k], r->ws[k], in, out) != 0) return -1;
+        for (int c = 0; c < CLASSES; c++) r->prob[c] += r->out[c] / MRZ_CELLS_MODELS;
+    }
+    return 0;
 }
 
 /* Ink and paper grey levels: the 5th and 95th percentiles of the strip. */
@@ -136,11 +162,9 @@ static float classify_line(mrz_cell_reader *r, const uint8_t *strip, int width, 
                            mrz_cell *cells) {
     float pitch = (end - start) / ((float)length - 1 + GLYPH_SHARE);
     float first = start + GLYPH_SHARE * pitch / 2, sum = 0;
-    const float *in[1] = {r->tile};
-    float *out[1] = {r->prob};
     for (int i = 0; i < length; i++) {
         cut_tile(strip, width, stride, first + (float)i * pitch, pitch, ink, paper, r->tile);
-        if (nn_run(r->model, r->ws, in, out) != 0) return -1;
+        if (classify_tile(r) != 0) return -1;
         best_choices(r->prob, &cells[i]);
         sum += cells[i].p[0];
     }

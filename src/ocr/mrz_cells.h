@@ -4,21 +4,26 @@
  * sits in a known cell. The caller samples the line into an upright strip MRZ_STRIP_HEIGHT
  * pixels tall with the characters about MRZ_STRIP_HEIGHT / MRZ_STRIP_THICKNESS pixels high
  * and says where the line's ink starts and how long it runs; mrz_cells_read cuts one tile per
- * cell and names its character with a small convolutional network (ocr/mrz_chars.onnx, trained
- * on rendered OCR-B by tools/ocr-mrz/train_cells.py, run by the inference core). Each cell comes
- * back with its best MRZ_CELL_CHOICES characters and their probabilities, so check digits can
- * choose among them. A reader is not thread-safe: each worker owns one. */
+ * cell and names its character with the mean of two small convolutional networks run by the
+ * inference core, both trained on rendered OCR-B by tools/ocr-mrz/train_cells.py:
+ * ocr/mrz_chars.onnx on prints as sharp as most captures, ocr/mrz_chars_soft.onnx with a share
+ * of them blurred and shrunk as in soft phone photos and enlarged thumbnails. Each alone misreads
+ * what the other reads (docs/accuracy.md). Each cell comes back with its best MRZ_CELL_CHOICES
+ * characters and their probabilities, so check digits can choose among them, and its likeliest
+ * digit. A reader is not thread-safe: each worker owns one. */
 #ifndef EKYCD_OCR_MRZ_CELLS_H
 #define EKYCD_OCR_MRZ_CELLS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define MRZ_STRIP_HEIGHT    64   /* strip rows */
-#define MRZ_STRIP_THICKNESS 1.9f /* strip height over character height */
-#define MRZ_CELLS_MODEL     "mrz_chars.onnx"
-#define MRZ_CELL_CHOICES    3
-#define MRZ_CELLS_MAX       64 /* longest line read */
+#define MRZ_STRIP_HEIGHT     64   /* strip rows */
+#define MRZ_STRIP_THICKNESS  1.9f /* strip height over character height */
+#define MRZ_CELLS_MODEL      "mrz_chars.onnx"
+#define MRZ_CELLS_SOFT_MODEL "mrz_chars_soft.onnx"
+#define MRZ_CELLS_MODELS     2
+#define MRZ_CELL_CHOICES     3
+#define MRZ_CELLS_MAX        64 /* longest line read */
 
 typedef struct {
     char ch[MRZ_CELL_CHOICES]; /* best first, from "A-Z0-9<" */
@@ -29,7 +34,8 @@ typedef struct {
 
 typedef struct mrz_cell_reader mrz_cell_reader;
 
-/* Loads DIR/mrz_chars.onnx. NULL on failure, with the reason in err. */
+/* Loads DIR/mrz_chars.onnx and DIR/mrz_chars_soft.onnx. NULL on failure, with the reason in
+ * err. */
 mrz_cell_reader *mrz_cell_reader_new(const char *dir, char *err, size_t errlen);
 void mrz_cell_reader_free(mrz_cell_reader *r);
 

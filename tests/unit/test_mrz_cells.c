@@ -1,7 +1,7 @@
-/* Unit tests for src/ocr/mrz_cells with ekycd's committed classifier (ocr/mrz_chars.onnx): load
- * errors (no file, a model of the wrong shape), bad arguments, a blank strip, and a regression
- * bound on real MRZ line crops from ../shared/data (every 50th line; the full figure is in
- * docs/accuracy.md). */
+/* Unit tests for src/ocr/mrz_cells with ekycd's committed classifiers (ocr/mrz_chars.onnx and
+ * ocr/mrz_chars_soft.onnx): load errors (no file, a model of the wrong shape, the second
+ * missing), bad arguments, a blank strip, and a regression bound on real MRZ line crops from
+ * ../shared/data (every 50th line; the full figure is in docs/accuracy.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +31,13 @@ static void test_load_errors(void **state) {
     assert_int_equal(symlink(target, link), 0);
     assert_null(mrz_cell_reader_new(dir, err, sizeof err));
     assert_non_null(strstr(err, "expected one 32x32 tile"));
+    unlink(link);
+    /* the sharp-print classifier without its soft-print partner */
+    assert_non_null(realpath("ocr/" MRZ_CELLS_MODEL, target));
+    assert_int_equal(symlink(target, link), 0);
+    assert_null(mrz_cell_reader_new(dir, err, sizeof err));
+    assert_non_null(strstr(err, "cannot load"));
+    assert_non_null(strstr(err, MRZ_CELLS_SOFT_MODEL));
     unlink(link);
     rmdir(dir);
 }

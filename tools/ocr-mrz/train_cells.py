@@ -11,9 +11,12 @@ height misjudged by as much as the reader's line finder does. Never sees ../shar
 Needs Debian's python3-torch, python3-numpy, python3-pil, python3-onnx.
 Usage: tools/ocr-mrz/train_cells.py OUT.onnx [--blocks N] [--epochs E] [--seed S]
 The committed ocr/mrz_chars.onnx: --blocks 2500 --epochs 6 --seed 1 (about 25 minutes on two
-cores). Tried and rejected (docs/accuracy.md): 15 more Debian print faces, glyphs centred by
-their ink and wider spacing read fewer shared line crops exactly (71.5 % against 82.6 %); so did
---other-faces 0.2 --min-height 9 (81.8 %), though it read one more dev document."""
+cores). Its partner ocr/mrz_chars_soft.onnx (the reader averages the two): the same with
+--heavy-blur 0.25 --min-height 8 (a quarter of the blocks blurred by 7-13 % of the character
+height, characters down to 8 px). Tried and rejected (docs/accuracy.md): 15 more Debian print
+faces, glyphs centred by their ink and wider spacing read fewer shared line crops exactly (71.5 %
+against 82.6 %); so did --other-faces 0.2 --min-height 9 (81.8 %), though it read one more dev
+document."""
 import argparse
 import io
 import math
@@ -50,7 +53,7 @@ OTHER_FACES = [
     "/usr/share/fonts/truetype/inconsolata/Inconsolata.otf",
 ]
 RENDER_CAP = 48  # cap height of the high-resolution rendering, pixels
-OPTIONS = {"other_faces": 0.0, "min_height": 11.0}  # set from the command line
+OPTIONS = {"other_faces": 0.0, "min_height": 11.0, "heavy_blur": 0.0}  # set from the command line
 
 
 def block_text(rng):
@@ -149,6 +152,8 @@ def capture(rng, img, geometry, spacing):
         geo.append((ax, ay, bx, by))
     pil = Image.fromarray(out.clip(0, 255).astype(np.uint8))
     blur = rng.choice([0, 0, 0.4, 0.7, 1.0, 1.4]) * max(0.5, target / 25)
+    if OPTIONS["heavy_blur"] > 0 and rng.random() < OPTIONS["heavy_blur"]:
+        blur = rng.uniform(0.07, 0.13) * target  # a soft phone photo or an enlarged thumbnail
     if blur > 0:
         pil = pil.filter(ImageFilter.GaussianBlur(blur))
     arr = np.asarray(pil, np.float32)
@@ -235,8 +240,11 @@ def main():
                     help="share of blocks printed in a sans or monospaced face, not OCR-B")
     ap.add_argument("--min-height", type=float, default=11.0,
                     help="smallest captured character height, pixels")
+    ap.add_argument("--heavy-blur", type=float, default=0.0,
+                    help="share of blocks blurred by 7-13 %% of the character height")
     a = ap.parse_args()
     OPTIONS["other_faces"], OPTIONS["min_height"] = a.other_faces, a.min_height
+    OPTIONS["heavy_blur"] = a.heavy_blur
     import torch
     torch.manual_seed(a.seed)
     torch.set_num_threads(2)
