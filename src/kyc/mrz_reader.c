@@ -10,8 +10,9 @@
  *    each of four reading directions; each strip is cut into fixed-pitch cells (30 characters
  *    for three lines, 36 and 44 both tried for two) and read by the cell classifier
  *    (ocr/mrz_cells.h), then parsed. Wrong check digits choose among the classifier's runner-up
- *    characters; so does a state code that is no known code. The first reading with every check
- *    digit right wins, otherwise the best-scoring one that parses.
+ *    characters; so does a state code that is no known code, and a date read with letters takes
+ *    its cells' likeliest digits. The first reading with every check digit right wins,
+ *    otherwise the best-scoring one that parses.
  * 5. When none checks out, the most confidently read band and direction is read again over the
  *    extent its lines share, if they disagree about their ends (band_extents). */
 #include "kyc/mrz_reader.h"
@@ -451,6 +452,22 @@ static void mend_date(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, co
     free(trial);
 }
 
+/* A candidate reading of `line_count` lines of `length` cells mended from its cells and put
+ * through the MRZ gate: runner-up swaps for wrong check digits, dates read with letters, then
+ * the gate, then (only after it, which must see the state codes as read: mended codes would let
+ * text through that only looks like an MRZ) unknown state codes. */
+static void mend_reading(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, int length,
+                         mrz_reading *r) {
+    if (!r->found) return;
+    swap_by_check_digits(cells, line_count, length, r);
+    mend_date(cells, line_count, "birthDate", r);
+    mend_date(cells, line_count, "expirationDate", r);
+    r->found = looks_like_mrz(&r->mrz, r->check_digits_ok);
+    if (!r->found) return;
+    mend_state_code(cells, line_count, "issuingState", r);
+    mend_state_code(cells, line_count, "nationality", r);
+}
+
 /* The band read over one extent [start, end] along the axis: every line of the group sampled
  * over that extent, read at each length the group can have, the better-scoring length kept in
  * *out with its cells in best_cells. Returns 0, or -1 when out of memory or the classifier
@@ -532,8 +549,8 @@ static int band_extents(const text_line *lines, const line_group *g, float exten
 }
 
 /* Reads one group in one direction into *out: over its first extent (the widest), or with
- * `alternatives` over its other extents, the best-scoring reading, then its wrong check digits
- * mended from the runner-up characters. A group without other extents reads as not found.
+ * `alternatives` over its other extents, the best-scoring reading, then mended and gated
+ * (mend_reading). A group without other extents reads as not found.
  * Returns 0, or -1 when out of memory or the classifier failed. */
 static int read_group(const read_context *c, const text_line *lines, const line_group *g, int sd,
                       int sn, bool alternatives, mrz_reading *out) {
@@ -556,20 +573,7 @@ static int read_group(const read_context *c, const text_line *lines, const line_
         }
         if (attempt->found && attempt->mrz.check_digits_valid) break;
     }
-    if (out->found) {
-        swap_by_check_digits((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length,
-                             out);
-        mend_date((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "birthDate", out);
-        mend_date((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "expirationDate", out);
-        out->found = looks_like_mrz(&out->mrz, out->check_digits_ok);
-    }
-    /* after the gate, which must see the state codes as read: mended codes would let text
-     * through that only looks like an MRZ */
-    if (out->found) {
-        mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "issuingState",
-                        out);
-        mend_state_code((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, "nationality", out);
-    }
+    mend_reading((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length, out);
     /* reading direction in the image: 0° = left to right */
     float dx = out->corners[1][0] - out->corners[0][0],
           dy = out->corners[1][1] - out->corners[0][1];

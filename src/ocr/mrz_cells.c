@@ -141,9 +141,10 @@ static void cut_tile(const uint8_t *strip, int width, int stride, float centre, 
 /* The MRZ_CELL_CHOICES most probable characters of prob[], and the most probable digit, into
  * *cell. */
 static void best_choices(const float *prob, mrz_cell *cell) {
-    cell->digit = '0', cell->digit_p = -1.0f;
-    for (int c = FIRST_DIGIT; c < FIRST_DIGIT + 10; c++)
-        if (prob[c] > cell->digit_p) cell->digit = ALPHABET[c], cell->digit_p = prob[c];
+    int digit = FIRST_DIGIT;
+    for (int c = FIRST_DIGIT + 1; c < FIRST_DIGIT + 10; c++)
+        if (prob[c] > prob[digit]) digit = c;
+    cell->digit = ALPHABET[digit];
     for (int k = 0; k < MRZ_CELL_CHOICES; k++) cell->ch[k] = '<', cell->p[k] = -1.0f;
     for (int c = 0; c < CLASSES; c++) {
         int k = MRZ_CELL_CHOICES;

@@ -29,7 +29,6 @@ typedef struct {
     char ch[MRZ_CELL_CHOICES]; /* best first, from "A-Z0-9<" */
     float p[MRZ_CELL_CHOICES]; /* their probabilities */
     char digit;                /* the likeliest digit, for fields that hold only digits */
-    float digit_p;             /* its probability */
 } mrz_cell;
 
 typedef struct mrz_cell_reader mrz_cell_reader;
