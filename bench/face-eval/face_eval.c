@@ -6,8 +6,12 @@
  * FAR 1% and 0.1%, EER, the thresholds behind them, per-subset accuracy, and timing.
  *   face-eval --liveness [DATA_DIR] [MODELS_DIR]      (../shared/data/liveness/dev by default)
  * Passive liveness: AUC of each of the liveness network's three softmax classes as a "live"
- * score, with the face found by the detector (2.7x context) and with the whole image (the set's
- * images are tight face crops), then per-group results for the chosen class. */
+ * score, with the face found by the detector (2.7x and 2.0x context) and with the whole image
+ * (the set's images are tight face crops), then per-group results for the chosen class.
+ *   face-eval --liveness-sweep [DATA_DIR] [MODELS_DIR]
+ * Every input convention of the network (context scale, window, channels, values, mirror, two
+ * scales averaged): pooled and within-group AUC, and for the two-scale rows the pooled AUC with
+ * each group left out. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +22,6 @@
 #include "kyc/liveness.h"
 #include "util/file.h"
 #include "vision/image.h"
-
 
 typedef struct {
     char *path;
@@ -47,7 +50,6 @@ static int find_or_add(const char *path) {
     return nentries++;
 }
 
-
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -59,7 +61,8 @@ static int load_photo(const char *path, image *img) {
     size_t len = 0;
     uint8_t *bytes = file_read_all(path, 64u << 20, &len);
     char err[256];
-    image_status st = bytes ? image_decode(bytes, len, 40000000, img, err, sizeof err) : IMG_CORRUPT;
+    image_status st =
+        bytes ? image_decode(bytes, len, 40000000, img, err, sizeof err) : IMG_CORRUPT;
     free(bytes);
     return st == IMG_OK ? 0 : -1;
 }
@@ -78,7 +81,8 @@ static int embed_image(face_engine *e, const char *path, float *emb) {
             float cy = (faces[i].y1 + faces[i].y2) / 2 - img.height / 2.0f;
             if (cx * cx + cy * cy < bestd) bestd = cx * cx + cy * cy, best = i;
         }
-        if (face_landmarks(e, &img, &faces[best]) == 0 && face_embed(e, &img, &faces[best], emb) == 0)
+        if (face_landmarks(e, &img, &faces[best]) == 0 &&
+            face_embed(e, &img, &faces[best], emb) == 0)
             rc = 0;
     }
     image_free(&img);
@@ -189,8 +193,10 @@ static void liveness_own_setting(const live_item *it, int n) {
         for (int j = 0, k = 0; j < n; j++) {
             if (strcmp(it[j].group, it[i].group)) continue;
             float v = live_logit(&it[j]);
-            if (it[j].real) reals++, refused += v <= t[k % 2];
-            else spoofs++, accepted += v > t[k % 2];
+            if (it[j].real)
+                reals++, refused += v <= t[k % 2];
+            else
+                spoofs++, accepted += v > t[k % 2];
             k++;
         }
     }
@@ -213,8 +219,10 @@ static void liveness_cross_validate(const live_item *it, int n) {
         for (int j = 0; j < n; j++) {
             if (strcmp(it[j].group, it[i].group)) continue;
             float v = live_logit(&it[j]);
-            if (it[j].real) gr++, gref += v <= t;
-            else gs++, gacc += v > t;
+            if (it[j].real)
+                gr++, gref += v <= t;
+            else
+                gs++, gacc += v > t;
         }
         printf("held-out group=%s threshold=%.2f real refused %d/%d spoof accepted %d/%d\n",
                it[i].group, t, gref, gr, gacc, gs);
@@ -246,7 +254,8 @@ static int liveness_eval(const char *data, const char *models) {
     double t0 = now_ms();
     while (fgets(line, sizeof line, f)) {
         char img_path[1024], label[16], attack[64], group[96];
-        if (line[0] == '#' || sscanf(line, "%1023s %15s %63[^\t] %95s", img_path, label, attack, group) != 4)
+        if (line[0] == '#' ||
+            sscanf(line, "%1023s %15s %63[^\t] %95s", img_path, label, attack, group) != 4)
             continue;
         snprintf(path, sizeof path, "%s/%s", data, img_path);
         image img;
@@ -298,8 +307,10 @@ static int liveness_eval(const char *data, const char *models) {
         for (int j = 0; j < n; j++) {
             if (strcmp(items[j].group, items[i].group)) continue;
             float p = items[j].p_det[FACE_LIVE_CLASS];
-            if (items[j].real) pr += p, nr++;
-            else ps += p, ns++;
+            if (items[j].real)
+                pr += p, nr++;
+            else
+                ps += p, ns++;
             right += (p > 0.5f) == items[j].real;
             tot++;
         }
@@ -342,7 +353,8 @@ static int quality_eval(const char *data, const char *models) {
         find_or_add(b);
     }
     fclose(f);
-    float *yaw = malloc(sizeof(float) * (size_t)nentries), *pitch = malloc(sizeof(float) * (size_t)nentries);
+    float *yaw = malloc(sizeof(float) * (size_t)nentries),
+          *pitch = malloc(sizeof(float) * (size_t)nentries);
     float *eye = malloc(sizeof(float) * 2 * (size_t)nentries);
     int n = 0, codes[16] = {0};
     const char *names[16] = {0};
@@ -358,8 +370,8 @@ static int quality_eval(const char *data, const char *models) {
             while (k < ncodes && strcmp(names[k], code)) k++;
             if (k == ncodes && ncodes < 16) names[ncodes++] = code;
             if (k < 16 && codes[k]++ < 2 && strcmp(code, "OK"))
-                printf("example gate=%s image=%s yaw=%.1f pitch=%.1f eyes_closed=%.2f,%.2f\n",
-                       code, entries[i].path, r.yaw, r.pitch, r.eye_class0[0], r.eye_class0[1]);
+                printf("example gate=%s image=%s yaw=%.1f pitch=%.1f eyes_closed=%.2f,%.2f\n", code,
+                       entries[i].path, r.yaw, r.pitch, r.eye_class0[0], r.eye_class0[1]);
             if (r.faces_found) {
                 yaw[n] = r.yaw, pitch[n] = r.pitch;
                 eye[2 * n] = r.eye_class0[0], eye[2 * n + 1] = r.eye_class0[1];
@@ -403,6 +415,47 @@ static double within_group_auc(const live_item *it, int n, int cls) {
     }
     free(sub);
     return groups ? sum / groups : 0;
+}
+
+/* Pooled AUC of class cls over the items outside `group`. */
+static double auc_without_group(const live_item *it, int n, int cls, const char *group) {
+    live_item *sub = malloc((size_t)(n ? n : 1) * sizeof *sub);
+    if (!sub) return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(it[i].group, group)) sub[m++] = it[i];
+    double a = auc(sub, m, cls, 0);
+    free(sub);
+    return a;
+}
+
+/* Two context scales averaged (BGR, raw, mirror-averaged, black beyond the edge), and with each
+ * group left out the pooled AUC of the pair against the first scale alone. */
+static void liveness_sweep_pairs(face_engine *e, const image *imgs, const face_box *boxes,
+                                 live_item *items, int n) {
+    const float pairs[][2] = {{2.7f, 2.0f}, {2.7f, 2.4f}, {2.7f, 3.2f}, {2.7f, 4.0f}};
+    live_item *single = malloc((size_t)(n ? n : 1) * sizeof *single);
+    if (!single) return;
+    face_liveness_input alone = {2.7f, 0, 1, 0, 1, 0};
+    for (int i = 0; i < n; i++) {
+        single[i] = items[i];
+        face_liveness_with(e, &imgs[i], &boxes[i], &alone, single[i].p_det);
+    }
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        face_liveness_input in = {pairs[k][0], 0, 1, 0, 1, pairs[k][1]};
+        for (int i = 0; i < n; i++) face_liveness_with(e, &imgs[i], &boxes[i], &in, items[i].p_det);
+        printf("contexts=%.1f+%.1f bgr=1 norm=0 mirror=1 auc0=%.3f within_group_auc0=%.3f\n",
+               pairs[k][0], pairs[k][1], auc(items, n, 0, 0), within_group_auc(items, n, 0));
+        for (int i = 0; i < n; i++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = !strcmp(items[j].group, items[i].group);
+            if (seen) continue;
+            printf("  without group=%s auc0 pair=%.3f %.1f_alone=%.3f\n", items[i].group,
+                   auc_without_group(items, n, 0, items[i].group), pairs[k][0],
+                   auc_without_group(single, n, 0, items[i].group));
+        }
+    }
+    free(single);
 }
 
 /* Every input convention of the liveness network over the set: AUC of each class. */
@@ -454,7 +507,7 @@ static int liveness_sweep(const char *data, const char *models) {
                 for (int norm = 0; norm < 3; norm++)
                     for (int mirror = 0; mirror < 2; mirror++) {
                         if (mirror && (clamp || !bgr || norm)) continue;
-                        face_liveness_input in = {contexts[ci], clamp, bgr, norm, mirror};
+                        face_liveness_input in = {contexts[ci], clamp, bgr, norm, mirror, 0};
                         for (int i = 0; i < n; i++)
                             face_liveness_with(e, &imgs[i], &boxes[i], &in, items[i].p_det);
                         double mean_max[3] = {0};
@@ -467,6 +520,7 @@ static int liveness_sweep(const char *data, const char *models) {
                                within_group_auc(items, n, 0), mean_max[0], mean_max[1],
                                mean_max[2]);
                     }
+    liveness_sweep_pairs(e, imgs, boxes, items, n);
     printf("sweep over %d detected faces\n", n);
     for (int i = 0; i < n; i++) image_free(&imgs[i]);
     free(items);
@@ -548,14 +602,16 @@ int main(int argc, char **argv) {
     int ni = 0, ng = 0;
     for (int i = 0; i < npairs; i++) {
         if (strcmp(pairs[i].subset, "lfw")) continue;
-        if (pairs[i].same) gen[ng++] = pairs[i].score;
-        else imp[ni++] = pairs[i].score;
+        if (pairs[i].same)
+            gen[ng++] = pairs[i].score;
+        else
+            imp[ni++] = pairs[i].score;
     }
     qsort(imp, (size_t)ni, sizeof *imp, cmp_float);
     qsort(gen, (size_t)ng, sizeof *gen, cmp_float);
     double fars[2] = {0.01, 0.001};
-    printf("face-eval: %d pairs (%d images, %d without a usable face), %.1f ms per image\n",
-           npairs, nentries, failed, per_image);
+    printf("face-eval: %d pairs (%d images, %d without a usable face), %.1f ms per image\n", npairs,
+           nentries, failed, per_image);
     printf("lfw_accuracy_5fold=%.4f\n", folds ? acc_sum / folds : 0);
     for (int k = 0; k < 2; k++) {
         int idx = (int)ceil((1.0 - fars[k]) * ni); /* scores >= imp[idx] are accepted */

@@ -41,21 +41,22 @@ int face_landmarks(face_engine *e, const image *img, face_box *face);
 int face_embed(face_engine *e, const image *img, const face_box *face,
                float embedding[FACE_EMBEDDING_DIM]);
 
-/* Passive liveness of one detected face: the face box scaled 2.7x around its centre (black
- * beyond the image), 128x128 BGR 0-255, softmax over the network's three classes, averaged with
- * the mirror image's, into probs. Class FACE_LIVE_CLASS is "live" (measured on the dev set,
- * docs/accuracy.md). Its level depends on the capture setting: kyc/liveness.h turns it into the
- * API's figures with a per-deployment threshold. */
+/* Passive liveness of one detected face: the face box scaled 2.7x and 2.0x around its centre
+ * (black beyond the image), each 128x128 BGR 0-255 and its mirror image, the softmax over the
+ * network's three classes averaged over those four views, into probs. Class FACE_LIVE_CLASS is
+ * "live" (measured on the dev set, docs/accuracy.md). Its level depends on the capture setting:
+ * kyc/liveness.h turns it into the API's figures with a per-deployment threshold. */
 #define FACE_LIVE_CLASS 0
 int face_liveness(face_engine *e, const image *img, const face_box *face, float probs[3]);
 
 /* The liveness input convention, exposed for measurement (bench/face-eval --liveness-sweep). */
 typedef struct {
-    float context; /* face box scale */
-    int clamp;     /* 1: shift/shrink the window into the image; 0: black beyond the edge */
-    int bgr;       /* channel order */
-    int norm;      /* 0: raw 0-255; 1: /255; 2: (x - 127.5) / 128 */
-    int mirror;    /* 1: average with the mirror image's probabilities */
+    float context;  /* face box scale */
+    int clamp;      /* 1: shift/shrink the window into the image; 0: black beyond the edge */
+    int bgr;        /* channel order */
+    int norm;       /* 0: raw 0-255; 1: /255; 2: (x - 127.5) / 128 */
+    int mirror;     /* 1: average with the mirror image's probabilities */
+    float context2; /* > 0: also at this scale, the probabilities of both scales averaged */
 } face_liveness_input;
 
 int face_liveness_with(face_engine *e, const image *img, const face_box *face,
