@@ -278,6 +278,16 @@ static void sample(const image *img, float fx, float fy, float *acc) {
     }
 }
 
+bool card_quad_point(const card_quad *q, float u, float v, float out[2]) {
+    double h[9];
+    if (!homography(q, 1, 1, h)) return false;
+    double w = h[6] * u + h[7] * v + h[8];
+    if (fabs(w) < 1e-9) return false;
+    out[0] = (float)((h[0] * u + h[1] * v + h[2]) / w);
+    out[1] = (float)((h[3] * u + h[4] * v + h[5]) / w);
+    return true;
+}
+
 image_status card_warp(const image *img, const card_quad *q, int out_w, int out_h, image *out) {
     memset(out, 0, sizeof *out);
     int c = img->channels;

@@ -29,6 +29,11 @@ int card_find(const image *img, card_quad *out);
  * shrinking averages over the footprint). */
 image_status card_warp(const image *img, const card_quad *q, int out_w, int out_h, image *out);
 
+/* The point of q at (u, v) of the unit square mapped perspectively onto q: (0, 0) is corner 0,
+ * (1, 0) corner 1, (1, 1) corner 2, (0, 1) corner 3; other values extrapolate. Returns false
+ * for a degenerate quadrilateral. */
+bool card_quad_point(const card_quad *q, float u, float v, float out[2]);
+
 /* The quadrilateral of the whole image (the fallback when no card is found). */
 card_quad card_whole_image(const image *img);
 
