@@ -22,19 +22,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANALYSIS_SIDE       1200  /* long side of the image the components come from */
-#define MIN_CHAR_HEIGHT     5.0f  /* in analysis pixels */
-#define MIN_CHAIN           3     /* components in a line piece worth merging */
-#define MIN_LINE_CHARS      8     /* components in a candidate line */
-#define MIN_LINE_LENGTH     14.0f /* line length over character height */
-#define STRIP_THICKNESS     MRZ_STRIP_THICKNESS /* strip height over character height */
-#define STRIP_MARGIN        0.8f /* extra length at each end, over character height */
-#define MAX_GROUPS          24
-#define ALTERNATIVE_READS   2     /* most confident group readings tried over other extents */
-#define EXTENT_DISAGREEMENT 0.5f  /* line ends further apart than this, over character height */
-#define MIN_CHECK_DIGITS    2     /* right check digits before a reading counts as an MRZ */
-#define MAX_SWAPS           3     /* runner-up characters taken for check digits */
-#define MIN_CHOICE          0.02f /* least probability of a runner-up worth taking */
+#include "vision/card.h"
+
+#define ANALYSIS_SIDE              1200  /* long side of the image the components come from */
+#define MIN_CHAR_HEIGHT            5.0f  /* in analysis pixels */
+#define MIN_CHAIN                  3     /* components in a line piece worth merging */
+#define MIN_LINE_CHARS             8     /* components in a candidate line */
+#define MIN_LINE_LENGTH            14.0f /* line length over character height */
+#define STRIP_THICKNESS            MRZ_STRIP_THICKNESS /* strip height over character height */
+#define STRIP_MARGIN               0.8f /* extra length at each end, over character height */
+#define MAX_GROUPS                 24
+#define ALTERNATIVE_READS          3 /* group readings tried again over other extents, in perspective */
+#define EXTENT_DISAGREEMENT        0.5f /* line ends further apart than this, over character height */
+#define PERSPECTIVE_SKEW           0.25f /* first and last line differing by more, over char height */
+#define PERSPECTIVE_MIN_CONFIDENCE 80    /* a band read again in perspective reads at least this */
+#define MIN_CHECK_DIGITS           2     /* right check digits before a reading counts as an MRZ */
+#define MAX_SWAPS                  3     /* runner-up characters taken for check digits */
+#define MIN_CHOICE                 0.02f /* least probability of a runner-up worth taking */
 
 /* A component in line coordinates: `along` the reading axis and `across` it. */
 typedef struct {
@@ -468,58 +472,171 @@ static void mend_reading(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count,
     mend_state_code(cells, line_count, "nationality", r);
 }
 
-/* The band read over one extent [start, end] along the axis: every line of the group sampled
- * over that extent, read at each length the group can have, the better-scoring length kept in
- * *out with its cells in best_cells. Returns 0, or -1 when out of memory or the classifier
- * failed. */
-static int read_extent(const read_context *c, const text_line *lines, const line_group *g, int sd,
-                       int sn, float start, float end, mrz_reading *out,
-                       mrz_cell (*best_cells)[MRZ_CELLS_MAX], int *best_length) {
-    memset(out, 0, sizeof *out);
-    line_strip strips[MRZ_MAX_LINES] = {0};
-    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(MRZ_MAX_LINES, sizeof *cells);
-    mrz_reading *attempt = malloc(sizeof *attempt);
-    float first[4][2] = {{0}}, last[4][2] = {{0}}, corners[4][2] = {{0}};
-    int rc = -1, best_score = -2;
-    if (!cells || !attempt) goto done;
+/* A band's lines sampled into upright strips, in reading order (reading upside down, the lowest
+ * line comes first), and where the band lies in the image. */
+typedef struct {
+    line_strip strip[MRZ_MAX_LINES];
+    int count;
+    float corners[4][2]; /* as mrz_reading.corners */
+    float char_height;   /* image pixels */
+} band_strips;
+
+static void band_strips_free(band_strips *b) {
+    for (int k = 0; k < MRZ_MAX_LINES; k++) image_free(&b->strip[k].strip);
+}
+
+/* The corners of the band from the first strip's top and the last strip's bottom. */
+static void band_corners(band_strips *b, const float first[4][2], const float last[4][2]) {
+    memcpy(b->corners[0], first[0], sizeof first[0]);
+    memcpy(b->corners[1], first[1], sizeof first[1]);
+    memcpy(b->corners[2], last[2], sizeof last[2]);
+    memcpy(b->corners[3], last[3], sizeof last[3]);
+}
+
+/* Every line of the group sampled over one extent [start, end] along the axis (an affine map
+ * per line: a band seen square-on or turned). Returns 0, or -1 when out of memory. */
+static int sample_extent(const read_context *c, const text_line *lines, const line_group *g, int sd,
+                         int sn, float start, float end, band_strips *b) {
+    float first[4][2] = {{0}}, corners[4][2] = {{0}};
+    b->count = g->count;
     for (int k = 0; k < g->count; k++) {
-        /* reading upside down, the lowest line comes first */
         text_line line = lines[g->line[sn > 0 ? k : g->count - 1 - k]];
         line.start = start, line.end = end;
-        if (sample_strip(c, &line, g->pitch, sd, sn, &strips[k], corners) != 0) goto done;
+        if (sample_strip(c, &line, g->pitch, sd, sn, &b->strip[k], corners) != 0) return -1;
         if (k == 0) memcpy(first, corners, sizeof first);
-        memcpy(last, corners, sizeof last);
-        out->char_height = line.height / c->scale;
+        b->char_height = line.height / c->scale;
     }
+    band_corners(b, first, corners);
+    return 0;
+}
+
+/* The band's quadrilateral in analysis coordinates, from the ends of its first and last lines:
+ * first line's start, its end, the last line's end, its start. */
+static void band_quad(const text_line *lines, const line_group *g, float q[4][2]) {
+    const text_line *f = &lines[g->line[0]], *l = &lines[g->line[g->count - 1]];
+    q[0][0] = f->start, q[0][1] = across_at(f, f->start);
+    q[1][0] = f->end, q[1][1] = across_at(f, f->end);
+    q[2][0] = l->end, q[2][1] = across_at(l, l->end);
+    q[3][0] = l->start, q[3][1] = across_at(l, l->start);
+}
+
+/* Whether the band looks photographed at an angle: its first and last lines differ in length or
+ * direction by more than PERSPECTIVE_SKEW character heights (a band seen square-on, even turned,
+ * is a parallelogram). */
+static bool band_in_perspective(const text_line *lines, const line_group *g) {
+    float q[4][2], h = 0;
+    band_quad(lines, g, q);
+    for (int k = 0; k < g->count; k++) h = fmaxf(h, lines[g->line[k]].height);
+    float dx = (q[1][0] - q[0][0]) - (q[2][0] - q[3][0]);
+    float dy = (q[1][1] - q[0][1]) - (q[2][1] - q[3][1]);
+    return hypotf(dx, dy) > PERSPECTIVE_SKEW * h;
+}
+
+/* Every line of the group sampled through the perspective map that takes the band's
+ * quadrilateral (band_quad) to a rectangle: MRZ lines are equally long and evenly spaced on the
+ * page, so the first and last lines' ends fix the map, and characters that shrink with distance
+ * come out on an even pitch. Returns 0, 1 when the quadrilateral is degenerate, -1 when out of
+ * memory. */
+static int sample_perspective(const read_context *c, const text_line *lines, const line_group *g,
+                              int sd, int sn, band_strips *b) {
+    float q[4][2], height = 0, length = 0;
+    band_quad(lines, g, q);
+    card_quad band;
+    for (int i = 0; i < 4; i++)
+        to_image(c, q[i][0], q[i][1], &band.corner[i][0], &band.corner[i][1]);
+    for (int k = 0; k < g->count; k++) height = fmaxf(height, lines[g->line[k]].height);
+    length = (hypotf(q[1][0] - q[0][0], q[1][1] - q[0][1]) +
+              hypotf(q[2][0] - q[3][0], q[2][1] - q[3][1])) /
+             2;
+    if (length < MIN_LINE_LENGTH * height || g->count < 2) return 1;
+    /* in unit-square terms: v runs from the first line (0) to the last (1) */
+    float thick = fminf(STRIP_THICKNESS * height, 1.1f * g->pitch);
+    float half_v = thick / 2 / (g->pitch * (float)(g->count - 1));
+    float margin_u = STRIP_MARGIN * height / length;
+    int width = (int)((length + 2 * STRIP_MARGIN * height) / (thick / MRZ_STRIP_HEIGHT) + 0.5f);
+    float first[4][2] = {{0}}, corners[4][2] = {{0}};
+    b->count = g->count;
+    for (int k = 0; k < g->count; k++) {
+        float v = (float)(sn > 0 ? k : g->count - 1 - k) / (float)(g->count - 1);
+        float u0 = sd > 0 ? -margin_u : 1 + margin_u, u1 = sd > 0 ? 1 + margin_u : -margin_u;
+        float v0 = v - (float)sn * half_v, v1 = v + (float)sn * half_v;
+        const float uv[4][2] = {{u0, v0}, {u1, v0}, {u1, v1}, {u0, v1}};
+        card_quad strip;
+        for (int i = 0; i < 4; i++)
+            if (!card_quad_point(&band, uv[i][0], uv[i][1], strip.corner[i])) return 1;
+        memcpy(corners, strip.corner, sizeof corners);
+        if (k == 0) memcpy(first, corners, sizeof first);
+        image_status st = card_warp(c->grey, &strip, width, MRZ_STRIP_HEIGHT, &b->strip[k].strip);
+        if (st == IMG_NOMEM) return -1;
+        if (st != IMG_OK) return 1;
+        b->strip[k].line_start = (float)width * margin_u / (1 + 2 * margin_u);
+        b->strip[k].line_length = (float)width / (1 + 2 * margin_u);
+    }
+    b->char_height = height / c->scale;
+    band_corners(b, first, corners);
+    return 0;
+}
+
+/* The band's strips read at each length the group can have, the better-scoring length kept in
+ * *out with its cells in best_cells. Returns 0, or -1 when out of memory or the classifier
+ * failed. */
+static int read_strips(const read_context *c, const band_strips *b, mrz_reading *out,
+                       mrz_cell (*best_cells)[MRZ_CELLS_MAX], int *best_length) {
+    memset(out, 0, sizeof *out);
+    mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(MRZ_MAX_LINES, sizeof *cells);
+    mrz_reading *attempt = malloc(sizeof *attempt);
+    int rc = -1, best_score = -2;
+    if (!cells || !attempt) goto done;
     /* three lines are TD1; two are 36 or 44 characters long: both are read, the better wins */
     static const int two_line_lengths[2] = {36, 44}, three_line_length[1] = {30};
-    const int *lengths = g->count == 3 ? three_line_length : two_line_lengths;
-    int length_count = g->count == 3 ? 1 : 2;
-    float char_height = out->char_height;
+    const int *lengths = b->count == 3 ? three_line_length : two_line_lengths;
+    int length_count = b->count == 3 ? 1 : 2;
     for (int n = 0; n < length_count; n++) {
-        for (int k = 0; k < g->count; k++) {
-            const line_strip *s = &strips[k];
+        for (int k = 0; k < b->count; k++) {
+            const line_strip *s = &b->strip[k];
             if (mrz_cells_read(c->cells, s->strip.pixels, s->strip.width, (int)s->strip.stride,
                                s->line_start, s->line_length, lengths[n], cells[k]) != 0)
                 goto done;
         }
         memset(attempt, 0, sizeof *attempt);
-        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, lengths[n], attempt);
+        reading_from_cells((const mrz_cell(*)[MRZ_CELLS_MAX])cells, b->count, lengths[n], attempt);
         int score = score_of(attempt);
         if (score > best_score) {
             *out = *attempt, best_score = score, *best_length = lengths[n];
             memcpy(best_cells, cells, MRZ_MAX_LINES * sizeof *cells);
         }
     }
-    out->char_height = char_height;
-    memcpy(out->corners[0], first[0], sizeof first[0]);
-    memcpy(out->corners[1], first[1], sizeof first[1]);
-    memcpy(out->corners[2], last[2], sizeof last[2]);
-    memcpy(out->corners[3], last[3], sizeof last[3]);
+    out->char_height = b->char_height;
+    memcpy(out->corners, b->corners, sizeof out->corners);
     rc = 0;
 done:
-    for (int k = 0; k < MRZ_MAX_LINES; k++) image_free(&strips[k].strip);
     free(cells), free(attempt);
+    return rc;
+}
+
+/* The band read over one extent [start, end] along the axis (sample_extent, read_strips).
+ * Returns 0, or -1 when out of memory or the classifier failed. */
+static int read_extent(const read_context *c, const text_line *lines, const line_group *g, int sd,
+                       int sn, float start, float end, mrz_reading *out,
+                       mrz_cell (*best_cells)[MRZ_CELLS_MAX], int *best_length) {
+    band_strips b = {0};
+    int rc = sample_extent(c, lines, g, sd, sn, start, end, &b) != 0
+                 ? -1
+                 : read_strips(c, &b, out, best_cells, best_length);
+    band_strips_free(&b);
+    return rc;
+}
+
+/* The band read through its perspective map (sample_perspective, read_strips). Returns 0, 1 for
+ * a degenerate band (nothing read), or -1 when out of memory or the classifier failed. */
+static int read_perspective(const read_context *c, const text_line *lines, const line_group *g,
+                            int sd, int sn, mrz_reading *out, mrz_cell (*best_cells)[MRZ_CELLS_MAX],
+                            int *best_length) {
+    band_strips b = {0};
+    memset(out, 0, sizeof *out);
+    int sampled = sample_perspective(c, lines, g, sd, sn, &b);
+    int rc = sampled != 0 ? sampled : read_strips(c, &b, out, best_cells, best_length);
+    band_strips_free(&b);
     return rc;
 }
 
@@ -548,12 +665,42 @@ static int band_extents(const text_line *lines, const line_group *g, float exten
     return n;
 }
 
-/* Reads one group in one direction into *out: over its first extent (the widest), or with
- * `alternatives` over its other extents, the best-scoring reading, then mended and gated
- * (mend_reading). A group without other extents reads as not found.
+/* Whether the reading of a band through its perspective map beats its square-on reading: the
+ * map is the geometry such a band has, so it wins unless the square-on reading checks out
+ * better (every check digit right against not, or more of them right). Comparing whole scores
+ * would not do: a name line slid out of its cells can turn into another format's document code
+ * with more check digits, or into a real state code. */
+static bool perspective_wins(const mrz_reading *perspective, const mrz_reading *square) {
+    if (!perspective->found) return false;
+    if (!square->found) return true;
+    bool p = perspective->mrz.check_digits_valid, s = square->mrz.check_digits_valid;
+    if (p != s) return p;
+    return perspective->check_digits_ok >= square->check_digits_ok;
+}
+
+/* What read_group reads besides a band's widest extent (none: that extent alone). */
+enum { READ_OTHER_EXTENTS = 1, READ_PERSPECTIVE = 2 };
+
+/* Which alternatives are worth reading for a band whose widest extent read with `confidence`
+ * and did not check out: other extents when its lines disagree about their ends, its
+ * perspective map when it looks photographed at an angle and reads like an MRZ band (text lines
+ * of other documents read by the MRZ classifier score lower). */
+static int alternatives_of(const text_line *lines, const line_group *g, int confidence) {
+    float extents[4][2];
+    int alternatives = band_extents(lines, g, extents) > 1 ? READ_OTHER_EXTENTS : 0;
+    if (confidence >= PERSPECTIVE_MIN_CONFIDENCE && band_in_perspective(lines, g))
+        alternatives |= READ_PERSPECTIVE;
+    return alternatives;
+}
+
+/* Reads one group in one direction into *out: with no `alternatives` over its widest extent,
+ * else over its other extents (READ_OTHER_EXTENTS) and through its perspective map
+ * (READ_PERSPECTIVE); the best reading, mended and gated (mend_reading). A band read over its
+ * widest extent that passes as an MRZ and looks photographed at an angle is read through its
+ * perspective map as well.
  * Returns 0, or -1 when out of memory or the classifier failed. */
 static int read_group(const read_context *c, const text_line *lines, const line_group *g, int sd,
-                      int sn, bool alternatives, mrz_reading *out) {
+                      int sn, int alternatives, mrz_reading *out) {
     memset(out, 0, sizeof *out);
     mrz_cell(*cells)[MRZ_CELLS_MAX] = calloc(2 * MRZ_MAX_LINES, sizeof *cells);
     mrz_cell(*best_cells)[MRZ_CELLS_MAX] = cells ? cells + MRZ_MAX_LINES : NULL;
@@ -562,6 +709,7 @@ static int read_group(const read_context *c, const text_line *lines, const line_
     int rc = -1, best_score = -2, best_length = 0, length = 0;
     if (!cells || !attempt) goto done;
     int extent_count = band_extents(lines, g, extents);
+    if (alternatives && !(alternatives & READ_OTHER_EXTENTS)) extent_count = 1;
     for (int e = alternatives ? 1 : 0; e < (alternatives ? extent_count : 1); e++) {
         if (read_extent(c, lines, g, sd, sn, extents[e][0], extents[e][1], attempt, cells,
                         &length) != 0)
@@ -574,6 +722,20 @@ static int read_group(const read_context *c, const text_line *lines, const line_
         if (attempt->found && attempt->mrz.check_digits_valid) break;
     }
     mend_reading((const mrz_cell(*)[MRZ_CELLS_MAX])best_cells, g->count, best_length, out);
+    /* through the perspective map, mended the same way, the better reading kept: as an
+     * alternative, and when the widest extent's reading passed as an MRZ (a name line has no
+     * check digit to tell that its characters slid out of their cells) */
+    bool retry = alternatives ? (alternatives & READ_PERSPECTIVE) &&
+                                    !(out->found && out->mrz.check_digits_valid)
+                              : out->found && band_in_perspective(lines, g);
+    if (retry) {
+        int read = read_perspective(c, lines, g, sd, sn, attempt, cells, &length);
+        if (read < 0) goto done;
+        if (read == 0) {
+            mend_reading((const mrz_cell(*)[MRZ_CELLS_MAX])cells, g->count, length, attempt);
+            if (perspective_wins(attempt, out)) *out = *attempt;
+        }
+    }
     /* reading direction in the image: 0° = left to right */
     float dx = out->corners[1][0] - out->corners[0][0],
           dy = out->corners[1][1] - out->corners[0][1];
@@ -619,34 +781,32 @@ static int read_axis(const read_context *c, const image_box *boxes, int count, m
     int line_count = find_lines(pieces, n, lines, count);
     int group_count = find_groups(lines, line_count, groups, MAX_GROUPS);
     static const int directions[4][2] = {{1, 1}, {-1, -1}, {-1, 1}, {1, -1}};
-    /* the classifier's confidence in each group read in each direction over its widest extent */
-    int confidence[MAX_GROUPS][4];
-    float extents[4][2];
+    /* which group and direction to read again when nothing checks out (alternatives_of), most
+     * confident first (the classifier's confidence over the widest extent; -1: none) */
+    int rank[MAX_GROUPS][4], alternatives[MAX_GROUPS][4];
     rc = 0;
     for (int g = 0; g < group_count && rc == 0; g++)
         for (int d = 0; d < 4 && rc == 0; d++) {
-            if (read_group(c, lines, &groups[g], directions[d][0], directions[d][1], false,
-                           attempt) != 0)
+            if (read_group(c, lines, &groups[g], directions[d][0], directions[d][1], 0, attempt) !=
+                0)
                 rc = -1;
             else
                 rc = keep_better(attempt, best, best_score);
-            confidence[g][d] =
-                band_extents(lines, &groups[g], extents) > 1 ? attempt->confidence : -1;
+            alternatives[g][d] = alternatives_of(lines, &groups[g], attempt->confidence);
+            rank[g][d] = alternatives[g][d] ? attempt->confidence : -1;
         }
-    /* no reading checks out: of the bands whose lines disagree about their ends, the band and
-     * direction the classifier reads most confidently is read again over the extents its lines
-     * share (band_extents) */
+    /* no reading checks out: the best-ranked bands and directions are read again over the
+     * extents their lines share (band_extents) and through their perspective map */
     for (int round = 0; round < ALTERNATIVE_READS && rc == 0; round++) {
         int top_g = -1, top_d = 0;
         for (int g = 0; g < group_count; g++)
             for (int d = 0; d < 4; d++)
-                if (confidence[g][d] >= 0 &&
-                    (top_g < 0 || confidence[g][d] > confidence[top_g][top_d]))
+                if (rank[g][d] >= 0 && (top_g < 0 || rank[g][d] > rank[top_g][top_d]))
                     top_g = g, top_d = d;
         if (top_g < 0) break;
-        confidence[top_g][top_d] = -1;
-        if (read_group(c, lines, &groups[top_g], directions[top_d][0], directions[top_d][1], true,
-                       attempt) != 0)
+        rank[top_g][top_d] = -1;
+        if (read_group(c, lines, &groups[top_g], directions[top_d][0], directions[top_d][1],
+                       alternatives[top_g][top_d], attempt) != 0)
             rc = -1;
         else
             rc = keep_better(attempt, best, best_score);

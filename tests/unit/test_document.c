@@ -2,7 +2,8 @@
  * page (tests/data/mrz_td3.png) is found and read in all eight orientations, the reported turn
  * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing; a
  * mark written on past one line's end does not shift the read; a date digit read as a letter is
- * mended. Also the state-name table. */
+ * mended; a page photographed at an angle (keystone from below, from the side) reads whole.
+ * Also the state-name table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "kyc/document.h"
 #include "kyc/states.h"
 #include "testutil.h"
+#include "vision/card.h"
 
 #define LINE1 "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
 #define LINE2 "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
@@ -157,6 +159,31 @@ static void test_letter_in_date(void **state) {
     image_free(&worn);
 }
 
+/* The page seen at an angle: view pixel (u, v) shows the page at the perspective map of the view
+ * onto `q` (corners in page pixels), so a side of q longer than the page's shrinks the page
+ * there, as a side farther from the camera does. */
+static void read_in_perspective(const card_quad *q) {
+    image view;
+    assert_int_equal(card_warp(&g_page, q, g_page.width, g_page.height, &view), IMG_OK);
+    document_reading doc;
+    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &view, NULL, &doc), 0);
+    assert_true(doc.mrz_found);
+    assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
+    assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
+    assert_true(doc.mrz.mrz.check_digits_valid);
+    document_reading_free(&doc);
+    image_free(&view);
+}
+
+static void test_perspective(void **state) {
+    (void)state;
+    float w = (float)g_page.width, h = (float)g_page.height;
+    /* from below: the top of the page narrower, the first MRZ line shorter than the second */
+    read_in_perspective(&(card_quad){{{-0.3f * w, 0}, {1.3f * w, 0}, {w, h}, {0, h}}});
+    /* from the left: the right side lower, the lines converging and their characters shrinking */
+    read_in_perspective(&(card_quad){{{0, 0}, {w, -0.1f * h}, {w, 1.1f * h}, {0, h}}});
+}
+
 /* An ID card's MRZ is on its back: read there when the front has none. */
 static void test_mrz_on_back(void **state) {
     (void)state;
@@ -190,7 +217,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_orientation),  cmocka_unit_test(test_no_mrz),
         cmocka_unit_test(test_mark_past_line_end), cmocka_unit_test(test_letter_in_date),
-        cmocka_unit_test(test_mrz_on_back),        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_perspective),        cmocka_unit_test(test_mrz_on_back),
+        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
