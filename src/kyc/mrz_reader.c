@@ -34,7 +34,8 @@
 #define MAX_GROUPS                 24
 #define ALTERNATIVE_READS          3 /* group readings tried again over other extents, in perspective */
 #define EXTENT_DISAGREEMENT        0.5f /* line ends further apart than this, over character height */
-#define PERSPECTIVE_SKEW           0.25f /* first and last line differing by more, over char height */
+#define PERSPECTIVE_SKEW           0.25f /* line lengths differing by more, over char height */
+#define PERSPECTIVE_CONVERGENCE    0.04f /* spacing at the two ends differing by more, relative */
 #define PERSPECTIVE_MIN_CONFIDENCE 80    /* a band read again in perspective reads at least this */
 #define MIN_CHECK_DIGITS           2     /* right check digits before a reading counts as an MRZ */
 #define MAX_SWAPS                  3     /* runner-up characters taken for check digits */
@@ -520,16 +521,20 @@ static void band_quad(const text_line *lines, const line_group *g, float q[4][2]
     q[3][0] = l->start, q[3][1] = across_at(l, l->start);
 }
 
-/* Whether the band looks photographed at an angle: its first and last lines differ in length or
- * direction by more than PERSPECTIVE_SKEW character heights (a band seen square-on, even turned,
- * is a parallelogram). */
+/* Whether the band looks photographed at an angle: its first and last lines differ in length by
+ * more than PERSPECTIVE_SKEW character heights, or the lines' spacing at one end differs from the
+ * other's by more than PERSPECTIVE_CONVERGENCE of it (lines converging: characters shrink along
+ * them). A band seen square-on, even turned or sheared, is a parallelogram. */
 static bool band_in_perspective(const text_line *lines, const line_group *g) {
     float q[4][2], h = 0;
     band_quad(lines, g, q);
     for (int k = 0; k < g->count; k++) h = fmaxf(h, lines[g->line[k]].height);
-    float dx = (q[1][0] - q[0][0]) - (q[2][0] - q[3][0]);
-    float dy = (q[1][1] - q[0][1]) - (q[2][1] - q[3][1]);
-    return hypotf(dx, dy) > PERSPECTIVE_SKEW * h;
+    float first = hypotf(q[1][0] - q[0][0], q[1][1] - q[0][1]);
+    float last = hypotf(q[2][0] - q[3][0], q[2][1] - q[3][1]);
+    float gap_start = hypotf(q[3][0] - q[0][0], q[3][1] - q[0][1]);
+    float gap_end = hypotf(q[2][0] - q[1][0], q[2][1] - q[1][1]);
+    return fabsf(first - last) > PERSPECTIVE_SKEW * h ||
+           fabsf(gap_end - gap_start) > PERSPECTIVE_CONVERGENCE * (gap_start + gap_end) / 2;
 }
 
 /* Every line of the group sampled through the perspective map that takes the band's
