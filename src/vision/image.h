@@ -7,6 +7,7 @@
 #ifndef EKYCD_VISION_IMAGE_H
 #define EKYCD_VISION_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,12 @@ image_status image_crop(const image *img, int x, int y, int w, int h, image *out
 
 /* A 1-channel luma copy of img (itself copied when already grey). */
 image_status image_to_grey(const image *img, image *out);
+
+/* Stretches a flat grey image's levels in place: the level below which `share` of the pixels
+ * lie becomes 0, the one above which `share` lie becomes 255, linearly between (a dim, flat
+ * photo gets the contrast of a scan). Left alone when those levels are `flat_below` or more
+ * apart (contrast enough already), or less than 2. Returns whether it stretched. */
+bool image_stretch_flat_levels(image *grey, float share, int flat_below);
 
 /* ---- sampling images into model input tensors (NCHW float) ----
  * Pixel values v become (v - mean) * scale. Areas outside the image read as value 0 before

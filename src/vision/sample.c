@@ -111,6 +111,31 @@ image_status image_to_grey(const image *img, image *out) {
     return IMG_OK;
 }
 
+bool image_stretch_flat_levels(image *grey, float share, int flat_below) {
+    if (grey->channels != 1 || grey->width <= 0 || grey->height <= 0) return false;
+    size_t histogram[256] = {0}, n = (size_t)grey->width * (size_t)grey->height;
+    for (int y = 0; y < grey->height; y++) {
+        const uint8_t *row = grey->pixels + (size_t)y * grey->stride;
+        for (int x = 0; x < grey->width; x++) histogram[row[x]]++;
+    }
+    size_t tail = (size_t)((double)share * (double)n), below = 0;
+    int low = 0, high = 255;
+    while (low < 255 && below + histogram[low] <= tail) below += histogram[low++];
+    size_t above = 0;
+    while (high > 0 && above + histogram[high] <= tail) above += histogram[high--];
+    if (high - low < 2 || high - low >= flat_below) return false;
+    uint8_t map[256];
+    for (int v = 0; v < 256; v++) {
+        int m = (v - low) * 255 / (high - low);
+        map[v] = (uint8_t)(m < 0 ? 0 : m > 255 ? 255 : m);
+    }
+    for (int y = 0; y < grey->height; y++) {
+        uint8_t *row = grey->pixels + (size_t)y * grey->stride;
+        for (int x = 0; x < grey->width; x++) row[x] = map[row[x]];
+    }
+    return true;
+}
+
 /* Bilinear grey sample with the border pixels repeated outside the image (a strip that runs off
  * a photo's edge continues its background instead of turning black). */
 static float bilinear_clamped(const image *g, float fx, float fy) {
