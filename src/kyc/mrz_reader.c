@@ -37,8 +37,10 @@
 #define PERSPECTIVE_SKEW           0.25f /* line lengths differing by more, over char height */
 #define PERSPECTIVE_CONVERGENCE    0.04f /* spacing at the two ends differing by more, relative */
 #define PERSPECTIVE_MIN_CONFIDENCE 80    /* a band read again in perspective reads at least this */
-#define MIN_CHECK_DIGITS           2     /* right check digits before a reading counts as an MRZ */
-#define MAX_SWAPS                  3     /* runner-up characters taken for check digits */
+#define LEVEL_TAIL                 0.005f /* darkest and lightest shares of pixels set to 0 and 255 */
+#define FLAT_RANGE                 128    /* … in an image whose levels between those span less */
+#define MIN_CHECK_DIGITS           2      /* right check digits before a reading counts as an MRZ */
+#define MAX_SWAPS                  3      /* runner-up characters taken for check digits */
 #define MIN_CHOICE                 0.02f /* least probability of a runner-up worth taking */
 
 /* A component in line coordinates: `along` the reading axis and `across` it. */
@@ -823,13 +825,23 @@ done:
 
 int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out) {
     memset(out, 0, sizeof *out);
-    image grey;
+    image grey, stretched;
     if (image_to_grey(img, &grey) != IMG_OK) return -1;
+    if (image_to_grey(&grey, &stretched) != IMG_OK) {
+        image_free(&grey);
+        return -1;
+    }
+    /* the lines are found on a copy with full contrast (a dim photo's faint characters would
+     * fall apart in binarisation); the cells are read from the original, each strip normalised
+     * to its own ink and paper */
+    image_stretch_flat_levels(&stretched, LEVEL_TAIL, FLAT_RANGE);
     int side = grey.width > grey.height ? grey.width : grey.height;
     read_context c = {cells, &grey, (float)ANALYSIS_SIDE / (float)side, false};
     image_box *boxes = NULL;
     int count = 0, best_score = -1, rc = -1;
-    if (image_dark_components(&grey, c.scale, &boxes, &count) == IMG_OK) {
+    image_status found = image_dark_components(&stretched, c.scale, &boxes, &count);
+    image_free(&stretched);
+    if (found == IMG_OK) {
         rc = read_axis(&c, boxes, count, out, &best_score);
         if (rc == 0) {
             c.transposed = true;

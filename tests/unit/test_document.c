@@ -2,7 +2,8 @@
  * page (tests/data/mrz_td3.png) is found and read in all eight orientations, the reported turn
  * undoes the one applied, the outline lies on the page; pages without an MRZ give nothing; a
  * mark written on past one line's end does not shift the read; a date digit read as a letter is
- * mended; a page photographed at an angle (keystone from below, from the side) reads whole.
+ * mended; a page photographed at an angle (keystone from below, from the side) or in dim, flat
+ * light reads whole.
  * Also the state-name table. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +185,24 @@ static void test_perspective(void **state) {
     read_in_perspective(&(card_quad){{{0, 0}, {w, -0.1f * h}, {w, 1.1f * h}, {0, h}}});
 }
 
+/* The page in dim, flat light: every level squeezed into 100..124 (ink 100, paper 124). */
+static void test_dim_page(void **state) {
+    (void)state;
+    image dim = turned_copy(&g_page, 1);
+    for (int y = 0; y < dim.height; y++)
+        for (size_t x = 0; x < (size_t)dim.width * (size_t)dim.channels; x++) {
+            uint8_t *p = dim.pixels + (size_t)y * dim.stride + x;
+            *p = (uint8_t)(100 + *p * 24 / 255);
+        }
+    document_reading doc;
+    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &dim, NULL, &doc), 0);
+    assert_true(doc.mrz_found);
+    assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
+    assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
+    document_reading_free(&doc);
+    image_free(&dim);
+}
+
 /* An ID card's MRZ is on its back: read there when the front has none. */
 static void test_mrz_on_back(void **state) {
     (void)state;
@@ -217,8 +236,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_orientation),  cmocka_unit_test(test_no_mrz),
         cmocka_unit_test(test_mark_past_line_end), cmocka_unit_test(test_letter_in_date),
-        cmocka_unit_test(test_perspective),        cmocka_unit_test(test_mrz_on_back),
-        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_perspective),        cmocka_unit_test(test_dim_page),
+        cmocka_unit_test(test_mrz_on_back),        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
