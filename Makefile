@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-perspective mykad-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -200,12 +200,14 @@ build/doc-eval: bench/doc-eval/doc_eval.c build/release/libekycd.a
 doc-eval: build/doc-eval
 	build/doc-eval ../shared/data/documents/dev ocr $(DOC_EVAL_FLAGS)
 
-# the transcribed dev documents seen at an angle (bench/doc-eval/perspective.py; Debian python3-pil, python3-numpy)
+# the transcribed dev documents as phone photos: at an angle, dim, glare, blur, noise, JPEG
+# (bench/doc-eval/views.py; Debian python3-pil, python3-numpy)
 PYTHON ?= /usr/bin/python3
-doc-eval-perspective: build/doc-eval
-	$(PYTHON) bench/doc-eval/perspective.py ../shared/data/documents/dev build/perspective
-	for view in top15 top25 side15 rot8top15; do echo "== $$view"; \
-	  build/doc-eval build/perspective/$$view ocr | grep -E '^transcribed|^time'; done
+DOC_VIEWS := top15 top25 side15 rot8top15 dim glare blur1 noise jpeg40 half
+doc-eval-views: build/doc-eval
+	$(PYTHON) bench/doc-eval/views.py ../shared/data/documents/dev build/views
+	for view in $(DOC_VIEWS); do echo "== $$view"; \
+	  build/doc-eval build/views/$$view ocr | grep -E '^transcribed|^time'; done
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

@@ -1,28 +1,35 @@
 #!/usr/bin/env python3
-"""Perspective variants of the transcribed documents of ../shared/data/documents/dev.
+"""Phone-photo views of the transcribed documents of ../shared/data/documents/dev.
 
 Each image with transcribed MRZ lines is enlarged 2x (a phone photo has more pixels than these
-scans), warped as if photographed at an angle and laid on a brown table 1.5x its size, then saved
-as JPEG quality 90. Four views:
+scans), then changed one way and saved as JPEG quality 90 (unless the view says otherwise).
+Geometry (the page warped as if photographed at an angle, laid on a brown table 1.5x its size):
   top15      top edge 15 % narrower (camera below the page, tilted up)
   top25      top edge 25 % narrower
   side15     right edge 15 % shorter (camera to the left)
   rot8top15  top15 turned by 8 degrees
-Writes OUT/<view>/documents.jsonl (the dev entries with `image` pointing at the warped file) so
+Light and focus:
+  dim        brightness x0.6, then contrast x0.6 (a dim room)
+  glare      a bright elliptical spot (+200 at its centre) at 60 % across, 75 % down
+  blur1      Gaussian blur, radius 1.2 px (slightly out of focus)
+  noise      Gaussian noise, sigma 12 grey levels (a small sensor in poor light), seed 3
+  jpeg40     JPEG quality 40
+  half       shrunk back to half (the scan's own size, blurred by the round trip)
+Writes OUT/<view>/documents.jsonl (the dev entries with `image` pointing at the changed file) so
 that build/doc-eval reads each view like the dev set:
-  python3 bench/doc-eval/perspective.py ../shared/data/documents/dev build/perspective
-  build/doc-eval build/perspective/top25 ocr
+  python3 bench/doc-eval/views.py ../shared/data/documents/dev build/views
+  build/doc-eval build/views/top25 ocr
 Needs python3-pil and python3-numpy. The views are generated, not photographed: real phone
-photos add blur, glare and curved pages on top of the geometry."""
+photos combine these and add curved pages, shadows and holograms."""
 import json
 import math
 import os
 import sys
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageEnhance, ImageFilter
 
-VIEWS = {
+GEOMETRY = {
     "top15": dict(top=0.15, side=0.0, turn=0.0),
     "top25": dict(top=0.25, side=0.0, turn=0.0),
     "side15": dict(top=0.0, side=0.15, turn=0.0),
@@ -64,20 +71,61 @@ def warp(page, top, side, turn):
     return out
 
 
+def glare(page):
+    a = np.asarray(page).astype(float)
+    h, w = a.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    spot = np.exp(-(((xx - w * 0.6) / (w * 0.15)) ** 2 + ((yy - h * 0.75) / (h * 0.12)) ** 2))
+    return Image.fromarray(np.clip(a + 200 * spot[..., None], 0, 255).astype(np.uint8))
+
+
+def noise(page, rng):
+    a = np.asarray(page).astype(float)
+    return Image.fromarray(np.clip(a + rng.normal(0, 12, a.shape), 0, 255).astype(np.uint8))
+
+
+def dim(page):
+    return ImageEnhance.Contrast(ImageEnhance.Brightness(page).enhance(0.6)).enhance(0.6)
+
+
+def view_of(name, page, rng):
+    """The changed page and the JPEG quality to save it with."""
+    if name in GEOMETRY:
+        return warp(page, **GEOMETRY[name]), 90
+    if name == "dim":
+        return dim(page), 90
+    if name == "glare":
+        return glare(page), 90
+    if name == "blur1":
+        return page.filter(ImageFilter.GaussianBlur(1.2)), 90
+    if name == "noise":
+        return noise(page, rng), 90
+    if name == "jpeg40":
+        return page, 40
+    if name == "half":
+        return page.resize((page.width // 2, page.height // 2), Image.BILINEAR), 90
+    raise ValueError(name)
+
+
+VIEWS = list(GEOMETRY) + ["dim", "glare", "blur1", "noise", "jpeg40", "half"]
+
+
 def main():
     if len(sys.argv) != 3:
-        sys.exit("usage: perspective.py DEV_DOCUMENTS_DIR OUT_DIR")
+        sys.exit("usage: views.py DEV_DOCUMENTS_DIR OUT_DIR")
     src, out = sys.argv[1], sys.argv[2]
     entries = [json.loads(line) for line in open(os.path.join(src, "documents.jsonl"))]
     entries = [e for e in entries if e.get("mrz_lines")]
-    for name, view in VIEWS.items():
+    rng = np.random.default_rng(3)
+    for name in VIEWS:
         os.makedirs(os.path.join(out, name), exist_ok=True)
         with open(os.path.join(out, name, "documents.jsonl"), "w") as jsonl:
             for e in entries:
                 page = Image.open(os.path.join(src, e["image"])).convert("RGB")
                 page = page.resize((page.width * 2, page.height * 2), Image.BICUBIC)
                 file = os.path.basename(e["image"]).rsplit(".", 1)[0] + ".jpg"
-                warp(page, **view).save(os.path.join(out, name, file), quality=90)
+                changed, quality = view_of(name, page, rng)
+                changed.save(os.path.join(out, name, file), quality=quality)
                 jsonl.write(json.dumps(dict(e, image=file)) + "\n")
         print(f"{name}: {len(entries)} images in {os.path.join(out, name)}")
 
