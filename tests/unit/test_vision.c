@@ -1,5 +1,7 @@
 /* Image decoding from untrusted bytes: a valid JPEG made here, then truncated, corrupted,
- * mislabelled and "decompression bomb" variants of it. */
+ * mislabelled and "decompression bomb" variants of it. Also the grey-level helpers: dark
+ * components (a character broken by binarisation stays whole, its neighbour apart) and the
+ * level stretch of flat images. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -320,8 +322,53 @@ static void test_heic(void **state) {
     free(out.buf);
 }
 
+/* Paints the rectangle [x0, x1) x [y0, y1) of a grey image with value v. */
+static void paint(image *g, int x0, int y0, int x1, int y1, uint8_t v) {
+    for (int y = y0; y < y1; y++)
+        memset(g->pixels + (size_t)y * g->stride + x0, v, (size_t)(x1 - x0));
+}
+
+/* Two "0"s 12 x 24 px with 2-px strokes, 5 px apart; the first broken across its middle by a
+ * 2-px gap, as a blurred print binarises. The closing joins the halves, not the characters. */
+static void test_dark_components_rejoin_strokes(void **state) {
+    (void)state;
+    image g = {120, 80, 1, 120, malloc(120 * 80)};
+    assert_non_null(g.pixels);
+    memset(g.pixels, 230, 120 * 80);
+    for (int k = 0; k < 2; k++) {
+        int x = 40 + k * 17;
+        paint(&g, x, 28, x + 12, 52, 40);
+        paint(&g, x + 2, 30, x + 10, 50, 230);
+    }
+    paint(&g, 40, 39, 52, 41, 230); /* the break */
+    image_box *boxes = NULL;
+    int count = 0;
+    assert_int_equal(image_dark_components(&g, 1.0f, &boxes, &count), IMG_OK);
+    assert_int_equal(count, 2);
+    for (int i = 0; i < count; i++) assert_int_equal(boxes[i].h, 24);
+    free(boxes);
+    image_free(&g);
+}
+
+static void test_stretch_flat_levels(void **state) {
+    (void)state;
+    image g = {100, 10, 1, 100, malloc(1000)};
+    assert_non_null(g.pixels);
+    for (int i = 0; i < 1000; i++) g.pixels[i] = (uint8_t)(100 + (i % 100) / 4); /* 100..124 */
+    assert_true(image_stretch_flat_levels(&g, 0.0f, 128));
+    assert_int_equal(g.pixels[0], 0);
+    assert_int_equal(g.pixels[99], 255);
+    /* a full-range image is left alone */
+    for (int i = 0; i < 1000; i++) g.pixels[i] = (uint8_t)((i % 100) * 255 / 99);
+    assert_false(image_stretch_flat_levels(&g, 0.005f, 128));
+    assert_int_equal(g.pixels[50], 50 * 255 / 99);
+    image_free(&g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dark_components_rejoin_strokes),
+        cmocka_unit_test(test_stretch_flat_levels),
         cmocka_unit_test(test_exif_orientation),
         cmocka_unit_test(test_other_formats),
         cmocka_unit_test(test_bomb_headers),
