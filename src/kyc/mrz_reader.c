@@ -24,8 +24,10 @@
 
 #include "vision/card.h"
 
-#define ANALYSIS_SIDE              1200  /* long side of the image the components come from */
-#define MIN_CHAR_HEIGHT            5.0f  /* in analysis pixels */
+#define ANALYSIS_SIDE              1200 /* long side of the image the components come from */
+#define MIN_CHAR_HEIGHT            5.0f /* in analysis pixels */
+#define MAX_CHAR_SIDE              200  /* in analysis pixels: a larger component is no character */
+#define MAX_ELONGATION             12.0f /* nor one longer than this many times its thickness */
 #define MIN_CHAIN                  3     /* components in a line piece worth merging */
 #define MIN_LINE_CHARS             8     /* components in a candidate line */
 #define MIN_LINE_LENGTH            14.0f /* line length over character height */
@@ -782,7 +784,8 @@ static int read_axis(const read_context *c, const image_box *boxes, int count, m
               len = (float)(c->transposed ? b->h : b->w);
         float across = (float)(c->transposed ? b->x : b->y),
               thick = (float)(c->transposed ? b->w : b->h);
-        if (thick < MIN_CHAR_HEIGHT || thick > 200 || len > 12 * thick) continue;
+        if (thick < MIN_CHAR_HEIGHT || thick > MAX_CHAR_SIDE || len > MAX_ELONGATION * thick)
+            continue;
         pieces[n++] = (piece){along, along + len, across + thick / 2, thick};
     }
     int line_count = find_lines(pieces, n, lines, count);
@@ -839,7 +842,8 @@ int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out) 
     read_context c = {cells, &grey, (float)ANALYSIS_SIDE / (float)side, false};
     image_box *boxes = NULL;
     int count = 0, best_score = -1, rc = -1;
-    image_status found = image_dark_components(&stretched, c.scale, &boxes, &count);
+    image_status found =
+        image_dark_components(&stretched, c.scale, MAX_CHAR_SIDE, MAX_ELONGATION, &boxes, &count);
     image_free(&stretched);
     if (found == IMG_OK) {
         rc = read_axis(&c, boxes, count, out, &best_score);

@@ -2,6 +2,7 @@
  * small closing, 8-connected labelling. The building block of text-line finding
  * (kyc/mrz_reader.c). */
 #include <leptonica/allheaders.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,63 @@ static PIX *grey_to_pix(const image *grey) {
     return pix;
 }
 
-image_status image_dark_components(const image *grey, float scale, image_box **boxes, int *count) {
+static bool box_inside(const image_box *in, const image_box *out) {
+    return in->x >= out->x && in->y >= out->y && in->x + in->w <= out->x + out->w &&
+           in->y + in->h <= out->y + out->h;
+}
+
+static bool no_character(const image_box *b, int max_side, float max_elongation) {
+    int lo = b->w < b->h ? b->w : b->h, hi = b->w < b->h ? b->h : b->w;
+    return hi > max_side || (float)hi > max_elongation * (float)lo;
+}
+
+/* The boxes of a BOXA, malloc'd. */
+static image_box *boxes_of(BOXA *a, int *n) {
+    *n = boxaGetCount(a);
+    image_box *out = malloc(sizeof *out * (size_t)(*n > 0 ? *n : 1));
+    if (!out) return NULL;
+    int m = 0;
+    for (int i = 0; i < *n; i++) {
+        l_int32 x, y, w, h;
+        if (boxaGetBoxGeometry(a, i, &x, &y, &w, &h) == 0) out[m++] = (image_box){x, y, w, h};
+    }
+    *n = m;
+    return out;
+}
+
+/* The closed components, each one that is no character replaced by the plain components inside
+ * its box that no kept closed component inside that box holds. Returns the count, or -1 when
+ * out of memory. */
+static int merge_boxes(const image_box *closed, int nc, const image_box *plain, int np,
+                       int max_side, float max_elongation, image_box *out) {
+    bool *rejected = calloc((size_t)(nc > 0 ? nc : 1), sizeof *rejected);
+    int *inside = malloc(sizeof *inside * (size_t)(nc > 0 ? nc : 1));
+    if (!rejected || !inside) {
+        free(rejected), free(inside);
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < nc; i++)
+        if (!(rejected[i] = no_character(&closed[i], max_side, max_elongation)))
+            out[n++] = closed[i];
+    for (int i = 0; i < nc; i++) {
+        if (!rejected[i]) continue;
+        int ni = 0; /* the kept components inside this one's box */
+        for (int k = 0; k < nc; k++)
+            if (!rejected[k] && box_inside(&closed[k], &closed[i])) inside[ni++] = k;
+        for (int j = 0; j < np; j++) {
+            if (!box_inside(&plain[j], &closed[i])) continue;
+            bool held = false;
+            for (int k = 0; k < ni && !held; k++) held = box_inside(&plain[j], &closed[inside[k]]);
+            if (!held) out[n++] = plain[j];
+        }
+    }
+    free(rejected), free(inside);
+    return n;
+}
+
+image_status image_dark_components(const image *grey, float scale, int max_side,
+                                   float max_elongation, image_box **boxes, int *count) {
     *boxes = NULL;
     *count = 0;
     if (grey->channels != 1 || grey->width <= 0 || grey->height <= 0 || !(scale > 0.0f))
@@ -43,29 +100,31 @@ image_status image_dark_components(const image *grey, float scale, image_box **b
         pixDestroy(&scaled);
         return IMG_OK; /* too small to hold text */
     }
-    PIX *binary = NULL;
+    PIX *binary = NULL, *closed = NULL;
+    BOXA *closed_found = NULL, *plain_found = NULL;
+    image_box *closed_boxes = NULL, *plain_boxes = NULL;
+    int nc = 0, np = 0;
     image_status st = IMG_NOMEM;
-    BOXA *found = NULL;
-    PIX *closed = NULL;
-    if (pixSauvolaBinarizeTiled(scaled, SAUVOLA_HALF_WINDOW, SAUVOLA_FACTOR, 1, 1, NULL, &binary) ==
-            0 &&
-        binary && (closed = pixCloseBrick(NULL, binary, CLOSE_WIDTH, CLOSE_HEIGHT)) != NULL)
-        found = pixConnCompBB(closed, 8);
-    if (found) {
-        int n = boxaGetCount(found);
-        *boxes = malloc(sizeof **boxes * (size_t)(n > 0 ? n : 1));
-        if (*boxes) {
-            for (int i = 0; i < n; i++) {
-                l_int32 bx, by, bw, bh;
-                if (boxaGetBoxGeometry(found, i, &bx, &by, &bw, &bh) == 0)
-                    (*boxes)[(*count)++] = (image_box){bx, by, bw, bh};
-            }
-            st = IMG_OK;
-        }
+    if (pixSauvolaBinarizeTiled(scaled, SAUVOLA_HALF_WINDOW, SAUVOLA_FACTOR, 1, 1, NULL, &binary) !=
+            0 ||
+        !binary || !(closed = pixCloseBrick(NULL, binary, CLOSE_WIDTH, CLOSE_HEIGHT)) ||
+        !(closed_found = pixConnCompBB(closed, 8)) || !(plain_found = pixConnCompBB(binary, 8)) ||
+        !(closed_boxes = boxes_of(closed_found, &nc)) ||
+        !(plain_boxes = boxes_of(plain_found, &np)))
+        goto done;
+    *boxes = malloc(sizeof **boxes * (size_t)(nc + np > 0 ? nc + np : 1));
+    if (!*boxes) goto done;
+    int n = merge_boxes(closed_boxes, nc, plain_boxes, np, max_side, max_elongation, *boxes);
+    if (n < 0) {
+        free(*boxes);
+        *boxes = NULL;
+        goto done;
     }
-    boxaDestroy(&found);
-    pixDestroy(&closed);
-    pixDestroy(&binary);
-    pixDestroy(&scaled);
+    *count = n;
+    st = IMG_OK;
+done:
+    free(closed_boxes), free(plain_boxes);
+    boxaDestroy(&closed_found), boxaDestroy(&plain_found);
+    pixDestroy(&closed), pixDestroy(&binary), pixDestroy(&scaled);
     return st;
 }

@@ -113,9 +113,13 @@ typedef struct {
     int x, y, w, h;
 } image_box;
 
-/* Bounding boxes of the dark connected components (8-connected, Sauvola binarisation) of a grey
- * image first scaled by `scale` (boxes are in the scaled frame). *boxes is malloc'd; *count may
- * be 0. */
-image_status image_dark_components(const image *grey, float scale, image_box **boxes, int *count);
+/* Bounding boxes of the dark connected components (8-connected) of a grey image first scaled by
+ * `scale` (boxes are in the scaled frame), binarised (Sauvola) and closed by a few pixels so that
+ * strokes broken apart rejoin. A closed component that cannot be a character — a side over
+ * `max_side`, or a long side over `max_elongation` times the short one (strokes joined to a
+ * frame, a run of fillers) — comes back as the unclosed components inside it. *boxes is
+ * malloc'd; *count may be 0. */
+image_status image_dark_components(const image *grey, float scale, int max_side,
+                                   float max_elongation, image_box **boxes, int *count);
 
 #endif

@@ -1,6 +1,7 @@
 /* Image decoding from untrusted bytes: a valid JPEG made here, then truncated, corrupted,
  * mislabelled and "decompression bomb" variants of it. Also the grey-level helpers: dark
- * components (a character broken by binarisation stays whole, its neighbour apart) and the
+ * components (a character broken by binarisation stays whole, its neighbour apart; a frame
+ * touching a character does not swallow it) and the
  * level stretch of flat images. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -343,9 +344,40 @@ static void test_dark_components_rejoin_strokes(void **state) {
     paint(&g, 40, 39, 52, 41, 230); /* the break */
     image_box *boxes = NULL;
     int count = 0;
-    assert_int_equal(image_dark_components(&g, 1.0f, &boxes, &count), IMG_OK);
+    assert_int_equal(image_dark_components(&g, 1.0f, 200, 12.0f, &boxes, &count), IMG_OK);
     assert_int_equal(count, 2);
     for (int i = 0; i < count; i++) assert_int_equal(boxes[i].h, 24);
+    free(boxes);
+    image_free(&g);
+}
+
+/* A frame drawn a pixel from a character: closed, the two are one component larger than any
+ * character, which comes back as its unclosed parts (the frame, the character's pieces); a
+ * character the frame does not touch stays one closed component, listed once. */
+static void test_dark_components_frame_apart(void **state) {
+    (void)state;
+    image g = {300, 120, 1, 300, malloc(300 * 120)};
+    assert_non_null(g.pixels);
+    memset(g.pixels, 230, 300 * 120);
+    paint(&g, 20, 10, 280, 110, 40); /* the frame, 2 px wide */
+    paint(&g, 22, 12, 278, 108, 230);
+    for (int k = 0; k < 2; k++) {
+        int x = 60 + k * 17, y = k ? 40 : 13; /* the first 1 px below the frame's inner edge */
+        paint(&g, x, y, x + 12, y + 24, 40);
+        paint(&g, x + 2, y + 2, x + 10, y + 22, 230);
+    }
+    paint(&g, 60, 24, 72, 26, 230); /* the first character broken across its middle */
+    image_box *boxes = NULL;
+    int count = 0;
+    assert_int_equal(image_dark_components(&g, 1.0f, 200, 12.0f, &boxes, &count), IMG_OK);
+    int wide = 0, whole = 0;
+    for (int i = 0; i < count; i++) {
+        wide += boxes[i].w > 200;
+        whole += boxes[i].h == 24;
+    }
+    assert_int_equal(count, 4); /* frame, two halves, the other character */
+    assert_int_equal(wide, 1);
+    assert_int_equal(whole, 1);
     free(boxes);
     image_free(&g);
 }
@@ -368,6 +400,7 @@ static void test_stretch_flat_levels(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dark_components_rejoin_strokes),
+        cmocka_unit_test(test_dark_components_frame_apart),
         cmocka_unit_test(test_stretch_flat_levels),
         cmocka_unit_test(test_exif_orientation),
         cmocka_unit_test(test_other_formats),
