@@ -152,7 +152,10 @@ int main(int argc, char **argv) {
                 }
             }
             double t0 = now_ms();
-            if (mrz_reader_read(ocr, &turned_img, r) != 0) memset(r, 0, sizeof *r);
+            /* as document_read for a page that is no MyKad: the usual search, then for glare */
+            if (mrz_reader_read(ocr, &turned_img, MRZ_SEARCH_USUAL, r) != 0 ||
+                (!r->found && mrz_reader_read(ocr, &turned_img, MRZ_SEARCH_GLARE, r) != 0))
+                memset(r, 0, sizeof *r);
             double ms = now_ms() - t0;
             if (timed < (int)(sizeof times / sizeof times[0])) times[timed++] = ms;
             if (o > 1) image_free(&turned_img);

@@ -142,7 +142,8 @@ static image_status copy_upright(const image *src, int orientation, image *out) 
     return st;
 }
 
-/* No MRZ: tries the front as a MyKad; on success its straightened card becomes page 0. */
+/* No MRZ: tries the front as a MyKad; on success its straightened card becomes page 0 (the
+ * caller then leaves that page alone). */
 static int read_mykad(ocr_engine *text, const image *front, document_reading *out) {
     time_t now = (time_t)(time_now_ms() / 1000);
     struct tm tm;
@@ -165,22 +166,37 @@ static int read_mykad(ocr_engine *text, const image *front, document_reading *ou
     return 0;
 }
 
-int document_read(const document_engines *e, const image *front, const image *back,
-                  document_reading *out) {
-    memset(out, 0, sizeof *out);
-    const image *pages[2] = {front, back};
-    int orientation[2] = {1, 1};
+/* Looks for the MRZ on the front, then the back. Returns 0, or -1 on a failure. */
+static int find_mrz(mrz_cell_reader *mrz, const image *const pages[2], mrz_search search,
+                    document_reading *out) {
     for (int p = 0; p < 2 && !out->mrz_found; p++) {
         if (!pages[p]) continue;
-        if (mrz_reader_read(e->mrz, pages[p], &out->mrz) != 0) goto fail;
+        if (mrz_reader_read(mrz, pages[p], search, &out->mrz) != 0) return -1;
         if (!out->mrz.found) continue;
         out->mrz_found = true;
         out->mrz_page = p;
-        orientation[p] = document_upright_orientation(out->mrz.rotation, out->mrz.mirrored);
     }
     if (!out->mrz_found) memset(&out->mrz, 0, sizeof out->mrz);
+    return 0;
+}
+
+int document_read(const document_engines *e, const image *front, const image *back,
+                  document_reading *out) {
+    memset(out, 0, sizeof *out);
+    const image *const pages[2] = {front, back};
+    if (find_mrz(e->mrz, pages, MRZ_SEARCH_USUAL, out) != 0) goto fail;
+    if (!out->mrz_found && e->text && read_mykad(e->text, front, out) != 0) goto fail;
+    /* neither an MRZ nor a MyKad: look harder for an MRZ washed out by glare */
+    if (!out->mrz_found && !out->mykad_found && find_mrz(e->mrz, pages, MRZ_SEARCH_GLARE, out) != 0)
+        goto fail;
+    int orientation[2] = {1, 1};
+    if (out->mrz_found)
+        orientation[out->mrz_page] =
+            document_upright_orientation(out->mrz.rotation, out->mrz.mirrored);
     for (int p = 0; p < 2; p++)
-        if (pages[p] && copy_upright(pages[p], orientation[p], &out->page[p]) != IMG_OK) goto fail;
+        if (pages[p] && !(p == 0 && out->mykad_found) &&
+            copy_upright(pages[p], orientation[p], &out->page[p]) != IMG_OK)
+            goto fail;
     if (out->mrz_found) {
         out->kind = kind_of(&out->mrz);
         name_document(out);
@@ -188,7 +204,6 @@ int document_read(const document_engines *e, const image *front, const image *ba
         out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
                                                  pages[p]->height, &out->page[p], &out->outline[p]);
     }
-    if (!out->mrz_found && e->text && read_mykad(e->text, front, out) != 0) goto fail;
     if (e->faces && find_portrait(e->faces, out) != 0) goto fail;
     return 0;
 fail:

@@ -826,33 +826,47 @@ done:
     return rc;
 }
 
-int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out) {
+/* The components of `lines` (local_contrast as component_search) read along both axes; the best
+ * reading kept in *out. Returns 1 when it has every check digit right, 0 otherwise, -1 on a
+ * failure. */
+static int read_components(read_context *c, const image *lines, bool local_contrast,
+                           mrz_reading *out, int *best_score) {
+    component_search how = {c->scale, MAX_CHAR_SIDE, MAX_ELONGATION, local_contrast};
+    image_box *boxes = NULL;
+    int count = 0, rc = -1;
+    if (image_dark_components(lines, &how, &boxes, &count) == IMG_OK) {
+        c->transposed = false;
+        rc = read_axis(c, boxes, count, out, best_score);
+        if (rc == 0) {
+            c->transposed = true;
+            rc = read_axis(c, boxes, count, out, best_score);
+        }
+    }
+    free(boxes);
+    return rc;
+}
+
+int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_search search, mrz_reading *out) {
     memset(out, 0, sizeof *out);
-    image grey, stretched;
+    image grey, lines;
     if (image_to_grey(img, &grey) != IMG_OK) return -1;
-    if (image_to_grey(&grey, &stretched) != IMG_OK) {
+    if (image_to_grey(&grey, &lines) != IMG_OK) {
         image_free(&grey);
         return -1;
     }
     /* the lines are found on a copy with full contrast (a dim photo's faint characters would
      * fall apart in binarisation); the cells are read from the original, each strip normalised
      * to its own ink and paper */
-    image_stretch_flat_levels(&stretched, LEVEL_TAIL, FLAT_RANGE);
+    image_stretch_flat_levels(&lines, LEVEL_TAIL, FLAT_RANGE);
     int side = grey.width > grey.height ? grey.width : grey.height;
     read_context c = {cells, &grey, (float)ANALYSIS_SIDE / (float)side, false};
-    image_box *boxes = NULL;
-    int count = 0, best_score = -1, rc = -1;
-    image_status found =
-        image_dark_components(&stretched, c.scale, MAX_CHAR_SIDE, MAX_ELONGATION, &boxes, &count);
-    image_free(&stretched);
-    if (found == IMG_OK) {
-        rc = read_axis(&c, boxes, count, out, &best_score);
-        if (rc == 0) {
-            c.transposed = true;
-            rc = read_axis(&c, boxes, count, out, &best_score);
-        }
-    }
-    free(boxes);
+    int best_score = -1, rc = 0;
+    if (search == MRZ_SEARCH_USUAL) rc = read_components(&c, &lines, false, out, &best_score);
+    /* an MRZ whose check digits do not all check out, or asked: once more with the contrast
+     * stretched tile by tile (characters washed out by glare) */
+    if (rc == 0 && (search == MRZ_SEARCH_GLARE || out->found))
+        rc = read_components(&c, &lines, true, out, &best_score);
+    image_free(&lines);
     image_free(&grey);
     if (rc < 0) {
         memset(out, 0, sizeof *out);

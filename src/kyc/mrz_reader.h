@@ -33,8 +33,18 @@ typedef struct {
                                               before the parser's repairs */
 } mrz_reading;
 
+/* How hard to look. The lines are found on a binarised copy; glare washes characters out of it
+ * unless the contrast is first stretched tile by tile, which costs a second search and loses
+ * some clean pages, so that copy is looked at second. */
+typedef enum {
+    MRZ_SEARCH_USUAL, /* the plain copy; when it gives an MRZ without every check digit right,
+                         the stretched copy too, the better reading kept */
+    MRZ_SEARCH_GLARE  /* the stretched copy alone: for a page USUAL found nothing on and that is
+                         no other document the caller reads */
+} mrz_search;
+
 /* Reads the MRZ of `img` (RGB or grey). Returns 0 (found or not, see out->found), or -1 when out
  * of memory or the classifier failed. */
-int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_reading *out);
+int mrz_reader_read(mrz_cell_reader *cells, const image *img, mrz_search search, mrz_reading *out);
 
 #endif

@@ -15,6 +15,12 @@
  * the gaps between characters or lines (docs/accuracy.md, "Documents as phone photos"). */
 #define CLOSE_WIDTH  2
 #define CLOSE_HEIGHT 3
+/* Local contrast stretch (component_search.local_contrast): in tiles this many pixels wide and
+ * high, the darkest and lightest levels become 0 and 255 where they are at least MIN_DIFF apart;
+ * the tile map is smoothed over SMOOTH tiles either side. */
+#define CONTRAST_TILE     60
+#define CONTRAST_MIN_DIFF 50
+#define CONTRAST_SMOOTH   1
 
 static PIX *grey_to_pix(const image *grey) {
     PIX *pix = pixCreate(grey->width, grey->height, 8);
@@ -84,10 +90,11 @@ static int merge_boxes(const image_box *closed, int nc, const image_box *plain, 
     return n;
 }
 
-image_status image_dark_components(const image *grey, float scale, int max_side,
-                                   float max_elongation, image_box **boxes, int *count) {
+image_status image_dark_components(const image *grey, const component_search *how,
+                                   image_box **boxes, int *count) {
     *boxes = NULL;
     *count = 0;
+    float scale = how->scale;
     if (grey->channels != 1 || grey->width <= 0 || grey->height <= 0 || !(scale > 0.0f))
         return IMG_CORRUPT;
     PIX *pix = grey_to_pix(grey);
@@ -99,6 +106,13 @@ image_status image_dark_components(const image *grey, float scale, int max_side,
     if (w < 2 * SAUVOLA_HALF_WINDOW + 3 || h < 2 * SAUVOLA_HALF_WINDOW + 3) {
         pixDestroy(&scaled);
         return IMG_OK; /* too small to hold text */
+    }
+    if (how->local_contrast) {
+        PIX *stretched = pixContrastNorm(NULL, scaled, CONTRAST_TILE, CONTRAST_TILE,
+                                         CONTRAST_MIN_DIFF, CONTRAST_SMOOTH, CONTRAST_SMOOTH);
+        pixDestroy(&scaled);
+        if (!stretched) return IMG_NOMEM;
+        scaled = stretched;
     }
     PIX *binary = NULL, *closed = NULL;
     BOXA *closed_found = NULL, *plain_found = NULL;
@@ -114,7 +128,8 @@ image_status image_dark_components(const image *grey, float scale, int max_side,
         goto done;
     *boxes = malloc(sizeof **boxes * (size_t)(nc + np > 0 ? nc + np : 1));
     if (!*boxes) goto done;
-    int n = merge_boxes(closed_boxes, nc, plain_boxes, np, max_side, max_elongation, *boxes);
+    int n =
+        merge_boxes(closed_boxes, nc, plain_boxes, np, how->max_side, how->max_elongation, *boxes);
     if (n < 0) {
         free(*boxes);
         *boxes = NULL;

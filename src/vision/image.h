@@ -113,13 +113,19 @@ typedef struct {
     int x, y, w, h;
 } image_box;
 
-/* Bounding boxes of the dark connected components (8-connected) of a grey image first scaled by
- * `scale` (boxes are in the scaled frame), binarised (Sauvola) and closed by a few pixels so that
- * strokes broken apart rejoin. A closed component that cannot be a character — a side over
- * `max_side`, or a long side over `max_elongation` times the short one (strokes joined to a
- * frame, a run of fillers) — comes back as the unclosed components inside it. *boxes is
- * malloc'd; *count may be 0. */
-image_status image_dark_components(const image *grey, float scale, int max_side,
-                                   float max_elongation, image_box **boxes, int *count);
+/* How image_dark_components looks for components. */
+typedef struct {
+    float scale;          /* the grey image is first scaled by this (boxes in the scaled frame) */
+    int max_side;         /* a closed component with a longer side cannot be a character, */
+    float max_elongation; /* nor one whose long side is this many times its short one */
+    bool local_contrast;  /* first stretch the contrast tile by tile (glare, shadow) */
+} component_search;
+
+/* Bounding boxes of the dark connected components (8-connected) of a grey image scaled,
+ * binarised (Sauvola) and closed by a few pixels so that strokes broken apart rejoin. A closed
+ * component that cannot be a character (strokes joined to a frame, a run of fillers) comes back
+ * as the unclosed components inside it. *boxes is malloc'd; *count may be 0. */
+image_status image_dark_components(const image *grey, const component_search *how,
+                                   image_box **boxes, int *count);
 
 #endif

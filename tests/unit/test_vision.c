@@ -344,7 +344,9 @@ static void test_dark_components_rejoin_strokes(void **state) {
     paint(&g, 40, 39, 52, 41, 230); /* the break */
     image_box *boxes = NULL;
     int count = 0;
-    assert_int_equal(image_dark_components(&g, 1.0f, 200, 12.0f, &boxes, &count), IMG_OK);
+    assert_int_equal(
+        image_dark_components(&g, &(component_search){1.0f, 200, 12.0f, false}, &boxes, &count),
+        IMG_OK);
     assert_int_equal(count, 2);
     for (int i = 0; i < count; i++) assert_int_equal(boxes[i].h, 24);
     free(boxes);
@@ -369,7 +371,9 @@ static void test_dark_components_frame_apart(void **state) {
     paint(&g, 60, 24, 72, 26, 230); /* the first character broken across its middle */
     image_box *boxes = NULL;
     int count = 0;
-    assert_int_equal(image_dark_components(&g, 1.0f, 200, 12.0f, &boxes, &count), IMG_OK);
+    assert_int_equal(
+        image_dark_components(&g, &(component_search){1.0f, 200, 12.0f, false}, &boxes, &count),
+        IMG_OK);
     int wide = 0, whole = 0;
     for (int i = 0; i < count; i++) {
         wide += boxes[i].w > 200;
