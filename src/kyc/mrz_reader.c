@@ -515,6 +515,13 @@ static int sample_extent(const read_context *c, const text_line *lines, const li
     return 0;
 }
 
+/* The tallest character height among the band's lines. */
+static float band_height(const text_line *lines, const line_group *g) {
+    float h = 0;
+    for (int k = 0; k < g->count; k++) h = fmaxf(h, lines[g->line[k]].height);
+    return h;
+}
+
 /* The band's quadrilateral in analysis coordinates, from the ends of its first and last lines:
  * first line's start, its end, the last line's end, its start. */
 static void band_quad(const text_line *lines, const line_group *g, float q[4][2]) {
@@ -530,9 +537,8 @@ static void band_quad(const text_line *lines, const line_group *g, float q[4][2]
  * other's by more than PERSPECTIVE_CONVERGENCE of it (lines converging: characters shrink along
  * them). A band seen square-on, even turned or sheared, is a parallelogram. */
 static bool band_in_perspective(const text_line *lines, const line_group *g) {
-    float q[4][2], h = 0;
+    float q[4][2], h = band_height(lines, g);
     band_quad(lines, g, q);
-    for (int k = 0; k < g->count; k++) h = fmaxf(h, lines[g->line[k]].height);
     float first = hypotf(q[1][0] - q[0][0], q[1][1] - q[0][1]);
     float last = hypotf(q[2][0] - q[3][0], q[2][1] - q[3][1]);
     float gap_start = hypotf(q[3][0] - q[0][0], q[3][1] - q[0][1]);
@@ -548,15 +554,14 @@ static bool band_in_perspective(const text_line *lines, const line_group *g) {
  * memory. */
 static int sample_perspective(const read_context *c, const text_line *lines, const line_group *g,
                               int sd, int sn, band_strips *b) {
-    float q[4][2], height = 0, length = 0;
+    float q[4][2], height = band_height(lines, g);
     band_quad(lines, g, q);
     card_quad band;
     for (int i = 0; i < 4; i++)
         to_image(c, q[i][0], q[i][1], &band.corner[i][0], &band.corner[i][1]);
-    for (int k = 0; k < g->count; k++) height = fmaxf(height, lines[g->line[k]].height);
-    length = (hypotf(q[1][0] - q[0][0], q[1][1] - q[0][1]) +
-              hypotf(q[2][0] - q[3][0], q[2][1] - q[3][1])) /
-             2;
+    float length = (hypotf(q[1][0] - q[0][0], q[1][1] - q[0][1]) +
+                    hypotf(q[2][0] - q[3][0], q[2][1] - q[3][1])) /
+                   2;
     if (length < MIN_LINE_LENGTH * height || g->count < 2) return 1;
     /* in unit-square terms: v runs from the first line (0) to the last (1) */
     float thick = fminf(STRIP_THICKNESS * height, 1.1f * g->pitch);
