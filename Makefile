@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -208,6 +208,14 @@ doc-eval-views: build/doc-eval
 	$(PYTHON) bench/doc-eval/views.py ../shared/data/documents/dev build/views
 	for view in $(DOC_VIEWS); do echo "== $$view"; \
 	  build/doc-eval build/views/$$view ocr | grep -E '^transcribed|^time'; done
+
+# MRZ versus visual zone on the dev documents (bench/doc-eval/visual_eval.c)
+build/visual-eval: bench/doc-eval/visual_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+visual-eval: build/visual-eval
+	build/visual-eval ../shared/data/documents/dev ocr $(VISUAL_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

@@ -2,6 +2,7 @@
  * turned upright; outline and portrait. */
 #include "kyc/document.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,10 @@
 #define OUTLINE_BELOW_MM   3.5f  /* from the bottom of the MRZ band to the document's lower edge */
 #define OUTLINE_SLACK      0.04f /* extra on every side, of the document's size */
 #define PORTRAIT_MIN_SCORE 0.7f
+#define ZONE_PX_PER_MM     8.0f /* the visual zone is read at about 200 dpi */
+#define ZONE_CARDS_TD1                                                                             \
+    2.1f /* a TD1's zone reaches a card's height and more above its back:                          \
+            the front, when both sides are scanned one above the other */
 
 typedef struct {
     mrz_format format;
@@ -27,6 +32,12 @@ static const format_size sizes[] = {
     {MRZ_TD3, 125.0f, 88.0f, 44},  {MRZ_MRVA, 120.0f, 80.0f, 44},
     {MRZ_MRVB, 105.0f, 74.0f, 36}, {MRZ_FRENCH_ID, 105.0f, 74.0f, 36},
 };
+
+static const format_size *size_of(mrz_format format) {
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        if (sizes[i].format == format) return &sizes[i];
+    return NULL;
+}
 
 int document_upright_orientation(int rotation, bool mirrored) {
     switch (rotation) {
@@ -92,9 +103,7 @@ static document_rect clamp_rect(float x0, float y0, float x1, float y1, const im
  * pitch, its lower edge just below the band. */
 static bool estimate_outline(const mrz_reading *r, int orientation, int src_w, int src_h,
                              const image *page, document_rect *out) {
-    const format_size *size = NULL;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (sizes[i].format == r->mrz.format) size = &sizes[i];
+    const format_size *size = size_of(r->mrz.format);
     if (!size) return false;
     float x0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
     for (int i = 0; i < 4; i++) {
@@ -114,6 +123,47 @@ static bool estimate_outline(const mrz_reading *r, int orientation, int src_w, i
     *out = clamp_rect(centre - width / 2 - slack_x, bottom - height - slack_y,
                       centre + width / 2 + slack_x, bottom + slack_y, page);
     return out->w > 0 && out->h > 0;
+}
+
+/* The zone is the document above the band, from the band's direction and the document's size
+ * in character pitches, mapped affinely (a narrow band says too little about perspective to
+ * extrapolate it far). */
+bool document_visual_zone(const mrz_reading *r, card_quad *q, int *width, int *height) {
+    const format_size *size = size_of(r->mrz.format);
+    if (!size) return false;
+    const float(*c)[2] = r->corners;
+    float along[2], down[2];
+    for (int k = 0; k < 2; k++) {
+        along[k] = ((c[1][k] - c[0][k]) + (c[2][k] - c[3][k])) / 2;
+        down[k] = ((c[3][k] - c[0][k]) + (c[2][k] - c[1][k])) / 2;
+    }
+    float length = hypotf(along[0], along[1]), thickness = hypotf(down[0], down[1]);
+    float line_px = length - 1.6f * r->char_height;
+    if (line_px <= 0 || thickness <= 0) return false;
+    float px_per_mm = line_px / ((float)size->chars * MRZ_PITCH_MM);
+    float width_mm = size->width_mm * (1 + 2 * OUTLINE_SLACK);
+    float doc_mm = r->mrz.format == MRZ_TD1 ? ZONE_CARDS_TD1 * size->height_mm : size->height_mm;
+    float height_mm = doc_mm * (1 + OUTLINE_SLACK) - OUTLINE_BELOW_MM - thickness / px_per_mm;
+    if (height_mm <= 0) return false;
+    float top_mid[2] = {(c[0][0] + c[1][0]) / 2, (c[0][1] + c[1][1]) / 2};
+    float half = width_mm / 2 * px_per_mm, up = height_mm * px_per_mm;
+    for (int k = 0; k < 2; k++) {
+        float a = along[k] / length, d = down[k] / thickness;
+        q->corner[0][k] = top_mid[k] - a * half - d * up;
+        q->corner[1][k] = top_mid[k] + a * half - d * up;
+        q->corner[2][k] = top_mid[k] + a * half;
+        q->corner[3][k] = top_mid[k] - a * half;
+    }
+    *width = (int)(width_mm * ZONE_PX_PER_MM + 0.5f);
+    *height = (int)(height_mm * ZONE_PX_PER_MM + 0.5f);
+    return *width > 0 && *height > 0;
+}
+
+static int read_visual_zone(ocr_engine *text, const image *img, document_reading *out) {
+    card_quad zone;
+    int width, height;
+    if (!document_visual_zone(&out->mrz, &zone, &width, &height)) return 0;
+    return visual_zone_read(text, img, &zone, width, height, &out->mrz.mrz, &out->visual);
 }
 
 /* Head and shoulders around the largest confident face of the upright front. */
@@ -204,6 +254,8 @@ int document_read(const document_engines *e, const image *front, const image *ba
         out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
                                                  pages[p]->height, &out->page[p], &out->outline[p]);
     }
+    if (out->mrz_found && e->text && read_visual_zone(e->text, pages[out->mrz_page], out) != 0)
+        goto fail;
     if (e->faces && find_portrait(e->faces, out) != 0) goto fail;
     return 0;
 fail:

@@ -12,6 +12,7 @@
 #include "kyc/face.h"
 #include "kyc/mrz_reader.h"
 #include "kyc/mykad_reader.h"
+#include "kyc/visual_zone.h"
 #include "ocr/mrz_cells.h"
 #include "ocr/ocr.h"
 #include "vision/image.h"
@@ -44,6 +45,8 @@ typedef struct {
     document_rect portrait; /* head and shoulders on the upright front */
     bool mykad_found;       /* no MRZ, and the front reads as a MyKad (page[0] is the card) */
     mykad_reading mykad;    /* its fields (its card image has moved to page[0]) */
+    visual_zone visual;     /* the MRZ's fields compared with the printed ones (MRZ found and
+                               a text engine given) */
 } document_reading;
 
 /* Reads `front` (and `back`, which may be NULL) with the engines in e. Returns 0, or -1 when
@@ -51,6 +54,11 @@ typedef struct {
 int document_read(const document_engines *e, const image *front, const image *back,
                   document_reading *out);
 void document_reading_free(document_reading *r);
+
+/* Where the visual zone of the document whose MRZ band r found lies in the image it was found
+ * in (corners as the document reads), and the size it is read at (about 200 dpi). False when
+ * the band is too short to measure. */
+bool document_visual_zone(const mrz_reading *r, card_quad *q, int *width, int *height);
 
 /* The EXIF orientation that turns an image holding a document read at (rotation, mirrored)
  * upright (image_apply_orientation). */
