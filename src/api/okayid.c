@@ -50,26 +50,46 @@ enum {
 
 #define LCID_MALAY             1086
 #define MATRIX_VISUAL_VALIDITY 2 /* Matrix index of the visual zone's validity (emas.md §7.4) */
+#define MATRIX_MRZ_VISUAL      5 /* … and of the MRZ-versus-visual comparison */
 
 /* Matrix values (emas.md §7.4) */
-enum { RCF_DISABLED = 0, RCF_VERIFIED = 1, RCF_NOT_VERIFIED = 2 };
+enum {
+    RCF_DISABLED = 0,
+    RCF_VERIFIED = 1,
+    RCF_NOT_VERIFIED = 2,
+    RCF_COMPARE_TRUE = 3,
+    RCF_COMPARE_FALSE = 4
+};
 
-static json_t *field_map(int type, const char *mrz_value, bool valid) {
+/* An MRZ field; `visual`, when the printed value was compared with it, fills Field_Visual and
+ * Matrix[5]. */
+static json_t *field_map(int type, const char *mrz_value, bool valid, const visual_field *visual) {
     json_t *matrix = json_pack("[iiiiiiiiii]", valid ? RCF_VERIFIED : RCF_NOT_VERIFIED, 0, 0, 0, 0,
                                0, 0, 0, 0, 0);
-    return json_pack("{s:i,s:i,s:i,s:s?,s:n,s:n,s:o}", "wLCID", 0, "FieldType", type, "wFieldType",
-                     type, "Field_MRZ", mrz_value, "Field_Visual", "Field_Barcode", "Matrix",
-                     matrix);
+    bool compared = visual && visual->comparison != VISUAL_NOT_COMPARED;
+    if (matrix && compared)
+        json_array_set_new(
+            matrix, MATRIX_MRZ_VISUAL,
+            json_integer(visual->comparison == VISUAL_SAME ? RCF_COMPARE_TRUE : RCF_COMPARE_FALSE));
+    return json_pack("{s:i,s:i,s:i,s:s?,s:s?,s:n,s:o}", "wLCID", 0, "FieldType", type, "wFieldType",
+                     type, "Field_MRZ", mrz_value, "Field_Visual", compared ? visual->value : NULL,
+                     "Field_Barcode", "Matrix", matrix);
 }
 
-static void add_field(json_t *list, int type, const char *value, bool valid) {
-    json_t *f = value && *value ? field_map(type, value, valid) : NULL;
+static void add_compared_field(json_t *list, int type, const char *value, bool valid,
+                               const visual_field *visual) {
+    json_t *f = value && *value ? field_map(type, value, valid, visual) : NULL;
     if (f) json_array_append_new(list, f);
 }
 
-static void add_mrz_field(json_t *list, int type, const mrz_result *r, const char *name) {
+static void add_field(json_t *list, int type, const char *value, bool valid) {
+    add_compared_field(list, type, value, valid, NULL);
+}
+
+static void add_mrz_field(json_t *list, int type, const mrz_result *r, const char *name,
+                          const visual_field *visual) {
     const mrz_field *f = mrz_field_get(r, name);
-    if (f) add_field(list, type, f->value, f->valid);
+    if (f) add_compared_field(list, type, f->value, f->valid, visual);
 }
 
 /* YYMMDD to YYYY-MM-DD. Birth dates take the latest century not in the future; expiry dates
@@ -95,20 +115,20 @@ static void today(int *y, int *m, int *d) {
     *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
 }
 
-static void add_date_fields(json_t *list, const mrz_result *r) {
+static void add_date_fields(json_t *list, const mrz_result *r, const visual_zone *visual) {
     int ty, tm, td, y, m, d;
     today(&ty, &tm, &td);
     char text[11], number[16];
     const mrz_field *birth = mrz_field_get(r, "birthDate");
     if (birth && mrz_date(birth->value, true, ty, text, &y, &m, &d)) {
-        add_field(list, FT_BIRTH, text, birth->valid);
+        add_compared_field(list, FT_BIRTH, text, birth->valid, &visual->field[VISUAL_BIRTH]);
         int age = ty - y - ((tm < m || (tm == m && td < d)) ? 1 : 0);
         snprintf(number, sizeof number, "%d", age);
         add_field(list, FT_AGE, number, birth->valid);
     }
     const mrz_field *expiry = mrz_field_get(r, "expirationDate");
     if (expiry && mrz_date(expiry->value, false, ty, text, &y, &m, &d)) {
-        add_field(list, FT_EXPIRY, text, expiry->valid);
+        add_compared_field(list, FT_EXPIRY, text, expiry->valid, &visual->field[VISUAL_EXPIRY]);
         /* whole months left until expiry, negative once expired */
         int months = (y - ty) * 12 + (m - tm) - (d < td ? 1 : 0);
         snprintf(number, sizeof number, "%d", months);
@@ -126,17 +146,18 @@ static void add_state_name(json_t *list, int type, const mrz_result *r, const ch
 
 static json_t *mrz_fields(const document_reading *doc) {
     const mrz_result *r = &doc->mrz.mrz;
+    const visual_field *v = doc->visual.field;
     json_t *list = json_array();
     if (!list) return NULL;
-    add_mrz_field(list, FT_DOCUMENT_CLASS, r, "documentCode");
-    add_mrz_field(list, FT_ISSUING_STATE, r, "issuingState");
-    add_mrz_field(list, FT_DOCUMENT_NUMBER, r, "documentNumber");
-    add_date_fields(list, r);
-    add_mrz_field(list, FT_PERSONAL_NUMBER, r, "personalNumber");
-    add_mrz_field(list, FT_SURNAME, r, "lastName");
-    add_mrz_field(list, FT_GIVEN_NAMES, r, "firstName");
+    add_mrz_field(list, FT_DOCUMENT_CLASS, r, "documentCode", &v[VISUAL_DOCUMENT_CLASS]);
+    add_mrz_field(list, FT_ISSUING_STATE, r, "issuingState", &v[VISUAL_ISSUING_STATE]);
+    add_mrz_field(list, FT_DOCUMENT_NUMBER, r, "documentNumber", &v[VISUAL_DOCUMENT_NUMBER]);
+    add_date_fields(list, r, &doc->visual);
+    add_mrz_field(list, FT_PERSONAL_NUMBER, r, "personalNumber", NULL);
+    add_mrz_field(list, FT_SURNAME, r, "lastName", NULL);
+    add_mrz_field(list, FT_GIVEN_NAMES, r, "firstName", NULL);
     add_state_name(list, FT_NATIONALITY, r, "nationality");
-    add_mrz_field(list, FT_SEX, r, "sex");
+    add_mrz_field(list, FT_SEX, r, "sex", &v[VISUAL_SEX]);
     const mrz_field *last = mrz_field_get(r, "lastName"), *first = mrz_field_get(r, "firstName");
     if (last) {
         char full[2 * MRZ_MAX_VALUE + 2];
@@ -144,8 +165,8 @@ static json_t *mrz_fields(const document_reading *doc) {
                  first ? first->value : "");
         add_field(list, FT_FULL_NAME, full, last->valid && (!first || first->valid));
     }
-    add_mrz_field(list, FT_NATIONALITY_CODE, r, "nationality");
-    add_mrz_field(list, FT_OPTIONAL_DATA, r, "optional");
+    add_mrz_field(list, FT_NATIONALITY_CODE, r, "nationality", NULL);
+    add_mrz_field(list, FT_OPTIONAL_DATA, r, "optional", NULL);
     add_state_name(list, FT_ISSUING_STATE_NAME, r, "issuingState");
     char joined[MRZ_MAX_LINES * (MRZ_MAX_LINE + 1) + 1] = "";
     for (int i = 0; i < r->line_count; i++) {
@@ -153,10 +174,10 @@ static json_t *mrz_fields(const document_reading *doc) {
         strcat(joined, r->lines[i]);
     }
     add_field(list, FT_MRZ_STRINGS, joined, r->valid);
-    add_mrz_field(list, FT_NUMBER_CHECK, r, "documentNumberCheckDigit");
-    add_mrz_field(list, FT_BIRTH_CHECK, r, "birthDateCheckDigit");
-    add_mrz_field(list, FT_EXPIRY_CHECK, r, "expirationDateCheckDigit");
-    add_mrz_field(list, FT_FINAL_CHECK, r, "compositeCheckDigit");
+    add_mrz_field(list, FT_NUMBER_CHECK, r, "documentNumberCheckDigit", NULL);
+    add_mrz_field(list, FT_BIRTH_CHECK, r, "birthDateCheckDigit", NULL);
+    add_mrz_field(list, FT_EXPIRY_CHECK, r, "expirationDateCheckDigit", NULL);
+    add_mrz_field(list, FT_FINAL_CHECK, r, "compositeCheckDigit", NULL);
     return list;
 }
 

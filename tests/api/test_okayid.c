@@ -88,8 +88,17 @@ static const char *mrz_value(api_resp *r, int type) {
     return json_string_value(json_object_get(field(r, type), "Field_MRZ"));
 }
 
+static int matrix_at(api_resp *r, int type, int index) {
+    return (int)json_integer_value(
+        json_array_get(json_object_get(field(r, type), "Matrix"), (size_t)index));
+}
+
 static int mrz_validity(api_resp *r, int type) {
-    return (int)json_integer_value(json_array_get(json_object_get(field(r, type), "Matrix"), 0));
+    return matrix_at(r, type, 0);
+}
+
+static const char *visual_value(api_resp *r, int type) {
+    return json_string_value(json_object_get(field(r, type), "Field_Visual"));
 }
 
 static void test_passport_fields(void **state) {
@@ -121,9 +130,16 @@ static void test_passport_fields(void **state) {
     assert_int_equal(mrz_validity(&r, 2), 1);
     json_t *f = field(&r, 2);
     assert_int_equal(json_integer_value(json_object_get(f, "FieldType")), 2);
-    assert_true(json_is_null(json_object_get(f, "Field_Visual")));
     assert_int_equal(json_array_size(json_object_get(f, "Matrix")), 10);
-    assert_null(field(&r, 38)); /* no name for UTO */
+    /* MRZ versus visual zone: the page prints the birth date and sex, not the number */
+    assert_true(json_is_null(json_object_get(f, "Field_Visual")));
+    assert_int_equal(matrix_at(&r, 2, 5), 0);
+    assert_string_equal(visual_value(&r, 5), "1974-08-12");
+    assert_int_equal(matrix_at(&r, 5, 5), 3);
+    assert_string_equal(visual_value(&r, 12), "F");
+    assert_int_equal(matrix_at(&r, 12, 5), 3);
+    assert_int_equal(matrix_at(&r, 8, 5), 0); /* names are not compared */
+    assert_null(field(&r, 38));               /* no name for UTO */
     assert_string_equal(api_str(&r, "documentType"), "UTO - Passport");
     assert_null(json_object_get(r.json, "images"));
     assert_null(json_object_get(r.json, "faceImage"));
