@@ -29,6 +29,8 @@ ocr_engine *ocr_engine_new(const char *datapath, const char *lang, char *err, si
     TessBaseAPISetVariable(e->api, "load_system_dawg", "0");
     TessBaseAPISetVariable(e->api, "load_freq_dawg", "0");
     TessBaseAPISetVariable(e->api, "debug_file", "/dev/null");
+    /* no second, inverted reading of each line: document text is dark on light */
+    TessBaseAPISetVariable(e->api, "tessedit_do_invert", "0");
     return e;
 }
 
