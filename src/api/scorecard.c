@@ -154,8 +154,11 @@ static metric metric_for(const char *check, const journey_results *r) {
             count_matrix(r->okayid, digits, 4, 0, 1, &hits, &done);
             return done ? value(hits) : missing("no MRZ check digits read");
         }
+        /* the fields found the same; none when one was found different */
+        int differing;
+        count_matrix(r->okayid, viz, 6, 5, 4, &differing, &done);
         count_matrix(r->okayid, viz, 6, 5, 3, &hits, &done);
-        return done ? value(hits) : missing("MRZ-visual comparison not performed");
+        return done ? value(differing ? 0 : hits) : missing("MRZ-visual comparison not performed");
     }
     static const struct {
         const char *check;

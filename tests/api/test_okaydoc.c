@@ -312,6 +312,61 @@ static void test_scorecard(void **state) {
     api_resp_free(&r);
 }
 
+/* A page whose printed birth date is not its MRZ's (tests/data/mrz_td3_altered.png, rendered
+ * by `text2image --font="OCR B" --ptsize=5 --leading=14 --char_spacing=0.3 --xsize=900
+ * --ysize=360 --margin=30` from mrz_td3_altered.txt: 75 printed where the MRZ says 74; the
+ * number printed as in the MRZ): OkayID says so in Matrix[5] with the printed value, and the
+ * scorecard's MRZ-visual count is 0, not the one field that agrees. */
+static void test_scorecard_visual_difference(void **state) {
+    (void)state;
+    char id[64], path[128];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    size_t len = 0;
+    unsigned char *png = tu_read_file("tests/data/mrz_td3_altered.png", &len);
+    assert_non_null(png);
+    char *img = b64_encode(png, len);
+    free(png);
+    assert_non_null(img);
+    size_t n = strlen(img) + 256;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{\"journeyId\":\"%s\",\"base64ImageString\":\"%s\"}", id, img);
+    free(img);
+    api_resp r = api_post_json(g_srv.port, "/api/ekyc/okayid", body);
+    free(body);
+    assert_string_equal(api_str(&r, "status"), "success");
+    json_t *maps = json_object_get(
+        json_object_get(json_array_get(json_object_get(r.json, "result"), 0), "ListVerifiedFields"),
+        "pFieldMaps");
+    json_t *birth = NULL;
+    for (size_t i = 0; i < json_array_size(maps); i++)
+        if (json_integer_value(json_object_get(json_array_get(maps, i), "wFieldType")) == 5)
+            birth = json_array_get(maps, i);
+    assert_non_null(birth);
+    assert_string_equal(json_string_value(json_object_get(birth, "Field_MRZ")), "1974-08-12");
+    assert_string_equal(json_string_value(json_object_get(birth, "Field_Visual")), "1975-08-12");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(birth, "Matrix"), 5)), 4);
+    bool number_same = false;
+    for (size_t i = 0; i < json_array_size(maps); i++) {
+        json_t *f = json_array_get(maps, i);
+        number_same |= json_integer_value(json_object_get(f, "wFieldType")) == 2 &&
+                       json_integer_value(json_array_get(json_object_get(f, "Matrix"), 5)) == 3;
+    }
+    assert_true(number_same);
+    api_resp_free(&r);
+
+    snprintf(path, sizeof path, "/api/ekyc/scorecard?journeyId=%s", id);
+    r = api_get(g_srv.port, path, NULL);
+    json_t *checks = json_object_get(
+        json_array_get(json_object_get(r.json, "scorecardResultList"), 0), "checkResultList");
+    json_t *viz = json_array_get(checks, 2);
+    assert_string_equal(json_string_value(json_object_get(viz, "checkType")),
+                        "mrzVizConsistencyCheck");
+    assert_string_equal(json_string_value(json_object_get(viz, "checkStatus")), "F");
+    assert_int_equal((int)json_number_value(json_object_get(viz, "metric")), 0);
+    api_resp_free(&r);
+}
+
 /* scorecardConfig shows the rules in force; `ekycd scorecard set` replaces them for one docType
  * (checked first), and the scorecard follows. */
 static void test_scorecard_rules(void **state) {
@@ -391,7 +446,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
         cmocka_unit_test(test_mykad_checks),    cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_rules),
+        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_visual_difference),
+        cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
