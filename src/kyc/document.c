@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "kyc/states.h"
+#include "vision/card.h"
 #include "util/timeutil.h"
 
 #define MRZ_PITCH_MM       2.54f /* ICAO 9303: ten characters per inch */
@@ -125,9 +126,10 @@ static bool estimate_outline(const mrz_reading *r, int orientation, int src_w, i
     return out->w > 0 && out->h > 0;
 }
 
-/* The zone is the document above the band, from the band's direction and the document's size
- * in character pitches, mapped affinely (a narrow band says too little about perspective to
- * extrapolate it far). */
+/* The zone is the document above the band, sized from the document's format in character
+ * pitches and placed through the perspective map that takes the band to a rectangle (so a
+ * page photographed at an angle comes out square-on); affinely from the band's direction when
+ * that map is degenerate. */
 bool document_visual_zone(const mrz_reading *r, card_quad *q, int *width, int *height) {
     const format_size *size = size_of(r->mrz.format);
     if (!size) return false;
@@ -154,6 +156,15 @@ bool document_visual_zone(const mrz_reading *r, card_quad *q, int *width, int *h
         q->corner[2][k] = top_mid[k] + a * half;
         q->corner[3][k] = top_mid[k] - a * half;
     }
+    /* through the band's perspective map, when it has one (a page photographed at an angle) */
+    card_quad band, mapped;
+    memcpy(band.corner, r->corners, sizeof band.corner);
+    float du = half / length, v = -up / thickness;
+    if (card_quad_point(&band, 0.5f - du, v, mapped.corner[0]) &&
+        card_quad_point(&band, 0.5f + du, v, mapped.corner[1]) &&
+        card_quad_point(&band, 0.5f + du, 0, mapped.corner[2]) &&
+        card_quad_point(&band, 0.5f - du, 0, mapped.corner[3]))
+        *q = mapped;
     *width = (int)(width_mm * ZONE_PX_PER_MM + 0.5f);
     *height = (int)(height_mm * ZONE_PX_PER_MM + 0.5f);
     return *width > 0 && *height > 0;

@@ -315,7 +315,7 @@ static void compare_number(word *const *lines, const int *counts, int nlines, co
                            visual_field *out) {
     size_t len = strlen(want);
     if (len < 2) return;
-    const char *near = NULL;
+    char near[VISUAL_VALUE_MAX] = "";
     for (int l = 0; l < nlines; l++)
         for (int i = 0; i < counts[l]; i++) {
             const word *w = &lines[l][i];
@@ -328,10 +328,13 @@ static void compare_number(word *const *lines, const int *counts, int nlines, co
                 set_field(out, VISUAL_SAME, want);
                 return;
             }
-            if (!near && len >= NEAR_MIN && has_digit(w->text) && substitutions(w->text, want) == 1)
-                near = w->text;
+            const char *candidates[2] = {w->text, joined};
+            for (int c = 0; c < 2 && !near[0]; c++)
+                if (len >= NEAR_MIN && has_digit(candidates[c]) &&
+                    substitutions(candidates[c], want) == 1)
+                    snprintf(near, sizeof near, "%s", candidates[c]);
         }
-    if (near) {
+    if (near[0]) {
         set_field(out, VISUAL_DIFFERENT, near);
         to_upper(out->value);
     }

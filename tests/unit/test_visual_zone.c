@@ -85,6 +85,10 @@ static void test_altered_values_differ(void **state) {
     assert_field(&z, VISUAL_BIRTH, VISUAL_DIFFERENT, "1975-08-12");
     assert_field(&z, VISUAL_EXPIRY, VISUAL_DIFFERENT, "2013-04-15");
     assert_field(&z, VISUAL_SEX, VISUAL_DIFFERENT, "M");
+    /* a number printed in two groups, one digit altered */
+    const char *split[] = {"L898 902C4"};
+    z = compare(split, 1);
+    assert_field(&z, VISUAL_DOCUMENT_NUMBER, VISUAL_DIFFERENT, "L898902C4");
 }
 
 static void test_issue_date_is_no_expiry(void **state) {
