@@ -70,14 +70,15 @@ static bool alter(mrz_result *r, const char *name) {
 }
 
 static void tamper_test(const mrz_result *genuine, const visual_zone *seen, const char **texts,
-                        int count, tally *t) {
+                        const float *confidence, int count, tally *t) {
     mrz_result *copy = malloc(sizeof *copy);
     if (!copy) return;
     for (int f = 0; f < VISUAL_FIELD_COUNT; f++) {
         if (!altered_field[f] || seen->field[f].comparison != VISUAL_SAME) continue;
         *copy = *genuine;
         visual_zone z;
-        if (!alter(copy, altered_field[f]) || visual_zone_compare(texts, count, copy, &z) != 0)
+        if (!alter(copy, altered_field[f]) ||
+            visual_zone_compare(texts, confidence, count, copy, &z) != 0)
             continue;
         t->tamper_total[f]++;
         t->tamper_flagged[f] += z.field[f].comparison == VISUAL_DIFFERENT;
@@ -91,15 +92,19 @@ static void evaluate(ocr_engine *text, const document_reading *doc, const image 
     int w, h, count = 0;
     ocr_text_line *lines = malloc(sizeof *lines * VISUAL_MAX_LINES);
     const char **texts = malloc(sizeof *texts * VISUAL_MAX_LINES);
+    float *confidence = malloc(sizeof *confidence * VISUAL_MAX_LINES);
     t->images++;
-    if (lines && texts && document_visual_zone(&doc->mrz, &zone, &w, &h) &&
+    if (lines && texts && confidence && document_visual_zone(&doc->mrz, &zone, &w, &h) &&
         visual_zone_text(text, img, &zone, w, h, lines, VISUAL_MAX_LINES, &count) == 0) {
-        for (int i = 0; i < count; i++) texts[i] = lines[i].text;
+        for (int i = 0; i < count; i++) {
+            texts[i] = lines[i].text;
+            confidence[i] = lines[i].confidence;
+        }
         visual_zone z;
-        if (visual_zone_compare(texts, count, &doc->mrz.mrz, &z) == 0) {
+        if (visual_zone_compare(texts, confidence, count, &doc->mrz.mrz, &z) == 0) {
             t->read++;
             for (int f = 0; f < VISUAL_FIELD_COUNT; f++) t->compared[f][z.field[f].comparison]++;
-            tamper_test(&doc->mrz.mrz, &z, texts, count, t);
+            tamper_test(&doc->mrz.mrz, &z, texts, confidence, count, t);
             if (verbose) {
                 printf("%-56s %dx%d lines=%d", name, w, h, count);
                 for (int f = 0; f < VISUAL_FIELD_COUNT; f++)
@@ -114,10 +119,12 @@ static void evaluate(ocr_engine *text, const document_reading *doc, const image 
                 }
                 printf("\n");
                 if (getenv("VISUAL_EVAL_LINES"))
-                    for (int i = 0; i < count; i++) printf("    | %s\n", texts[i]);
+                    for (int i = 0; i < count; i++)
+                        printf("    | %3.0f %s\n", lines[i].confidence, texts[i]);
             }
         }
     }
+    free(confidence);
     free(texts);
     free(lines);
 }

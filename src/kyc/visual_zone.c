@@ -32,9 +32,18 @@ typedef struct {
     int len;
 } word;
 
+/* A line's words, and whether the OCR read it confidently enough to call a field different. */
+typedef struct {
+    word *words;
+    int count;
+    bool confident;
+    bool starts_with_word; /* no punctuation before its first word */
+} read_line;
+
 typedef struct {
     int year; /* four digits, or -1 when printed with two */
     int yy, month, day;
+    bool confident; /* from a confidently read line */
 } printed_date;
 
 /* ---- text ---- */
@@ -152,16 +161,17 @@ static bool day_part(const part *p) {
     return p->kind == PART_DIGITS && (p->len == 1 || p->len == 2);
 }
 
-static void add_date(printed_date *dates, int *count, int year_digits, int year, int month,
-                     int day) {
+static void add_date(printed_date *dates, int *count, int year_digits, int year, int month, int day,
+                     bool confident) {
     if (!valid_day_month(day, month) || *count >= MAX_DATES) return;
-    dates[(*count)++] = (printed_date){year_digits == 4 ? year : -1, year % 100, month, day};
+    dates[(*count)++] =
+        (printed_date){year_digits == 4 ? year : -1, year % 100, month, day, confident};
 }
 
 /* Dates in one line's parts: 31.12.1999 (also with / - or spaces), 31 DEC 1999 or 31 DEC/DÉC
  * 99 (month names in several languages, 31DEC99 too), 1999-12-31, and 12/31/1999 when the day
  * cannot be the first number. */
-static void find_dates(const part *p, int n, printed_date *dates, int *count) {
+static void find_dates(const part *p, int n, bool confident, printed_date *dates, int *count) {
     for (int i = 0; i + 2 < n; i++) {
         if (day_part(&p[i]) && day_part(&p[i + 1]) && year_part(&p[i + 2]) &&
             p[i + 1].gap <= DATE_GAP && p[i + 2].gap <= DATE_GAP) {
@@ -170,12 +180,13 @@ static void find_dates(const part *p, int n, printed_date *dates, int *count) {
                 int t = a;
                 a = b, b = t;
             }
-            add_date(dates, count, p[i + 2].len, number(&p[i + 2]), b, a);
+            add_date(dates, count, p[i + 2].len, number(&p[i + 2]), b, a, confident);
             continue;
         }
         if (p[i].kind == PART_DIGITS && p[i].len == 4 && day_part(&p[i + 1]) &&
             day_part(&p[i + 2]) && p[i + 1].gap <= DATE_GAP && p[i + 2].gap <= DATE_GAP) {
-            add_date(dates, count, 4, number(&p[i]), number(&p[i + 1]), number(&p[i + 2]));
+            add_date(dates, count, 4, number(&p[i]), number(&p[i + 1]), number(&p[i + 2]),
+                     confident);
             continue;
         }
         if (!day_part(&p[i])) continue;
@@ -190,7 +201,7 @@ static void find_dates(const part *p, int n, printed_date *dates, int *count) {
             j++;
         }
         if (month && j < n && year_part(&p[j]) && p[j].gap <= DATE_GAP)
-            add_date(dates, count, p[j].len, number(&p[j]), month, number(&p[i]));
+            add_date(dates, count, p[j].len, number(&p[j]), month, number(&p[i]), confident);
     }
 }
 
@@ -200,7 +211,8 @@ static bool mrz_date(const char *v, printed_date *out) {
     for (int i = 0; i < 6; i++)
         if (!isdigit((unsigned char)v[i])) return false;
     int yy = (v[0] - '0') * 10 + v[1] - '0';
-    *out = (printed_date){-1, yy, (v[2] - '0') * 10 + v[3] - '0', (v[4] - '0') * 10 + v[5] - '0'};
+    *out = (printed_date){-1, yy, (v[2] - '0') * 10 + v[3] - '0', (v[4] - '0') * 10 + v[5] - '0',
+                          true};
     return true;
 }
 
@@ -256,7 +268,8 @@ static void compare_date(const printed_date *dates, int count, const char *mrz_v
         int years_earlier = (want.yy - dates[i].yy + 100) % 100;
         bool issue = !birth && dates[i].day == want.day && dates[i].month == want.month &&
                      years_earlier % 5 == 0;
-        if (!near && !issue && date_distance(&dates[i], &want) == 1) near = &dates[i];
+        if (!near && !issue && dates[i].confident && date_distance(&dates[i], &want) == 1)
+            near = &dates[i];
     }
     if (near) {
         out->comparison = VISUAL_DIFFERENT;
@@ -311,17 +324,17 @@ static void set_field(visual_field *f, visual_comparison c, const char *value) {
 /* The MRZ's document number as a word of a line, or two words printed with a space between;
  * else a word of the same length with one character changed (what an altered digit leaves;
  * OCR's dropped and added characters are not taken for an alteration). */
-static void compare_number(word *const *lines, const int *counts, int nlines, const char *want,
+static void compare_number(const read_line *lines, int nlines, const char *want,
                            visual_field *out) {
     size_t len = strlen(want);
     if (len < 2) return;
     char near[VISUAL_VALUE_MAX] = "";
     for (int l = 0; l < nlines; l++)
-        for (int i = 0; i < counts[l]; i++) {
-            const word *w = &lines[l][i];
+        for (int i = 0; i < lines[l].count; i++) {
+            const word *w = &lines[l].words[i];
             char joined[2 * TOKEN_MAX];
-            if (i + 1 < counts[l])
-                snprintf(joined, sizeof joined, "%s%s", w->text, lines[l][i + 1].text);
+            if (i + 1 < lines[l].count)
+                snprintf(joined, sizeof joined, "%s%s", w->text, lines[l].words[i + 1].text);
             else
                 joined[0] = '\0';
             if (substitutions(w->text, want) == 0 || substitutions(joined, want) == 0) {
@@ -329,7 +342,7 @@ static void compare_number(word *const *lines, const int *counts, int nlines, co
                 return;
             }
             const char *candidates[2] = {w->text, joined};
-            for (int c = 0; c < 2 && !near[0]; c++)
+            for (int c = 0; c < 2 && !near[0] && lines[l].confident; c++)
                 if (len >= NEAR_MIN && has_digit(candidates[c]) &&
                     substitutions(candidates[c], want) == 1)
                     snprintf(near, sizeof near, "%s", candidates[c]);
@@ -341,32 +354,34 @@ static void compare_number(word *const *lines, const int *counts, int nlines, co
 }
 
 /* A code (document class, issuing state) printed as a word of its own. */
-static void compare_code(word *const *lines, const int *counts, int nlines, const char *want,
-                         visual_field *out) {
+static void compare_code(const read_line *lines, int nlines, const char *want, visual_field *out) {
     if (!want[0]) return;
     for (int l = 0; l < nlines; l++)
-        for (int i = 0; i < counts[l]; i++)
-            if (!strcmp(lines[l][i].text, want)) {
+        for (int i = 0; i < lines[l].count; i++)
+            if (!strcmp(lines[l].words[i].text, want)) {
                 set_field(out, VISUAL_SAME, want);
                 return;
             }
 }
 
 /* Sex printed as a capital M or F starting a line (M/M, F/F in two languages; the field below
- * its label, maybe beside the next field): the same when only the MRZ's letter is found,
- * different when only the other one is, not compared when both or neither. */
-static void compare_sex(word *const *lines, const int *counts, int nlines, const char *want,
-                        visual_field *out) {
+ * its label, maybe beside the next field), not after punctuation ("(F FOUND" is the end of
+ * "IF FOUND"): the same when only the MRZ's letter is found, different when only the other one
+ * is and from a confidently read line, not compared otherwise. */
+static void compare_sex(const read_line *lines, int nlines, const char *want, visual_field *out) {
     if (strcmp(want, "M") != 0 && strcmp(want, "F") != 0) return;
-    bool seen_m = false, seen_f = false;
-    for (int l = 0; l < nlines; l++)
-        if (counts[l] > 0) {
-            seen_m |= !strcmp(lines[l][0].text, "M");
-            seen_f |= !strcmp(lines[l][0].text, "F");
-        }
+    bool seen_m = false, seen_f = false, confident = false;
+    for (int l = 0; l < nlines; l++) {
+        const read_line *line = &lines[l];
+        if (line->count == 0 || !line->starts_with_word) continue;
+        bool m = !strcmp(line->words[0].text, "M"), f = !strcmp(line->words[0].text, "F");
+        seen_m |= m, seen_f |= f;
+        if ((m || f) && line->confident) confident = true;
+    }
     if (seen_m == seen_f) return;
     const char *seen = seen_m ? "M" : "F";
-    set_field(out, strcmp(seen, want) == 0 ? VISUAL_SAME : VISUAL_DIFFERENT, seen);
+    bool same = strcmp(seen, want) == 0;
+    if (same || confident) set_field(out, same ? VISUAL_SAME : VISUAL_DIFFERENT, seen);
 }
 
 static const char *mrz_value(const mrz_result *mrz, const char *name) {
@@ -374,13 +389,12 @@ static const char *mrz_value(const mrz_result *mrz, const char *name) {
     return f ? f->value : "";
 }
 
-int visual_zone_compare(const char *const *text, int count, const mrz_result *mrz,
-                        visual_zone *out) {
+int visual_zone_compare(const char *const *text, const float *confidence, int count,
+                        const mrz_result *mrz, visual_zone *out) {
     memset(out->field, 0, sizeof out->field);
     if (count > VISUAL_MAX_LINES) count = VISUAL_MAX_LINES;
     word *words = malloc(sizeof *words * MAX_TOKENS * (size_t)(count > 0 ? count : 1));
-    word *lines[VISUAL_MAX_LINES];
-    int counts[VISUAL_MAX_LINES];
+    read_line lines[VISUAL_MAX_LINES];
     printed_date dates[MAX_DATES];
     int ndates = 0;
     if (!words) return -1;
@@ -390,20 +404,22 @@ int visual_zone_compare(const char *const *text, int count, const mrz_result *mr
         char upper[sizeof norm];
         memcpy(upper, norm, sizeof upper);
         to_upper(upper);
+        read_line *line = &lines[l];
+        line->confident = !confidence || confidence[l] >= VISUAL_MIN_CONFIDENCE;
+        line->starts_with_word = isalnum((unsigned char)norm[0]);
         part parts[MAX_TOKENS];
-        find_dates(parts, split_parts(upper, parts, MAX_TOKENS), dates, &ndates);
-        lines[l] = words + (size_t)l * MAX_TOKENS;
-        counts[l] = split_words(norm, lines[l], MAX_TOKENS);
+        find_dates(parts, split_parts(upper, parts, MAX_TOKENS), line->confident, dates, &ndates);
+        line->words = words + (size_t)l * MAX_TOKENS;
+        line->count = split_words(norm, line->words, MAX_TOKENS);
     }
     visual_field *f = out->field;
-    compare_code(lines, counts, count, mrz_value(mrz, "documentCode"), &f[VISUAL_DOCUMENT_CLASS]);
-    compare_code(lines, counts, count, mrz_value(mrz, "issuingState"), &f[VISUAL_ISSUING_STATE]);
-    compare_number(lines, counts, count, mrz_value(mrz, "documentNumber"),
-                   &f[VISUAL_DOCUMENT_NUMBER]);
+    compare_code(lines, count, mrz_value(mrz, "documentCode"), &f[VISUAL_DOCUMENT_CLASS]);
+    compare_code(lines, count, mrz_value(mrz, "issuingState"), &f[VISUAL_ISSUING_STATE]);
+    compare_number(lines, count, mrz_value(mrz, "documentNumber"), &f[VISUAL_DOCUMENT_NUMBER]);
     const char *birth = mrz_value(mrz, "birthDate"), *expiry = mrz_value(mrz, "expirationDate");
     compare_date(dates, ndates, expiry, birth, false, &f[VISUAL_EXPIRY]);
     compare_date(dates, ndates, birth, expiry, true, &f[VISUAL_BIRTH]);
-    compare_sex(lines, counts, count, mrz_value(mrz, "sex"), &f[VISUAL_SEX]);
+    compare_sex(lines, count, mrz_value(mrz, "sex"), &f[VISUAL_SEX]);
     free(words);
     return 0;
 }
@@ -432,17 +448,22 @@ int visual_zone_read(ocr_engine *text, const image *img, const card_quad *zone, 
     memset(out, 0, sizeof *out);
     ocr_text_line *lines = malloc(sizeof *lines * VISUAL_MAX_LINES);
     const char **texts = malloc(sizeof *texts * VISUAL_MAX_LINES);
+    float *confidence = malloc(sizeof *confidence * VISUAL_MAX_LINES);
     int count = 0, rc = -1;
-    if (lines && texts) {
+    if (lines && texts && confidence) {
         rc = visual_zone_text(text, img, zone, width, height, lines, VISUAL_MAX_LINES, &count);
         if (rc == 0) {
-            for (int i = 0; i < count; i++) texts[i] = lines[i].text;
-            rc = visual_zone_compare(texts, count, mrz, out);
+            for (int i = 0; i < count; i++) {
+                texts[i] = lines[i].text;
+                confidence[i] = lines[i].confidence;
+            }
+            rc = visual_zone_compare(texts, confidence, count, mrz, out);
             out->read = rc == 0;
             out->line_count = count;
         }
         if (rc == 1) rc = 0;
     }
+    free(confidence);
     free(texts);
     free(lines);
     return rc;

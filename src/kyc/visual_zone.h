@@ -11,8 +11,9 @@
  *
  * Each field ends up the same, different, or not compared:
  * - same: the MRZ's value is printed in the zone;
- * - different: it is not, but something one character away is (a number or date altered on one
- *   side, or misread); the printed value is reported;
+ * - different: it is not, but something one character away is, on a line the OCR read
+ *   confidently (a number or date altered on one side, or misread); the printed value is
+ *   reported;
  * - not compared: neither was read. Nothing is claimed about a field the OCR did not see.
  * Nothing is logged. */
 #ifndef EKYCD_KYC_VISUAL_ZONE_H
@@ -39,6 +40,10 @@ typedef enum {
 
 #define VISUAL_VALUE_MAX 24
 #define VISUAL_MAX_LINES 120 /* text lines of a zone compared */
+/* A field is called different only from a line the OCR read with at least this confidence
+ * (Tesseract's 0-100): misreads come from doubtful lines. Chosen on the dev documents
+ * (docs/accuracy.md) */
+#define VISUAL_MIN_CONFIDENCE 70
 
 typedef struct {
     visual_comparison comparison;
@@ -64,9 +69,10 @@ int visual_zone_read(ocr_engine *text, const image *img, const card_quad *zone, 
 int visual_zone_text(ocr_engine *text, const image *img, const card_quad *zone, int width,
                      int height, ocr_text_line *lines, int cap, int *count);
 
-/* The comparison alone, from lines of text already read (UTF-8). out->field is set; out->read
- * and out->line_count are left alone. Returns 0, or -1 when out of memory. */
-int visual_zone_compare(const char *const *lines, int count, const mrz_result *mrz,
-                        visual_zone *out);
+/* The comparison alone, from lines of text already read (UTF-8) and the OCR's confidence in
+ * each, 0-100 (NULL: every line read confidently). out->field is set; out->read and
+ * out->line_count are left alone. Returns 0, or -1 when out of memory. */
+int visual_zone_compare(const char *const *lines, const float *confidence, int count,
+                        const mrz_result *mrz, visual_zone *out);
 
 #endif

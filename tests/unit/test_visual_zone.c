@@ -1,8 +1,8 @@
 /* Unit tests for src/kyc/visual_zone.c: the MRZ of ICAO's specimen passport compared with
  * lines of printed text as the OCR returns them (dates in the usual printed forms, a number
  * with one digit altered, the date of issue beside the expiry date, OCR's dropped or added
- * characters, lower-case letters), and the visual zone of a rendered page (tests/data/mrz_td3.png)
- * read through document_read. */
+ * characters, lower-case letters, doubtful lines), and the visual zone of a rendered page
+ * (tests/data/mrz_td3.png) read through document_read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@ static int setup(void **state) {
 static visual_zone compare(const char *const *lines, int count) {
     visual_zone z;
     memset(&z, 0, sizeof z);
-    assert_int_equal(visual_zone_compare(lines, count, &g_mrz, &z), 0);
+    assert_int_equal(visual_zone_compare(lines, NULL, count, &g_mrz, &z), 0);
     return z;
 }
 
@@ -89,6 +89,28 @@ static void test_altered_values_differ(void **state) {
     const char *split[] = {"L898 902C4"};
     z = compare(split, 1);
     assert_field(&z, VISUAL_DOCUMENT_NUMBER, VISUAL_DIFFERENT, "L898902C4");
+}
+
+/* Only a confidently read line calls a field different; any line can find it the same. */
+static void test_doubtful_lines_claim_nothing(void **state) {
+    (void)state;
+    const char *lines[] = {"P UTO L898902C8", "12.08.1975", "M BERLIN", "15 APR 12"};
+    const float doubtful[] = {50, 50, 50, 50};
+    visual_zone z;
+    assert_int_equal(visual_zone_compare(lines, doubtful, 4, &g_mrz, &z), 0);
+    assert_field(&z, VISUAL_DOCUMENT_NUMBER, VISUAL_NOT_COMPARED, "");
+    assert_field(&z, VISUAL_BIRTH, VISUAL_NOT_COMPARED, "");
+    assert_field(&z, VISUAL_SEX, VISUAL_NOT_COMPARED, "");
+    assert_field(&z, VISUAL_EXPIRY, VISUAL_SAME, "2012-04-15");
+    const float sure[] = {VISUAL_MIN_CONFIDENCE, 90, 90, 90};
+    assert_int_equal(visual_zone_compare(lines, sure, 4, &g_mrz, &z), 0);
+    assert_field(&z, VISUAL_DOCUMENT_NUMBER, VISUAL_DIFFERENT, "L898902C8");
+    assert_field(&z, VISUAL_BIRTH, VISUAL_DIFFERENT, "1975-08-12");
+    assert_field(&z, VISUAL_SEX, VISUAL_DIFFERENT, "M");
+    /* "IF FOUND" read as "(F FOUND" is no sex */
+    const char *notice[] = {"(F FOUND, PLEASE RETURN"};
+    z = compare(notice, 1);
+    assert_field(&z, VISUAL_SEX, VISUAL_NOT_COMPARED, "");
 }
 
 static void test_issue_date_is_no_expiry(void **state) {
@@ -164,6 +186,7 @@ int main(void) {
         cmocka_unit_test(test_all_six_same),
         cmocka_unit_test(test_printed_date_forms),
         cmocka_unit_test(test_altered_values_differ),
+        cmocka_unit_test(test_doubtful_lines_claim_nothing),
         cmocka_unit_test(test_issue_date_is_no_expiry),
         cmocka_unit_test(test_ocr_slips_are_not_alterations),
         cmocka_unit_test(test_rendered_page),
