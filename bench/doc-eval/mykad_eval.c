@@ -239,7 +239,7 @@ int main(int argc, char **argv) {
     }
     document_engines e = {mrz_cell_reader_new(argv[2], err, sizeof err),
                           ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err),
-                          face_engine_create(fm)};
+                          face_engine_create(fm), true};
     int rc = 1;
     if (e.mrz && e.text && e.faces) {
         rc = run_set(&e, argv[3], turns, verbose);

@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
             continue;
         }
         free(bytes);
-        document_engines plain = {mrz, NULL, NULL}, full = {mrz, text, NULL};
+        document_engines plain = {mrz, NULL, NULL, false}, full = {mrz, text, NULL, true};
         document_reading doc;
         double t0 = now_ms();
         int rc = document_read(&plain, &img, NULL, &doc);

@@ -160,8 +160,9 @@ void api_invalid_journey(http_response *res);
  * INVALID_JOURNEY_ID when it was deleted meanwhile, 500 otherwise. */
 void api_respond_saved(http_response *res, store_status saved, json_t *answer);
 
-/* document_read under the work gate with a pooled OCR pair and face engine. 0, -1 when the
- * server is busy, -2 on failure. */
-int api_read_document(struct app *a, const image *front, const image *back, document_reading *doc);
+/* document_read under the work gate with a pooled OCR pair and face engine, the visual zone
+ * compared when compare_visual. 0, -1 when the server is busy, -2 on failure. */
+int api_read_document(struct app *a, const image *front, const image *back, bool compare_visual,
+                      document_reading *doc);
 
 #endif

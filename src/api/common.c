@@ -112,11 +112,12 @@ void api_respond_saved(http_response *res, store_status saved, json_t *answer) {
         respond_internal_error(res);
 }
 
-int api_read_document(app *a, const image *front, const image *back, document_reading *doc) {
+int api_read_document(app *a, const image *front, const image *back, bool compare_visual,
+                      document_reading *doc) {
     if (!workgate_enter(&a->gate)) return -1;
     app_ocr *ocr = pool_acquire(a->ocr_engines);
     face_engine *faces = pool_acquire(a->engines);
-    document_engines engines = {ocr->mrz, ocr->text, faces};
+    document_engines engines = {ocr->mrz, ocr->text, faces, compare_visual};
     int rc = document_read(&engines, front, back, doc);
     pool_release(a->engines, faces);
     pool_release(a->ocr_engines, ocr);

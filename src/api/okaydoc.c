@@ -212,7 +212,7 @@ static int measure_document(app *a, const image *img, const char *id_number, doc
     memset(crops, 0, sizeof *crops);
     memset(mykad, 0, sizeof *mykad);
     document_reading doc;
-    int rc = api_read_document(a, img, NULL, &doc);
+    int rc = api_read_document(a, img, NULL, false, &doc); /* no use for the visual zone */
     if (rc == 0) {
         measure_mykad(&doc, id_number, mykad);
         document_rect r = doc.outline_found[0]

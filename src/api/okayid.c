@@ -390,7 +390,8 @@ static void run_okayid(app *a, const char *journey_id, json_t *body, void *prepa
     json_get_flag(body, "imageEnabled", &images);
     json_get_flag(body, "faceImageEnabled", &face);
     document_reading doc;
-    int rc = api_read_document(a, &in->img[0], in->img[1].pixels ? &in->img[1] : NULL, &doc);
+    int rc = api_read_document(a, &in->img[0], in->img[1].pixels ? &in->img[1] : NULL,
+                               a->cfg.okayid_visual_zone, &doc);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);

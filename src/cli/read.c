@@ -84,7 +84,7 @@ int cli_read(int argc, char **argv) {
     int rc = 1;
     document_reading doc;
     if (!code) {
-        document_engines engines = {ocr, text, faces};
+        document_engines engines = {ocr, text, faces, true};
         if (document_read(&engines, &front, back.pixels ? &back : NULL, &doc) != 0) {
             code = "Internal Server Error";
         } else {

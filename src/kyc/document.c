@@ -265,7 +265,8 @@ int document_read(const document_engines *e, const image *front, const image *ba
         out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
                                                  pages[p]->height, &out->page[p], &out->outline[p]);
     }
-    if (out->mrz_found && e->text && read_visual_zone(e->text, pages[out->mrz_page], out) != 0)
+    if (out->mrz_found && e->text && e->read_visual_zone &&
+        read_visual_zone(e->text, pages[out->mrz_page], out) != 0)
         goto fail;
     if (e->faces && find_portrait(e->faces, out) != 0) goto fail;
     return 0;

@@ -24,11 +24,14 @@ typedef struct {
 } document_rect;
 
 /* The engines a reading uses, owned by the caller. mrz reads MRZ lines (ekycd's classifier);
- * text, general print (Tesseract "eng"), NULL: no MyKad reading; faces, NULL: no portrait. */
+ * text, general print (Tesseract "eng"), NULL: no MyKad reading and no visual zone; faces,
+ * NULL: no portrait. read_visual_zone: compare an MRZ document's visual zone with its MRZ (needs
+ * text; about 0.2-0.5 s a page). */
 typedef struct {
     mrz_cell_reader *mrz;
     ocr_engine *text;
     face_engine *faces;
+    bool read_visual_zone;
 } document_engines;
 
 typedef struct {
@@ -45,8 +48,8 @@ typedef struct {
     document_rect portrait; /* head and shoulders on the upright front */
     bool mykad_found;       /* no MRZ, and the front reads as a MyKad (page[0] is the card) */
     mykad_reading mykad;    /* its fields (its card image has moved to page[0]) */
-    visual_zone visual;     /* the MRZ's fields compared with the printed ones (MRZ found and
-                               a text engine given) */
+    visual_zone visual;     /* the MRZ's fields compared with the printed ones (MRZ found,
+                               a text engine given and read_visual_zone asked for) */
 } document_reading;
 
 /* Reads `front` (and `back`, which may be NULL) with the engines in e. Returns 0, or -1 when

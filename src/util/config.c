@@ -29,6 +29,7 @@ void config_defaults(config *cfg) {
     cfg->retention_days = 14;
     cfg->store_pool = 4;
     cfg->job_lease_seconds = 60;
+    cfg->okayid_visual_zone = true;
 }
 
 int config_set_listen(config *cfg, const char *text, char *err, size_t errlen) {
@@ -109,6 +110,14 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
         }
         cfg->liveness_threshold = json_number_value(v);
         cfg->liveness_calibrated = true;
+        return 0;
+    }
+    if (strcmp(key, "okayid_visual_zone") == 0) {
+        if (!json_is_boolean(v)) {
+            snprintf(err, errlen, "config: 'okayid_visual_zone' must be true or false");
+            return -1;
+        }
+        cfg->okayid_visual_zone = json_is_true(v);
         return 0;
     }
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
@@ -232,6 +241,14 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
     if ((v = getenv("EKYCD_LIVENESS_THRESHOLD")) && *v &&
         config_set_liveness_threshold(cfg, v, err, errlen) != 0)
         return -1;
+    if ((v = getenv("EKYCD_OKAYID_VISUAL_ZONE")) && *v) {
+        bool on = !strcmp(v, "true") || !strcmp(v, "1");
+        if (!on && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+            snprintf(err, errlen, "EKYCD_OKAYID_VISUAL_ZONE must be true, false, 1 or 0");
+            return -1;
+        }
+        cfg->okayid_visual_zone = on;
+    }
     if ((v = getenv("EKYCD_LOG_LEVEL")) && *v &&
         set_path(cfg->log_level, sizeof cfg->log_level, v, "EKYCD_LOG_LEVEL", err, errlen) != 0)
         return -1;

@@ -30,19 +30,21 @@ typedef struct {
     unsigned job_lease_seconds; /* a job whose node is silent this long is taken over */
     bool liveness_calibrated;   /* passive liveness answers only once calibrated */
     double liveness_threshold;  /* live logit of equal error on the operator's own captures */
+    bool okayid_visual_zone;    /* OkayID compares the visual zone with the MRZ (Matrix[5]) */
 } config;
 
 void config_defaults(config *cfg);
 
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, blob_dir, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
- * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold.
+ * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold,
+ * okayid_visual_zone.
  * Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
 /* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_BLOB_DIR, EKYCD_LOG_LEVEL,
  * EKYCD_MODELS,
- * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD. */
+ * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD, EKYCD_OKAYID_VISUAL_ZONE ("true"/"false"/"1"/"0"). */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
 /* Parses "HOST:PORT" (IPv6 as "[::1]:8080") into cfg. */

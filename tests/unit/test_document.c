@@ -57,7 +57,8 @@ static image turned_copy(const image *src, int orientation) {
  * too when `first_line`, every check digit right when `checks`. */
 static void assert_reads_mrz(const image *page, bool first_line, bool checks) {
     document_reading doc;
-    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, page, NULL, &doc), 0);
+    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL, false}, page, NULL, &doc),
+                     0);
     assert_true(doc.mrz_found);
     if (first_line) assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
     assert_string_equal(doc.mrz.mrz.lines[1], LINE2);
@@ -71,7 +72,8 @@ static void test_every_orientation(void **state) {
     for (int o = 1; o <= 8; o++) {
         image t = turned_copy(&g_page, o);
         document_reading doc;
-        assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &t, NULL, &doc), 0);
+        assert_int_equal(
+            document_read(&(document_engines){g_ocr, NULL, NULL, false}, &t, NULL, &doc), 0);
         assert_true(doc.mrz_found);
         assert_int_equal(doc.mrz.mrz.line_count, 2);
         assert_string_equal(doc.mrz.mrz.lines[0], LINE1);
@@ -113,7 +115,7 @@ static void test_no_mrz(void **state) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         document_reading doc;
         assert_int_equal(
-            document_read(&(document_engines){g_ocr, NULL, NULL}, cases[i], NULL, &doc), 0);
+            document_read(&(document_engines){g_ocr, NULL, NULL, false}, cases[i], NULL, &doc), 0);
         if (doc.mrz_found)
             print_message("case %zu: %s / %s / %s\n", i, doc.mrz.mrz.lines[0], doc.mrz.mrz.lines[1],
                           doc.mrz.mrz.lines[2]);
@@ -225,8 +227,8 @@ static void test_mrz_on_back(void **state) {
     assert_non_null(blank.pixels);
     memset(blank.pixels, 255, 400 * 300);
     document_reading doc;
-    assert_int_equal(document_read(&(document_engines){g_ocr, NULL, NULL}, &blank, &g_page, &doc),
-                     0);
+    assert_int_equal(
+        document_read(&(document_engines){g_ocr, NULL, NULL, false}, &blank, &g_page, &doc), 0);
     assert_true(doc.mrz_found);
     assert_int_equal(doc.mrz_page, 1);
     assert_true(doc.outline_found[1]);

@@ -220,7 +220,8 @@ static void test_not_a_mykad(void **state) {
     image_free(&blank);
     /* the passport still reads as a passport through document_read, never as a MyKad */
     document_reading doc;
-    assert_int_equal(document_read(&(document_engines){g_mrz, g_text, NULL}, &page, NULL, &doc), 0);
+    assert_int_equal(
+        document_read(&(document_engines){g_mrz, g_text, NULL, false}, &page, NULL, &doc), 0);
     assert_true(doc.mrz_found);
     assert_false(doc.mykad_found);
     document_reading_free(&doc);
@@ -231,7 +232,8 @@ static void test_document_read_classifies_mykad(void **state) {
     (void)state;
     image img = load("tests/data/mykad/photo.jpg");
     document_reading doc;
-    assert_int_equal(document_read(&(document_engines){g_mrz, g_text, NULL}, &img, NULL, &doc), 0);
+    assert_int_equal(
+        document_read(&(document_engines){g_mrz, g_text, NULL, false}, &img, NULL, &doc), 0);
     assert_false(doc.mrz_found);
     assert_true(doc.mykad_found);
     assert_int_equal(doc.kind, DOC_ID_CARD);
@@ -241,7 +243,8 @@ static void test_document_read_classifies_mykad(void **state) {
     assert_null(doc.mykad.card.pixels);                /* moved, not copied */
     document_reading_free(&doc);
     /* without a general-text engine there is no MyKad reading */
-    assert_int_equal(document_read(&(document_engines){g_mrz, NULL, NULL}, &img, NULL, &doc), 0);
+    assert_int_equal(document_read(&(document_engines){g_mrz, NULL, NULL, false}, &img, NULL, &doc),
+                     0);
     assert_false(doc.mykad_found);
     document_reading_free(&doc);
     image_free(&img);

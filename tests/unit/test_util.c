@@ -117,6 +117,14 @@ static void test_config_file(void **state) {
     config_finish(&c);
     assert_string_equal(c.store_url, "sqlite:/srv/x/ekycd.db");
     assert_string_equal(c.key_file, "/srv/x/ekycd.key");
+    assert_true(c.okayid_visual_zone); /* on by default */
+    const char *off = "{\"okayid_visual_zone\":false}";
+    tu_write_file(path, off, strlen(off));
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), 0);
+    assert_false(c.okayid_visual_zone);
+    const char *not_bool = "{\"okayid_visual_zone\":\"no\"}";
+    tu_write_file(path, not_bool, strlen(not_bool));
+    assert_int_not_equal(config_load_file(&c, path, err, sizeof err), 0);
     const char *typo = "{\"thread\":3}";
     tu_write_file(path, typo, strlen(typo));
     assert_int_not_equal(config_load_file(&c, path, err, sizeof err), 0);

@@ -164,17 +164,24 @@ static void test_rendered_page(void **state) {
     assert_int_equal(image_decode(png, len, 1u << 24, &page, err, sizeof err), IMG_OK);
     free(png);
     document_reading doc;
-    assert_int_equal(document_read(&(document_engines){mrz, text, NULL}, &page, NULL, &doc), 0);
+    assert_int_equal(document_read(&(document_engines){mrz, text, NULL, true}, &page, NULL, &doc),
+                     0);
     assert_true(doc.mrz_found);
     assert_true(doc.visual.read);
     assert_field(&doc.visual, VISUAL_BIRTH, VISUAL_SAME, "1974-08-12");
     assert_field(&doc.visual, VISUAL_SEX, VISUAL_SAME, "F");
     assert_field(&doc.visual, VISUAL_DOCUMENT_NUMBER, VISUAL_NOT_COMPARED, "");
     document_reading_free(&doc);
-    /* without a text engine the zone is not read */
-    assert_int_equal(document_read(&(document_engines){mrz, NULL, NULL}, &page, NULL, &doc), 0);
+    /* without a text engine, or not asked for, the zone is not read */
+    assert_int_equal(document_read(&(document_engines){mrz, NULL, NULL, true}, &page, NULL, &doc),
+                     0);
     assert_false(doc.visual.read);
     assert_int_equal(doc.visual.field[VISUAL_BIRTH].comparison, VISUAL_NOT_COMPARED);
+    document_reading_free(&doc);
+    assert_int_equal(document_read(&(document_engines){mrz, text, NULL, false}, &page, NULL, &doc),
+                     0);
+    assert_true(doc.mrz_found);
+    assert_false(doc.visual.read);
     document_reading_free(&doc);
     image_free(&page);
     ocr_engine_free(text);
