@@ -427,19 +427,20 @@ int visual_zone_compare(const char *const *text, const float *confidence, int co
 int visual_zone_text(ocr_engine *text, const image *img, const card_quad *zone, int width,
                      int height, ocr_text_line *lines, int cap, int *count) {
     *count = 0;
-    image cut, grey;
-    image_status st = card_warp(img, zone, width, height, &cut);
+    /* grey first: the warp then samples one channel instead of three */
+    image grey, cut;
+    const image *src = img;
+    if (img->channels != 1) {
+        if (image_to_grey(img, &grey) != IMG_OK) return -1;
+        src = &grey;
+    }
+    image_status st = card_warp(src, zone, width, height, &cut);
+    if (src == &grey) image_free(&grey);
     if (st == IMG_CORRUPT) return 1; /* a degenerate zone: nothing to read */
     if (st != IMG_OK) return -1;
-    const image *g = &cut;
-    if (cut.channels != 1) {
-        st = image_to_grey(&cut, &grey);
-        image_free(&cut);
-        if (st != IMG_OK) return -1;
-        g = &grey;
-    }
-    int rc = ocr_read_text(text, g->pixels, g->width, g->height, (int)g->stride, lines, cap, count);
-    image_free(g == &grey ? &grey : &cut);
+    int rc =
+        ocr_read_text(text, cut.pixels, cut.width, cut.height, (int)cut.stride, lines, cap, count);
+    image_free(&cut);
     return rc;
 }
 
