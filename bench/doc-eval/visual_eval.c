@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kyc/document.h"
 #include "kyc/visual_zone.h"
@@ -19,6 +18,7 @@
 #include "ocr/ocr.h"
 #include "util/file.h"
 #include "util/openmp_env.h"
+#include "util/timeutil.h"
 #include "vision/image.h"
 
 #define MAX_TIMED 512
@@ -37,9 +37,7 @@ typedef struct {
 } tally;
 
 static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return time_monotonic_s() * 1e3;
 }
 
 static int cmp_double(const void *a, const void *b) {
