@@ -183,8 +183,12 @@ static int find_portrait(face_engine *faces, document_reading *out) {
     int count = 0;
     if (face_detect(faces, &out->page[0], PORTRAIT_MIN_SCORE, found, FACE_MAX, &count) != 0)
         return -1;
-    if (count == 0) return 0;
-    const face_box *f = &found[0]; /* largest first */
+    const face_box *f = NULL; /* the largest shaped like a face (not a coat of arms) */
+    for (int i = 0; i < count && !f; i++) {
+        if (face_landmarks(faces, &out->page[0], &found[i]) != 0) return -1;
+        if (face_shape_plausible(&found[i])) f = &found[i];
+    }
+    if (!f) return 0;
     float w = f->x2 - f->x1, h = f->y2 - f->y1, cx = (f->x1 + f->x2) / 2;
     out->portrait = clamp_rect(cx - 0.8f * w, f->y1 - 0.45f * h, cx + 0.8f * w, f->y1 + 1.45f * h,
                                &out->page[0]);
@@ -280,4 +284,9 @@ void document_reading_free(document_reading *r) {
     image_free(&r->page[0]);
     image_free(&r->page[1]);
     memset(r, 0, sizeof *r);
+}
+
+document_rect document_front_region(const document_reading *r) {
+    return r->outline_found[0] ? r->outline[0]
+                               : (document_rect){0, 0, r->page[0].width, r->page[0].height};
 }

@@ -58,6 +58,9 @@ int document_read(const document_engines *e, const image *front, const image *ba
                   document_reading *out);
 void document_reading_free(document_reading *r);
 
+/* The front's document region on page[0]: the outline when found, else the whole page. */
+document_rect document_front_region(const document_reading *r);
+
 /* Where the visual zone of the document whose MRZ band r found lies in the image it was found
  * in (corners as the document reads), and the size it is read at (about 200 dpi). False when
  * the band is too short to measure. */

@@ -218,6 +218,19 @@ int face_landmarks(face_engine *e, const image *img, face_box *f) {
     return 0;
 }
 
+/* Face boxes of this detector are 1.2-1.5 times as tall as wide on portraits (dev documents and
+ * LFW); printed emblems it mistakes for faces come out square or wide. */
+#define SHAPE_MIN_TALL     1.05f
+#define SHAPE_MIN_EYES_GAP 0.25f /* eye distance over box width */
+
+bool face_shape_plausible(const face_box *f) {
+    float w = f->x2 - f->x1, h = f->y2 - f->y1;
+    if (w <= 0 || h < SHAPE_MIN_TALL * w) return false;
+    const float *p = f->points5;
+    float eyes_y = (p[1] + p[3]) / 2, mouth_y = (p[7] + p[9]) / 2;
+    return p[2] - p[0] >= SHAPE_MIN_EYES_GAP * w && eyes_y < p[5] && p[5] < mouth_y;
+}
+
 void face_similarity_transform(const float p[10], float fw[6]) {
     /* least squares for q = [a -b; b a] p + t over the five point pairs (no reflection) */
     double mpx = 0, mpy = 0, mqx = 0, mqy = 0;

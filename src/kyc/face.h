@@ -6,6 +6,7 @@
 #ifndef EKYCD_KYC_FACE_H
 #define EKYCD_KYC_FACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vision/image.h"
@@ -36,6 +37,11 @@ int face_detect(face_engine *e, const image *img, float min_score, face_box *fac
 
 /* Fills landmarks and points5 of one detected face. */
 int face_landmarks(face_engine *e, const image *img, face_box *face);
+
+/* Whether a detected face whose landmarks were located has a face's shape: its box taller than
+ * wide, the eyes apart and above the nose, the nose above the mouth. Printed coats of arms and
+ * guilloche knots, which the detector can score high on documents, fail it. */
+bool face_shape_plausible(const face_box *face);
 
 /* Aligned, mirror-averaged, L2-normalised embedding of a face with landmarks. */
 int face_embed(face_engine *e, const image *img, const face_box *face,
