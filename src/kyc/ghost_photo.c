@@ -1,0 +1,181 @@
+/* Photo substitution: the main portrait against the ghost image. See ghost_photo.h. */
+#include "kyc/ghost_photo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DETECT_MIN_SCORE   0.5f
+#define PORTRAIT_MIN_SCORE 0.8f  /* as the document reader's portrait */
+#define GHOST_MIN_SCORE    0.6f  /* faint ghosts score lower than portraits */
+#define GHOST_MAX_SHARE    0.9f  /* a ghost is smaller than the portrait, */
+#define GHOST_MIN_SHARE    0.15f /* but not a speck beside it */
+#define TILE_SHARE         0.6f  /* each corner tile covers this share of a side */
+#define TILE_FROM_SIDE     480   /* images with a side this long are also searched in tiles */
+#define MAX_CANDIDATES     (5 * FACE_MAX)
+
+typedef struct {
+    face_box box[MAX_CANDIDATES];
+    int count;
+} candidates;
+
+static float width_of(const face_box *b) {
+    return b->x2 - b->x1;
+}
+static float height_of(const face_box *b) {
+    return b->y2 - b->y1;
+}
+
+static bool overlaps(const face_box *a, const face_box *b) {
+    return a->x1 < b->x2 && b->x1 < a->x2 && a->y1 < b->y2 && b->y1 < a->y2;
+}
+
+static bool centre_inside(const face_box *a, const face_box *b) {
+    float cx = (a->x1 + a->x2) / 2, cy = (a->y1 + a->y2) / 2;
+    return cx > b->x1 && cx < b->x2 && cy > b->y1 && cy < b->y2;
+}
+
+/* Adds a face found at offset (dx, dy) unless one already kept is the same face: a face found
+ * in the whole image keeps that box (a tile's edge may cut it) and the better of the scores (a
+ * small face scores higher in a tile, where the detector sees it larger). */
+static void keep(candidates *c, face_box f, int dx, int dy) {
+    f.x1 += (float)dx, f.x2 += (float)dx, f.y1 += (float)dy, f.y2 += (float)dy;
+    for (int i = 0; i < c->count; i++) {
+        face_box *k = &c->box[i];
+        if (!centre_inside(&f, k) && !centre_inside(k, &f)) continue;
+        if (f.score > k->score) k->score = f.score;
+        return;
+    }
+    if (c->count < MAX_CANDIDATES) c->box[c->count++] = f;
+}
+
+static int detect_in(face_engine *e, const image *img, int x, int y, int w, int h, candidates *c) {
+    image tile;
+    const image *src = img;
+    if (w != img->width || h != img->height) {
+        if (image_crop(img, x, y, w, h, &tile) != IMG_OK) return -1;
+        src = &tile;
+    }
+    face_box found[FACE_MAX];
+    int n = 0;
+    int rc = face_detect(e, src, DETECT_MIN_SCORE, found, FACE_MAX, &n);
+    for (int i = 0; rc == 0 && i < n; i++) keep(c, found[i], x, y);
+    if (src == &tile) image_free(&tile);
+    return rc;
+}
+
+/* The detector sees the image at 320 x 240: a ghost a few percent of a large page is too small
+ * for it there, so large images are also searched in four overlapping corner tiles. */
+static int detect_all(face_engine *e, const image *img, candidates *c) {
+    c->count = 0;
+    if (detect_in(e, img, 0, 0, img->width, img->height, c) != 0) return -1;
+    if (img->width < TILE_FROM_SIDE && img->height < TILE_FROM_SIDE) return 0;
+    int tw = (int)((float)img->width * TILE_SHARE), th = (int)((float)img->height * TILE_SHARE);
+    for (int corner = 0; corner < 4; corner++) {
+        int x = corner & 1 ? img->width - tw : 0, y = corner & 2 ? img->height - th : 0;
+        if (detect_in(e, img, x, y, tw, th, c) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Locates landmarks and keeps only the candidates shaped like faces. */
+static int keep_plausible(face_engine *e, const image *img, candidates *c) {
+    int kept = 0;
+    for (int i = 0; i < c->count; i++) {
+        if (face_landmarks(e, img, &c->box[i]) != 0) return -1;
+        if (face_shape_plausible(&c->box[i])) c->box[kept++] = c->box[i];
+    }
+    c->count = kept;
+    return 0;
+}
+
+static int largest_portrait(const candidates *c) {
+    int best = -1;
+    for (int i = 0; i < c->count; i++)
+        if (c->box[i].score >= PORTRAIT_MIN_SCORE &&
+            (best < 0 || height_of(&c->box[i]) > height_of(&c->box[best])))
+            best = i;
+    return best;
+}
+
+static int likeliest_ghost(const candidates *c, const face_box *portrait) {
+    int best = -1;
+    for (int i = 0; i < c->count; i++) {
+        const face_box *f = &c->box[i];
+        if (f->score < GHOST_MIN_SCORE || overlaps(f, portrait) ||
+            height_of(f) > GHOST_MAX_SHARE * height_of(portrait) ||
+            height_of(f) < GHOST_MIN_SHARE * height_of(portrait))
+            continue;
+        if (best < 0 || f->score > c->box[best].score) best = i;
+    }
+    return best;
+}
+
+int ghost_photo_compare(face_engine *e, const image *document, ghost_comparison *out) {
+    memset(out, 0, sizeof *out);
+    candidates *c = malloc(sizeof *c);
+    float *emb = malloc(2 * FACE_EMBEDDING_DIM * sizeof *emb);
+    int rc = c && emb ? 0 : -1;
+    if (rc == 0) rc = detect_all(e, document, c);
+    if (rc == 0) rc = keep_plausible(e, document, c);
+    int p = rc == 0 ? largest_portrait(c) : -1;
+    int g = p >= 0 ? likeliest_ghost(c, &c->box[p]) : -1;
+    out->verdict = p < 0 ? GHOST_NO_PORTRAIT : g < 0 ? GHOST_NOT_FOUND : GHOST_TOO_SMALL;
+    if (p >= 0) out->portrait = c->box[p];
+    if (g >= 0) out->ghost = c->box[g];
+    if (g >= 0 && height_of(&out->ghost) >= GHOST_MIN_HEIGHT && width_of(&out->ghost) > 0) {
+        rc = face_embed(e, document, &out->portrait, emb);
+        if (rc == 0) rc = face_embed(e, document, &out->ghost, emb + FACE_EMBEDDING_DIM);
+        if (rc == 0) {
+            out->cosine = face_cosine(emb, emb + FACE_EMBEDDING_DIM);
+            out->verdict = out->cosine >= GHOST_SAME_COSINE        ? GHOST_SAME
+                           : out->cosine >= GHOST_DIFFERENT_COSINE ? GHOST_UNSURE
+                                                                   : GHOST_DIFFERENT;
+        }
+    }
+    free(c);
+    free(emb);
+    if (rc != 0) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+static void shift(face_box *f, int dx, int dy) {
+    f->x1 += (float)dx, f->x2 += (float)dx, f->y1 += (float)dy, f->y2 += (float)dy;
+    for (int i = 0; i < 68; i++)
+        f->landmarks[2 * i] += (float)dx, f->landmarks[2 * i + 1] += (float)dy;
+    for (int i = 0; i < 5; i++) f->points5[2 * i] += (float)dx, f->points5[2 * i + 1] += (float)dy;
+}
+
+int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghost_comparison *out) {
+    const image *page = &doc->page[0];
+    document_rect r = document_front_region(doc);
+    bool whole = r.x == 0 && r.y == 0 && r.w == page->width && r.h == page->height;
+    image region;
+    if (!whole && image_crop(page, r.x, r.y, r.w, r.h, &region) == IMG_OK) {
+        int rc = ghost_photo_compare(e, &region, out);
+        image_free(&region);
+        if (rc != 0 || out->verdict != GHOST_NO_PORTRAIT) {
+            shift(&out->portrait, r.x, r.y);
+            shift(&out->ghost, r.x, r.y);
+            return rc;
+        }
+    }
+    return ghost_photo_compare(e, page, out);
+}
+
+const char *ghost_verdict_name(ghost_verdict v) {
+    switch (v) {
+    case GHOST_NO_PORTRAIT:
+        return "no portrait";
+    case GHOST_NOT_FOUND:
+        return "no ghost";
+    case GHOST_TOO_SMALL:
+        return "ghost too small";
+    case GHOST_SAME:
+        return "same";
+    case GHOST_UNSURE:
+        return "unsure";
+    case GHOST_DIFFERENT:
+        return "different";
+    }
+    return "?";
+}

@@ -1,0 +1,50 @@
+/* Photo substitution (emas.md §7.1, OkayDoc `substitution`): many ID cards and passports print
+ * the holder's portrait twice, the main portrait and a smaller, fainter "ghost" image. A forger
+ * who pastes a new main portrait rarely remakes the ghost, so the two faces disagree.
+ *
+ * ghost_photo_compare finds both faces on a document image (no layout model: the largest face
+ * shaped like a face is the portrait, a smaller one beside it the ghost), and compares their
+ * embeddings. It claims nothing it cannot see: no ghost, or one too small to carry a face
+ * embedding, is said so. Thresholds and how they were chosen: docs/okaydoc.md. Pure
+ * computation on an engine the caller owns. */
+#ifndef EKYCD_KYC_GHOST_PHOTO_H
+#define EKYCD_KYC_GHOST_PHOTO_H
+
+#include <stdbool.h>
+
+#include "kyc/document.h"
+#include "kyc/face.h"
+#include "vision/image.h"
+
+#define GHOST_MIN_HEIGHT       40    /* face box height (pixels) below which no comparison */
+#define GHOST_SAME_COSINE      0.30f /* embeddings at least this similar: the same person */
+#define GHOST_DIFFERENT_COSINE 0.15f /* less similar than this: someone else; between: unsure */
+
+typedef enum {
+    GHOST_NO_PORTRAIT, /* no main portrait on the image */
+    GHOST_NOT_FOUND,   /* a portrait, but no second, smaller face */
+    GHOST_TOO_SMALL,   /* a ghost face under GHOST_MIN_HEIGHT pixels tall */
+    GHOST_SAME,        /* the ghost shows the portrait's person */
+    GHOST_UNSURE,      /* neither clearly the same nor clearly someone else */
+    GHOST_DIFFERENT    /* the ghost shows someone else (the last verdict) */
+} ghost_verdict;
+
+typedef struct {
+    ghost_verdict verdict;
+    face_box portrait; /* valid unless GHOST_NO_PORTRAIT */
+    face_box ghost;    /* valid from GHOST_TOO_SMALL on */
+    float cosine;      /* from GHOST_SAME on: embedding similarity */
+} ghost_comparison;
+
+/* Looks for the portrait and its ghost on `document` (upright, cut to the document) and compares
+ * them. Returns 0, or -1 when out of memory or an engine failed. */
+int ghost_photo_compare(face_engine *e, const image *document, ghost_comparison *out);
+
+/* The same on a document reading's upright front: its document region, and the whole page when
+ * that region holds no portrait (a TD1 card scanned front above back has its outline, found
+ * through the MRZ, on the back). Boxes are in page[0]'s pixels. */
+int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghost_comparison *out);
+
+const char *ghost_verdict_name(ghost_verdict v);
+
+#endif

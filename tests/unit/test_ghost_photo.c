@@ -1,0 +1,185 @@
+/* Photo substitution (kyc/ghost_photo.h) on the synthetic MyKad fixture, its portrait and ghost
+ * photo printed here at run time from LFW photos of the shared data (skipped without it): a
+ * ghost of the portrait's photo is the same person, of another person's photo is not; no
+ * ghost, a speck of a ghost and no portrait at all are said so; a document region without the
+ * portrait falls back to the page. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "imageutil.h"
+#include "kyc/ghost_photo.h"
+
+#define CARD    "tests/data/mykad/flat.jpg" /* 1012 x 638, portrait at (690, 120) 280 x 355 */
+#define LFW     "../shared/data/faces-pairs/dev/images/lfw/"
+#define HOLDER  LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg"
+#define OTHER   LFW "Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg"
+#define GHOST_X 535 /* where the fixture's layout leaves room for a ghost */
+#define GHOST_Y 222
+
+static face_models *g_models;
+static face_engine *g_engine;
+
+static int setup(void **state) {
+    (void)state;
+    char err[512];
+    if (face_models_load("models", &g_models, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    g_engine = face_engine_create(g_models);
+    return g_engine ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    face_engine_free(g_engine);
+    face_models_free(g_models);
+    return 0;
+}
+
+/* The card with `portrait`'s photo as its portrait and `ghost`'s as a w x h ghost (the central
+ * face region of a 250 x 250 LFW photo, as the generator cuts it). False without the data. */
+static bool compose(image *card, const char *portrait, const char *ghost, int w, int h) {
+    image a, b;
+    if (!iu_load(portrait, &a)) return false;
+    if (!iu_load(ghost, &b)) {
+        image_free(&a);
+        return false;
+    }
+    assert_true(iu_load(CARD, card));
+    assert_true(iu_paste_ghost(card, &a, 50, 25, 150, 190, 690, 120, 280, 355, 1.0f));
+    assert_true(iu_paste_ghost(card, &b, 50, 25, 150, 190, GHOST_X, GHOST_Y, w, h, 0.45f));
+    image_free(&a);
+    image_free(&b);
+    return true;
+}
+
+static bool inside(const face_box *f, int x, int y, int w, int h) {
+    float cx = (f->x1 + f->x2) / 2, cy = (f->y1 + f->y2) / 2;
+    return cx > (float)x && cx < (float)(x + w) && cy > (float)y && cy < (float)(y + h);
+}
+
+static void test_own_ghost_is_the_same_person(void **state) {
+    (void)state;
+    image card;
+    if (!compose(&card, HOLDER, HOLDER, 110, 140)) {
+        skip(); /* the shared data is absent */
+        return;
+    }
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(g.verdict, GHOST_SAME);
+    assert_true(g.cosine >= GHOST_SAME_COSINE);
+    assert_true(inside(&g.portrait, 690, 120, 280, 355));
+    assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 110, 140));
+    image_free(&card);
+}
+
+static void test_substituted_portrait_is_someone_else(void **state) {
+    (void)state;
+    image card;
+    if (!compose(&card, OTHER, HOLDER, 110, 140)) {
+        skip();
+        return;
+    }
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(g.verdict, GHOST_DIFFERENT);
+    assert_true(g.cosine < GHOST_DIFFERENT_COSINE);
+    assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 110, 140));
+    image_free(&card);
+}
+
+static void test_no_ghost_and_no_portrait(void **state) {
+    (void)state;
+    image card;
+    assert_true(iu_load(CARD, &card));
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(g.verdict, GHOST_NOT_FOUND);
+    assert_true(inside(&g.portrait, 690, 120, 280, 355));
+    /* a blank card: nothing to compare */
+    memset(card.pixels, 230, card.stride * (size_t)card.height);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(g.verdict, GHOST_NO_PORTRAIT);
+    image_free(&card);
+}
+
+/* A ghost printed at half the usual size: not compared (too few pixels for a face embedding;
+ * this faded one is not even detected), never called the same or someone else. */
+static void test_small_ghost_is_not_compared(void **state) {
+    (void)state;
+    image card;
+    if (!compose(&card, HOLDER, HOLDER, 56, 71)) {
+        skip();
+        return;
+    }
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_true(g.verdict == GHOST_TOO_SMALL || g.verdict == GHOST_NOT_FOUND);
+    if (g.verdict == GHOST_TOO_SMALL) assert_true(g.ghost.y2 - g.ghost.y1 < GHOST_MIN_HEIGHT);
+    assert_true(inside(&g.portrait, 690, 120, 280, 355));
+    image_free(&card);
+}
+
+/* The document region (as the MRZ's outline of a card's back would be) holds no portrait: the
+ * whole page is searched, and the boxes are in the page's pixels. */
+static void test_region_without_portrait_falls_back_to_page(void **state) {
+    (void)state;
+    document_reading doc;
+    memset(&doc, 0, sizeof doc);
+    if (!compose(&doc.page[0], HOLDER, HOLDER, 110, 140)) {
+        skip();
+        return;
+    }
+    doc.outline_found[0] = true;
+    doc.outline[0] = (document_rect){0, 480, 400, 158};
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_check_document(g_engine, &doc, &g), 0);
+    assert_int_equal(g.verdict, GHOST_SAME);
+    assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 110, 140));
+    /* a region that holds both: the same answer, boxes moved back into the page */
+    doc.outline[0] = (document_rect){300, 60, 712, 578};
+    assert_int_equal(ghost_photo_check_document(g_engine, &doc, &g), 0);
+    assert_int_equal(g.verdict, GHOST_SAME);
+    assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 110, 140));
+    assert_true(inside(&g.portrait, 690, 120, 280, 355));
+    image_free(&doc.page[0]);
+}
+
+/* Boxes the detector may score high on print that are no faces. */
+static void test_face_shape(void **state) {
+    (void)state;
+    face_box f;
+    memset(&f, 0, sizeof f);
+    f.x1 = 100, f.y1 = 100, f.x2 = 200, f.y2 = 230; /* 100 x 130 */
+    const float upright[10] = {130, 150, 170, 150, 150, 180, 135, 205, 165, 205};
+    memcpy(f.points5, upright, sizeof upright);
+    assert_true(face_shape_plausible(&f));
+    face_box wide = f;
+    wide.x2 = 260; /* as wide as tall and more: an emblem */
+    assert_false(face_shape_plausible(&wide));
+    face_box flipped = f; /* mouth above the eyes */
+    flipped.points5[7] = flipped.points5[9] = 130;
+    assert_false(face_shape_plausible(&flipped));
+    face_box squint = f; /* eyes 10 pixels apart on a 100-pixel face */
+    squint.points5[0] = 145, squint.points5[2] = 155;
+    assert_false(face_shape_plausible(&squint));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_own_ghost_is_the_same_person),
+        cmocka_unit_test(test_substituted_portrait_is_someone_else),
+        cmocka_unit_test(test_no_ghost_and_no_portrait),
+        cmocka_unit_test(test_small_ghost_is_not_compared),
+        cmocka_unit_test(test_region_without_portrait_falls_back_to_page),
+        cmocka_unit_test(test_face_shape),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
