@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -216,6 +216,19 @@ build/visual-eval: bench/doc-eval/visual_eval.c build/release/libekycd.a
 
 visual-eval: build/visual-eval
 	build/visual-eval ../shared/data/documents/dev ocr $(VISUAL_EVAL_FLAGS)
+
+# OkayDoc's photo-substitution check: the shared specimens (all genuine) and synthetic MyKad
+# photos with a ghost image, half of them with a substituted portrait (seeds not used while
+# building the check; docs/okaydoc.md).
+GHOST_EVAL_N ?= 100
+build/ghost-eval: bench/doc-eval/ghost_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+ghost-eval: models build/mykad-gen build/ghost-eval
+	rm -rf build/ghost-cards
+	build/mykad-gen --out build/ghost-cards --faces $(MYKAD_FACES) --count $(GHOST_EVAL_N) --seed 105 --photo --ghost 50 >/dev/null
+	build/ghost-eval models ocr ../shared/data/documents/dev build/ghost-cards $(GHOST_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

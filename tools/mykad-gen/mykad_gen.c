@@ -8,11 +8,16 @@
  * They are synthetic: docs/accuracy.md says so wherever they are used.
  *
  * Usage: build/mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]
+ *                        [--ghost PERCENT]
  *   DIR gets card_NNNN.jpg and card_NNNN.json (the truth: every field, the face file, and the
  *   card's corners in the image). --photo puts the card on a table, turned and scaled, like a
  *   phone photo; without it the image is the card alone; --png writes lossless PNG instead of
  *   JPEG quality 88–94. --faces is a folder of person folders
- *   of JPEGs (LFW layout). */
+ *   of JPEGs (LFW layout). --ghost also prints a small faded "ghost" copy of the portrait
+ *   between the chip and the portrait (where on a real MyKad is not known to us: the reader
+ *   does not depend on it), and on PERCENT % of the cards the main portrait is another
+ *   person's, as a forger who pasted a new photo would leave it (truth: "ghostFace",
+ *   "substituted"). */
 #include <cairo.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -192,6 +197,22 @@ static int list_faces(const char *dir, face_list *out) {
     return out->count ? 0 : -1;
 }
 
+/* The folder part of a face file's path: its person in the LFW layout. */
+static size_t person_part(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? (size_t)(slash - path) : 0;
+}
+
+/* A face file of someone other than `path`'s person (path itself when there is no one else). */
+static const char *other_person(const face_list *faces, const char *path) {
+    size_t n = person_part(path);
+    for (int tries = 0; tries < 1000; tries++) {
+        const char *f = faces->files[rnd() % faces->count];
+        if (person_part(f) != n || strncmp(f, path, n) != 0) return f;
+    }
+    return path;
+}
+
 static uint8_t *read_all(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -277,7 +298,20 @@ static void draw_background(cairo_t *cr) {
     }
 }
 
-static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face) {
+/* A grey face surface painted into the box (x, y, w, h), at `strength` over what is there. */
+static void paint_face(cairo_t *cr, cairo_surface_t *face, double x, double y, double w, double h,
+                       double strength) {
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_scale(cr, w / cairo_image_surface_get_width(face),
+                h / cairo_image_surface_get_height(face));
+    cairo_set_source_surface(cr, face, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_BEST);
+    cairo_paint_with_alpha(cr, strength);
+    cairo_restore(cr);
+}
+
+static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face, cairo_surface_t *ghost) {
     draw_background(cr);
     cairo_set_source_rgb(cr, 0.05, 0.15, 0.45); /* header */
     text(cr, 40, 62, 30, true, "KAD PENGENALAN");
@@ -293,17 +327,8 @@ static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face) {
     cairo_set_source(cr, chip);
     cairo_fill(cr);
     cairo_pattern_destroy(chip);
-    if (face) { /* the portrait, 280 x 355 at the right */
-        double sx = 280.0 / cairo_image_surface_get_width(face);
-        double sy = 355.0 / cairo_image_surface_get_height(face);
-        cairo_save(cr);
-        cairo_translate(cr, 690, 120);
-        cairo_scale(cr, sx, sy);
-        cairo_set_source_surface(cr, face, 0, 0);
-        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_BEST);
-        cairo_paint(cr);
-        cairo_restore(cr);
-    }
+    if (face) paint_face(cr, face, 690, 120, 280, 355, 1.0); /* the portrait, at the right */
+    if (ghost) paint_face(cr, ghost, 535, 222, 110, 140, 0.45);
     cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
     int name_lines = strchr(p->name, '^') ? 2 : 1;
     text_lines(cr, 40, 400, 27, 33, p->name);
@@ -377,35 +402,40 @@ static cairo_surface_t *photo_of(cairo_surface_t *card, double corners[8]) {
     return s;
 }
 
-static json_t *truth(const person *p, const char *face, const double corners[8]) {
+static json_t *truth(const person *p, const char *face, const char *ghost,
+                     const double corners[8]) {
     mykad_ic ic;
     mykad_parse_ic(p->ic, 2100, 12, 31, &ic);
     json_t *c = json_array();
     for (int i = 0; i < 8; i++) json_array_append_new(c, json_real(corners[i]));
     char birth[11];
     snprintf(birth, sizeof birth, "%04d-%02d-%02d", p->year, p->month, p->day);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:i,s:s,s:s,s:o}", "icNumber", ic.number,
-                     "icFormatted", p->ic, "name", p->name, "address", p->address, "sex",
-                     p->sex == 'M' ? "M" : "F", "sexWord", mykad_sex_word(p->sex), "religion",
-                     p->religion, "citizenship", "WARGANEGARA", "placeCode", p->place_code,
-                     "birthDate", birth, "face", face, "corners", c);
+    json_t *t = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:i,s:s,s:s,s:o}", "icNumber",
+                          ic.number, "icFormatted", p->ic, "name", p->name, "address", p->address,
+                          "sex", p->sex == 'M' ? "M" : "F", "sexWord", mykad_sex_word(p->sex),
+                          "religion", p->religion, "citizenship", "WARGANEGARA", "placeCode",
+                          p->place_code, "birthDate", birth, "face", face, "corners", c);
+    if (t && ghost) {
+        json_object_set_new(t, "ghostFace", json_string(ghost));
+        json_object_set_new(t, "substituted", json_boolean(strcmp(ghost, face) != 0));
+    }
+    return t;
 }
 
 static void usage(void) {
-    fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n",
+    fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n"
+          "                 [--ghost PERCENT]\n",
           stderr);
 }
 
 int main(int argc, char **argv) {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"faces", required_argument, 0, 'f'},
-                                         {"count", required_argument, 0, 'n'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"photo", no_argument, 0, 'p'},
-                                         {"png", no_argument, 0, 'g'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"faces", required_argument, 0, 'f'},
+        {"count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
+        {"photo", no_argument, 0, 'p'},       {"png", no_argument, 0, 'g'},
+        {"ghost", required_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL, *faces_dir = NULL;
-    int count = 20, photo = 0, png = 0;
+    int count = 20, photo = 0, png = 0, ghost_percent = -1; /* -1: no ghost */
     unsigned long long seed = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -421,12 +451,14 @@ int main(int argc, char **argv) {
             photo = 1;
         else if (c == 'g')
             png = 1;
+        else if (c == 'h')
+            ghost_percent = atoi(optarg);
         else {
             usage();
             return 2;
         }
     }
-    if (!out || !faces_dir || count <= 0 || count > 100000) {
+    if (!out || !faces_dir || count <= 0 || count > 100000 || ghost_percent > 100) {
         usage();
         return 2;
     }
@@ -441,11 +473,16 @@ int main(int argc, char **argv) {
     for (int i = 0; i < count && rc == 0; i++) {
         person p;
         make_person(&p);
-        const char *face_path = faces.files[rnd() % faces.count];
+        const char *face_path = faces.files[rnd() % faces.count], *ghost_path = NULL;
+        if (ghost_percent >= 0) { /* drawn only then: without --ghost a seed means the same */
+            ghost_path = face_path;
+            if (rnd_range(1, 100) <= ghost_percent) face_path = other_person(&faces, ghost_path);
+        }
         cairo_surface_t *face = portrait_surface(face_path);
+        cairo_surface_t *ghost = ghost_path ? portrait_surface(ghost_path) : NULL;
         cairo_surface_t *card = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_W, CARD_H);
         cairo_t *cr = cairo_create(card);
-        draw_card(cr, &p, face);
+        draw_card(cr, &p, face, ghost);
         cairo_destroy(cr);
         double corners[8] = {0, 0, CARD_W, 0, CARD_W, CARD_H, 0, CARD_H};
         cairo_surface_t *shot = photo ? photo_of(card, corners) : card;
@@ -455,13 +492,14 @@ int main(int argc, char **argv) {
         if (png ? cairo_surface_write_to_png(shot, path) != CAIRO_STATUS_SUCCESS
                 : write_jpeg(shot, path, quality) != 0)
             rc = 1;
-        json_t *t = truth(&p, face_path, corners);
+        json_t *t = truth(&p, face_path, ghost_path, corners);
         snprintf(path, sizeof path, "%s/card_%04d.json", out, i + 1);
         if (!t || json_dump_file(t, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) rc = 1;
         json_decref(t);
         if (shot != card) cairo_surface_destroy(shot);
         cairo_surface_destroy(card);
         if (face) cairo_surface_destroy(face);
+        if (ghost) cairo_surface_destroy(ghost);
     }
     for (size_t i = 0; i < faces.count; i++) free(faces.files[i]);
     free(faces.files);

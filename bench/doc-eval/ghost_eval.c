@@ -1,0 +1,189 @@
+/* ghost-eval: OkayDoc's photo-substitution check (kyc/ghost_photo.h) where the truth is known.
+ *   ghost-eval MODELS OCR_DIR DOCUMENTS_DIR [CARD_SET_DIR...] [-v]
+ * DOCUMENTS_DIR: the shared specimen documents, all genuine: every verdict is counted, and a
+ * "different" there is a false alarm. Each CARD_SET_DIR: synthetic MyKad fronts made by
+ * `mykad-gen --ghost PERCENT` whose truth says whether the main portrait was substituted.
+ * Every image goes through the document reader first, as in OkayDoc, and the check runs on what
+ * it found (ghost_photo_check_document). Times: the check alone, one core. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kyc/document.h"
+#include "kyc/ghost_photo.h"
+#include "util/file.h"
+#include "util/openmp_env.h"
+#include "util/timeutil.h"
+#include "vision/image.h"
+
+#define VERDICTS  (GHOST_DIFFERENT + 1)
+#define MAX_TIMED 4096
+
+typedef struct {
+    int by_truth[2][VERDICTS]; /* [substituted][verdict] */
+    double ms[MAX_TIMED];
+    int timed;
+} tally;
+
+static bool verbose;
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool load(const char *path, image *img) {
+    size_t len = 0;
+    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
+    char err[256];
+    bool ok = bytes && image_decode(bytes, len, 100000000, img, err, sizeof err) == IMG_OK;
+    free(bytes);
+    return ok;
+}
+
+/* Reads the document, checks its region; the verdict, or -1. */
+static int check_one(const document_engines *e, const image *img, tally *t, const char *name) {
+    document_reading doc;
+    if (document_read(e, img, NULL, &doc) != 0) return -1;
+    ghost_comparison g;
+    int verdict = -1;
+    double t0 = time_monotonic_s();
+    if (ghost_photo_check_document(e->faces, &doc, &g) == 0) verdict = (int)g.verdict;
+    if (t->timed < MAX_TIMED) t->ms[t->timed++] = (time_monotonic_s() - t0) * 1e3;
+    if (verbose && verdict >= 0)
+        printf("  %-60s %s portrait %.0f px ghost %.0f px cos %.2f\n", name,
+               ghost_verdict_name(g.verdict), g.portrait.y2 - g.portrait.y1,
+               g.ghost.y2 - g.ghost.y1, (double)g.cosine);
+    document_reading_free(&doc);
+    return verdict;
+}
+
+static void print_counts(const char *label, const int *v) {
+    printf("%s:", label);
+    for (int k = 0; k < VERDICTS; k++)
+        printf(" %s %d,", ghost_verdict_name((ghost_verdict)k), v[k]);
+    printf("\n");
+}
+
+static void print_time(tally *t) {
+    if (!t->timed) return;
+    qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], cmp_double);
+    printf("check time (document read, n=%d): p50 %.0f ms, p95 %.0f ms\n", t->timed,
+           t->ms[t->timed / 2], t->ms[t->timed * 95 / 100]);
+}
+
+static void run_documents(const document_engines *e, const char *dir) {
+    char path[4096], row[65536];
+    snprintf(path, sizeof path, "%s/documents.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("%s absent (the shared data): skipped\n", path);
+        return;
+    }
+    tally *t = calloc(1, sizeof *t);
+    while (t && fgets(row, sizeof row, f)) {
+        json_t *entry = json_loads(row, 0, NULL);
+        const char *rel = json_string_value(json_object_get(entry, "image"));
+        image img;
+        snprintf(path, sizeof path, "%s/%s", dir, rel ? rel : "");
+        if (rel && load(path, &img)) {
+            int v = check_one(e, &img, t, rel);
+            if (v >= 0) t->by_truth[0][v]++;
+            image_free(&img);
+        }
+        json_decref(entry);
+    }
+    fclose(f);
+    if (!t) return;
+    printf("specimen documents (%s), all genuine\n", dir);
+    print_counts("  verdicts", t->by_truth[0]);
+    print_time(t);
+    free(t);
+}
+
+static void run_cards(const document_engines *e, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "%s: cannot open\n", dir);
+        return;
+    }
+    char **names = NULL, path[4096];
+    size_t n = 0, cap = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".jpg")) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (!grown) break;
+            names = grown;
+        }
+        names[n] = strdup(de->d_name);
+        if (names[n]) n++;
+    }
+    closedir(d);
+    if (names) qsort(names, n, sizeof *names, cmp_name);
+    tally *t = calloc(1, sizeof *t);
+    for (size_t i = 0; t && i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        image img;
+        bool have = load(path, &img);
+        snprintf(path + strlen(path) - 4, 6, ".json");
+        json_t *truth = json_load_file(path, 0, NULL);
+        json_t *sub = json_object_get(truth, "substituted");
+        if (have && json_is_boolean(sub)) {
+            int v = check_one(e, &img, t, names[i]);
+            if (v >= 0) t->by_truth[json_is_true(sub)][v]++;
+        } else {
+            fprintf(stderr, "%s: cannot read, or made without --ghost\n", names[i]);
+        }
+        if (have) image_free(&img);
+        json_decref(truth);
+        free(names[i]);
+    }
+    free(names);
+    if (!t) return;
+    printf("synthetic MyKad set %s\n", dir);
+    print_counts("  genuine", t->by_truth[0]);
+    print_counts("  substituted", t->by_truth[1]);
+    print_time(t);
+    free(t);
+}
+
+int main(int argc, char **argv) {
+    openmp_env_single_thread(argv); /* as the server runs */
+    if (argc < 4) {
+        fprintf(stderr, "usage: ghost-eval MODELS OCR_DIR DOCUMENTS_DIR [CARD_SET_DIR...] [-v]\n");
+        return 2;
+    }
+    for (int i = 4; i < argc; i++) verbose |= !strcmp(argv[i], "-v");
+    char err[512];
+    face_models *fm = NULL;
+    if (face_models_load(argv[1], &fm, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    document_engines e = {mrz_cell_reader_new(argv[2], err, sizeof err),
+                          ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err),
+                          face_engine_create(fm), false};
+    int rc = 1;
+    if (e.mrz && e.text && e.faces) {
+        rc = 0;
+        run_documents(&e, argv[3]);
+        for (int i = 4; i < argc; i++)
+            if (strcmp(argv[i], "-v") != 0) run_cards(&e, argv[i]);
+    } else {
+        fprintf(stderr, "cannot load the engines: %s\n", err);
+    }
+    mrz_cell_reader_free(e.mrz);
+    ocr_engine_free(e.text);
+    face_engine_free(e.faces);
+    face_models_free(fm);
+    return rc;
+}
