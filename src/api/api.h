@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "kyc/document.h"
+#include "kyc/ghost_photo.h"
 #include "kyc/liveness.h"
 #include "kyc/scorecard.h"
 #include "server/multipart.h"
@@ -164,5 +165,9 @@ void api_respond_saved(http_response *res, store_status saved, json_t *answer);
  * compared when compare_visual. 0, -1 when the server is busy, -2 on failure. */
 int api_read_document(struct app *a, const image *front, const image *back, bool compare_visual,
                       document_reading *doc);
+
+/* ghost_photo_check_document on a reading, under the work gate with a pooled face engine. 0, -1
+ * when the server is busy, -2 on failure. */
+int api_check_ghost_photo(struct app *a, const document_reading *doc, ghost_comparison *out);
 
 #endif

@@ -124,3 +124,12 @@ int api_read_document(app *a, const image *front, const image *back, bool compar
     workgate_leave(&a->gate);
     return rc == 0 ? 0 : -2;
 }
+
+int api_check_ghost_photo(app *a, const document_reading *doc, ghost_comparison *out) {
+    if (!workgate_enter(&a->gate)) return -1;
+    face_engine *faces = pool_acquire(a->engines);
+    int rc = ghost_photo_check_document(faces, doc, out);
+    pool_release(a->engines, faces);
+    workgate_leave(&a->gate);
+    return rc == 0 ? 0 : -2;
+}

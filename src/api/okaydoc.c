@@ -25,7 +25,8 @@
 #define NO_LAYOUT_MODEL "needs the document's layout model, not available for this docType yet"
 #define NOT_READ_MYKAD  "the image was not read as a MyKad front"
 #define NO_REFERENCE    "no reference image of this landmark in ekycd yet"
-#define NO_GHOST_PHOTO  "ekycd does not locate the ghost photo on the card yet"
+#define NO_PORTRAIT     "no portrait found on the card"
+#define NO_GHOST_PHOTO  "no ghost photo found on the card"
 
 /* Countries of the passport use case (emas.md §4.7.2); OTHER gets colour and screen only. */
 static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MMR",
@@ -85,6 +86,8 @@ typedef struct {
     float header, logo, chip; /* landmark scores 0-100 */
     mykad_verdict font;
     const char *font_reason; /* static text */
+    bool ghost_checked;      /* photoSubstitutionCheck asked for, and the card read */
+    ghost_comparison ghost;
 } mykad_facts;
 
 static json_t *score_component(const char *code, const char *label, float score) {
@@ -106,6 +109,33 @@ static json_t *mykad_landmarks(const mykad_facts *m) {
         component("l-msc", "MSC Logo", "NotPerformed", NULL, NO_REFERENCE));
 }
 
+/* Photo substitution: the ghost photo against the main portrait (kyc/ghost_photo.h); the score
+ * is the cosine similarity of their face embeddings. */
+static json_t *ghost_method(const mykad_facts *m) {
+    const char *label = "Ghost Photo Comparison";
+    if (!m->read || !m->ghost_checked)
+        return method("substitution", label, "NotPerformed", NULL, NOT_READ_MYKAD);
+    const ghost_comparison *g = &m->ghost;
+    char reason[128];
+    switch (g->verdict) {
+    case GHOST_NO_PORTRAIT:
+        return method("substitution", label, "NotPerformed", NULL, NO_PORTRAIT);
+    case GHOST_NOT_FOUND:
+        return method("substitution", label, "NotPerformed", NULL, NO_GHOST_PHOTO);
+    case GHOST_TOO_SMALL:
+        snprintf(reason, sizeof reason,
+                 "the ghost photo is too small to compare (%.0f pixels tall, %d needed)",
+                 (double)(g->ghost.y2 - g->ghost.y1), GHOST_MIN_HEIGHT);
+        return method("substitution", label, "NotPerformed", NULL, reason);
+    default:
+        break;
+    }
+    const char *value = g->verdict == GHOST_SAME     ? "Pass"
+                        : g->verdict == GHOST_UNSURE ? "Cautious"
+                                                     : "Fail";
+    return method("substitution", label, value, json_real((double)g->cosine), NULL);
+}
+
 /* The MyKad methods ekycd measures; NULL for the others. */
 static json_t *mykad_method(const char *name, const mykad_facts *m) {
     if (!strcmp(name, "landmark")) return mykad_landmarks(m);
@@ -119,9 +149,7 @@ static json_t *mykad_method(const char *name, const mykad_facts *m) {
     if (!strcmp(name, "docType"))
         return m->read ? method("docType", "MyKad Type", "New IC", NULL, NULL)
                        : method("docType", "MyKad Type", "Unknown", NULL, NOT_READ_MYKAD);
-    if (!strcmp(name, "substitution"))
-        return method("substitution", "Ghost Photo Comparison", "NotPerformed", NULL,
-                      NO_GHOST_PHOTO);
+    if (!strcmp(name, "substitution")) return ghost_method(m);
     return NULL;
 }
 
@@ -156,6 +184,13 @@ static bool is_mykad(const char *doc_type) {
     return doc_type && !strcasecmp(doc_type, "mykad");
 }
 
+/* A MyKad request with photoSubstitutionCheck on: the only one that pays for the faces. */
+static bool wants_ghost_check(json_t *body) {
+    bool on = false;
+    return is_mykad(json_get_string(body, "docType", 64)) &&
+           json_get_flag(body, "photoSubstitutionCheck", &on) == FLAG_OK && on;
+}
+
 static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const mykad_facts *m) {
     json_t *list = json_array();
     bool mykad = is_mykad(json_get_string(body, "docType", 64));
@@ -176,14 +211,14 @@ static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const myk
 
 /* The crops an OkayDoc answer links to (JPEG, malloc'd; NULL when absent). */
 typedef struct {
-    uint8_t *region, *face;
-    size_t region_len, face_len;
+    uint8_t *region, *face, *ghost;
+    size_t region_len, face_len, ghost_len;
 } doc_crops;
 
 #define CROP_QUALITY 90
 
 static void doc_crops_free(doc_crops *c) {
-    free(c->region), free(c->face);
+    free(c->region), free(c->face), free(c->ghost);
     memset(c, 0, sizeof *c);
 }
 
@@ -204,26 +239,40 @@ static void measure_mykad(const document_reading *doc, const char *id_number, my
     m->font = mykad_font_check(&doc->mykad, id_number, &m->font_reason);
 }
 
+/* The ghost photo of a card read as a MyKad, compared with its portrait; its crop kept. */
+static int check_ghost(app *a, const document_reading *doc, mykad_facts *m, doc_crops *crops) {
+    int rc = api_check_ghost_photo(a, doc, &m->ghost);
+    if (rc != 0) return rc;
+    m->ghost_checked = true;
+    if (m->ghost.verdict >= GHOST_TOO_SMALL) {
+        const face_box *f = &m->ghost.ghost;
+        float w = f->x2 - f->x1, h = f->y2 - f->y1;
+        document_rect r = {(int)(f->x1 - 0.3f * w), (int)(f->y1 - 0.3f * h), (int)(1.6f * w),
+                           (int)(1.6f * h)};
+        encode_crop(&doc->page[0], r, &crops->ghost, &crops->ghost_len);
+    }
+    return 0;
+}
+
 /* Measures the document region of the image: the outline found through the MRZ (a MyKad: the
  * straightened card), else the whole upright page; keeps that region and the portrait (when
- * found) as JPEG crops. -1 busy, -2 failure. */
-static int measure_document(app *a, const image *img, const char *id_number, doc_quality *q,
-                            doc_crops *crops, mykad_facts *mykad) {
+ * found) as JPEG crops; compares a MyKad's ghost photo when check_ghost. -1 busy, -2 failure. */
+static int measure_document(app *a, const image *img, const char *id_number, bool check_ghost_photo,
+                            doc_quality *q, doc_crops *crops, mykad_facts *mykad) {
     memset(crops, 0, sizeof *crops);
     memset(mykad, 0, sizeof *mykad);
     document_reading doc;
     int rc = api_read_document(a, img, NULL, false, &doc); /* no use for the visual zone */
     if (rc == 0) {
         measure_mykad(&doc, id_number, mykad);
-        document_rect r = doc.outline_found[0]
-                              ? doc.outline[0]
-                              : (document_rect){0, 0, doc.page[0].width, doc.page[0].height};
+        document_rect r = document_front_region(&doc);
         rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
         if (rc == 0) {
             encode_crop(&doc.page[0], r, &crops->region, &crops->region_len);
             if (doc.portrait_found)
                 encode_crop(&doc.page[0], doc.portrait, &crops->face, &crops->face_len);
         }
+        if (rc == 0 && mykad->read && check_ghost_photo) rc = check_ghost(a, &doc, mykad, crops);
         document_reading_free(&doc);
     }
     return rc;
@@ -237,36 +286,46 @@ static json_t *image_url(bool passport, const char *id, const char *type) {
     return json_string(url);
 }
 
-/* Points every measured component at the region crop and lists the portrait, in the answer and
- * in the store. Returns the store status. */
+/* Points every measured component at the region crop (the substitution check at the ghost
+ * photo's) and lists the portrait and the ghost photo, in the answer and in the store. Returns
+ * the store status. */
 static store_status link_images(app *a, const char *journey_id, bool passport, const char *id,
                                 const doc_crops *crops, json_t *answer) {
     const char *kind = passport ? "passport" : "v2";
     int64_t now = time_now_ms();
-    char blob[UUID_STR_LEN];
+    char region[UUID_STR_LEN] = "", ghost[UUID_STR_LEN] = "", face[UUID_STR_LEN];
+    if ((crops->region &&
+         store_blob_put(a->store, journey_id, "okaydoc.region", "image/jpeg", crops->region,
+                        crops->region_len, now, region) != STORE_OK) ||
+        (crops->ghost && store_blob_put(a->store, journey_id, "okaydoc.holoFace", "image/jpeg",
+                                        crops->ghost, crops->ghost_len, now, ghost) != STORE_OK))
+        return STORE_ERROR;
     json_t *methods = json_object_get(answer, "methodList"), *m;
+    json_t *outputs = json_object_get(answer, "outputImageList");
     size_t i;
-    if (crops->region) {
-        if (store_blob_put(a->store, journey_id, "okaydoc.region", "image/jpeg", crops->region,
-                           crops->region_len, now, blob) != STORE_OK)
+    json_array_foreach(methods, i, m) {
+        json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+        const char *code = json_string_value(json_object_get(c, "code"));
+        if (!code || !json_object_get(c, "score")) continue; /* not measured: no image */
+        const char *blob = !strcmp(code, "substitution") ? ghost : region;
+        if (!*blob) continue;
+        if (store_public_image_link(a->store, journey_id, id, code, kind, blob) != STORE_OK)
             return STORE_ERROR;
-        json_array_foreach(methods, i, m) {
-            json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
-            const char *code = json_string_value(json_object_get(c, "code"));
-            if (!code || !json_object_get(c, "score")) continue; /* not measured: no image */
-            if (store_public_image_link(a->store, journey_id, id, code, kind, blob) != STORE_OK)
-                return STORE_ERROR;
-            json_object_set_new(c, "imageUrl", image_url(passport, id, code));
-        }
+        json_object_set_new(c, "imageUrl", image_url(passport, id, code));
+    }
+    if (*ghost) {
+        if (store_public_image_link(a->store, journey_id, id, "holoFace", kind, ghost) != STORE_OK)
+            return STORE_ERROR;
+        json_array_append_new(outputs, json_pack("{s:s,s:o}", "tag", "holoFace", "imageUrl",
+                                                 image_url(passport, id, "holoFace")));
     }
     if (crops->face) {
         if (store_blob_put(a->store, journey_id, "okaydoc.idFace", "image/jpeg", crops->face,
-                           crops->face_len, now, blob) != STORE_OK ||
-            store_public_image_link(a->store, journey_id, id, "idFace", kind, blob) != STORE_OK)
+                           crops->face_len, now, face) != STORE_OK ||
+            store_public_image_link(a->store, journey_id, id, "idFace", kind, face) != STORE_OK)
             return STORE_ERROR;
-        json_array_append_new(
-            json_object_get(answer, "outputImageList"),
-            json_pack("{s:s,s:o}", "tag", "idFace", "imageUrl", image_url(passport, id, "idFace")));
+        json_array_append_new(outputs, json_pack("{s:s,s:o}", "tag", "idFace", "imageUrl",
+                                                 image_url(passport, id, "idFace")));
     }
     return STORE_OK;
 }
@@ -367,13 +426,14 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
     doc_quality q;
     doc_crops crops;
     mykad_facts mykad;
-    int rc =
-        measure_document(a, &in->img, json_get_string(body, "idNumber", 64), &q, &crops, &mykad);
+    int rc = measure_document(a, &in->img, json_get_string(body, "idNumber", 64),
+                              !passport && wants_ghost_check(body), &q, &crops, &mykad);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);
         else
             respond_internal_error(res);
+        doc_crops_free(&crops);
         input_free(&own);
         return;
     }

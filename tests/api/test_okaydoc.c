@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "apiutil.h"
+#include "imageutil.h"
 #include "util/b64.h"
 #include "vision/image.h"
 
@@ -204,6 +205,80 @@ static void test_mykad_checks(void **state) {
     assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "idNumber"));
     api_resp_free(&r);
     free(card);
+}
+
+/* The MyKad fixture with an LFW photo as its portrait and `ghost` as its ghost photo (printed
+ * here, faded, between the chip and the portrait), base64 JPEG; NULL without the shared data. */
+#define LFW_DIR "../shared/data/faces-pairs/dev/images/lfw/"
+static char *card_with_ghost(const char *portrait, const char *ghost) {
+    image card, a, b;
+    if (!iu_load(portrait, &a)) return NULL;
+    assert_true(iu_load(ghost, &b));
+    assert_true(iu_load("tests/data/mykad/flat.jpg", &card));
+    assert_true(iu_paste_ghost(&card, &a, 50, 25, 150, 190, 690, 120, 280, 355, 1.0f));
+    assert_true(iu_paste_ghost(&card, &b, 50, 25, 150, 190, 535, 222, 110, 140, 0.45f));
+    char *text = jpeg_base64(&card);
+    image_free(&card), image_free(&a), image_free(&b);
+    return text;
+}
+
+/* Photo substitution on a MyKad: a ghost of the portrait's photo passes, with the ghost's crop
+ * behind the component and as holoFace; a ghost of someone else fails; a card printed without
+ * a ghost and a document that is no MyKad are not performed, with the reason. */
+static void test_mykad_photo_substitution(void **state) {
+    (void)state;
+    char *genuine = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
+                                    LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg");
+    if (!genuine) {
+        skip(); /* the shared data is absent */
+        return;
+    }
+    char *forged = card_with_ghost(LFW_DIR "Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg",
+                                   LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg");
+    char *plain = api_file_base64("tests/data/mykad/flat.jpg"), *page = jpeg_base64(&g_page);
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    const char *fields = "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
+                         "\"photoSubstitutionCheck\":true,\"idImageBase64Image\":";
+    api_resp r = okaydoc(id, fields, genuine);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_string_equal(value_of(&r, "substitution"), "Pass");
+    json_t *m = json_array_get(json_object_get(r.json, "methodList"), 0);
+    json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+    assert_true(json_number_value(json_object_get(c, "score")) >= 0.30);
+    const char *url = json_string_value(json_object_get(c, "imageUrl"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "?type=substitution"));
+    json_t *outputs = json_object_get(r.json, "outputImageList");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(outputs, 0), "tag")),
+                        "holoFace");
+    api_resp img = api_get(g_srv.port, url, NULL);
+    assert_int_equal(img.status, 200);
+    assert_int_equal((unsigned char)img.body[0], 0xFF); /* a JPEG */
+    api_resp_free(&img);
+    img = api_get(g_srv.port,
+                  json_string_value(json_object_get(json_array_get(outputs, 0), "imageUrl")), NULL);
+    assert_int_equal(img.status, 200);
+    api_resp_free(&img);
+    api_resp_free(&r);
+
+    r = okaydoc(id, fields, forged);
+    assert_string_equal(value_of(&r, "substitution"), "Fail");
+    api_resp_free(&r);
+
+    static const char *const not_performed[2][2] = {{"mykad", "no ghost photo"},
+                                                    {"passport", "not read as a MyKad"}};
+    for (int i = 0; i < 2; i++) {
+        r = okaydoc(id, fields, i == 0 ? plain : page);
+        assert_string_equal(value_of(&r, "substitution"), "NotPerformed");
+        m = json_array_get(json_object_get(r.json, "methodList"), 0);
+        c = json_array_get(json_object_get(m, "componentList"), 0);
+        assert_non_null(
+            strstr(json_string_value(json_object_get(c, "reason")), not_performed[i][1]));
+        assert_true(json_is_null(json_object_get(c, "imageUrl")));
+        api_resp_free(&r);
+    }
+    free(genuine), free(forged), free(plain), free(page);
 }
 
 static void test_errors(void **state) {
@@ -441,9 +516,13 @@ static void test_scorecard_rules(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
-        cmocka_unit_test(test_mykad_checks),    cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_visual_difference),
+        cmocka_unit_test(test_passport_checks),
+        cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_mykad_checks),
+        cmocka_unit_test(test_mykad_photo_substitution),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scorecard),
+        cmocka_unit_test(test_scorecard_visual_difference),
         cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
