@@ -5,12 +5,12 @@
  * `mykad-gen --ghost PERCENT` whose truth says whether the main portrait was substituted.
  * Every image goes through the document reader first, as in OkayDoc, and the check runs on what
  * it found (ghost_photo_check_document). Times: the check alone, one core. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "card_set.h"
 #include "kyc/document.h"
 #include "kyc/ghost_photo.h"
 #include "util/file.h"
@@ -32,10 +32,6 @@ static bool verbose;
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static int cmp_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool load(const char *path, image *img) {
@@ -108,27 +104,8 @@ static void run_documents(const document_engines *e, const char *dir) {
 }
 
 static void run_cards(const document_engines *e, const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "%s: cannot open\n", dir);
-        return;
-    }
-    char **names = NULL, path[4096];
-    size_t n = 0, cap = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".jpg")) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (!grown) break;
-            names = grown;
-        }
-        names[n] = strdup(de->d_name);
-        if (names[n]) n++;
-    }
-    closedir(d);
-    if (names) qsort(names, n, sizeof *names, cmp_name);
+    size_t n = 0;
+    char **names = card_set_list(dir, &n), path[4096];
     tally *t = calloc(1, sizeof *t);
     for (size_t i = 0; t && i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -163,27 +140,15 @@ int main(int argc, char **argv) {
         return 2;
     }
     for (int i = 4; i < argc; i++) verbose |= !strcmp(argv[i], "-v");
-    char err[512];
     face_models *fm = NULL;
-    if (face_models_load(argv[1], &fm, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    document_engines e = {mrz_cell_reader_new(argv[2], err, sizeof err),
-                          ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err),
-                          face_engine_create(fm), false};
+    document_engines e;
     int rc = 1;
-    if (e.mrz && e.text && e.faces) {
+    if (card_set_engines_load(argv[1], argv[2], false, &fm, &e)) {
         rc = 0;
         run_documents(&e, argv[3]);
         for (int i = 4; i < argc; i++)
             if (strcmp(argv[i], "-v") != 0) run_cards(&e, argv[i]);
-    } else {
-        fprintf(stderr, "cannot load the engines: %s\n", err);
     }
-    mrz_cell_reader_free(e.mrz);
-    ocr_engine_free(e.text);
-    face_engine_free(e.faces);
-    face_models_free(fm);
+    card_set_engines_free(fm, &e);
     return rc;
 }

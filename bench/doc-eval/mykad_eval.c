@@ -5,13 +5,13 @@
  * --turns N also reads the first N cards turned by 90, 180 and 270 degrees.
  * --negatives reads every image of the shared documents set (none is a MyKad) and counts the
  * ones taken for a MyKad. The cards are synthetic (docs/accuracy.md). Times: one core. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "card_set.h"
 #include "kyc/document.h"
 #include "kyc/face.h"
 #include "util/file.h"
@@ -38,10 +38,6 @@ static double now_ms(void) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static int cmp_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static image *load(const char *path) {
@@ -123,26 +119,9 @@ static int read_one(const document_engines *e, const image *img, document_readin
 
 /* Every card_NNNN.jpg of dir with its JSON truth; the first `turns` also turned. */
 static int run_set(const document_engines *e, const char *dir, int turns, bool verbose) {
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "%s: cannot open\n", dir);
-        return 1;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".jpg")) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (!grown) break;
-            names = grown;
-        }
-        names[n++] = strdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    size_t n = 0;
+    char **names = card_set_list(dir, &n);
+    if (!names) return 1;
     tally *upright = calloc(1, sizeof *upright), *turned = calloc(1, sizeof *turned);
     char path[4096];
     for (size_t i = 0; upright && turned && i < n; i++) {
@@ -231,25 +210,13 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--negatives") && i + 1 < argc) negatives = argv[++i];
         if (!strcmp(argv[i], "-v")) verbose = true;
     }
-    char err[512];
     face_models *fm = NULL;
-    if (face_models_load(argv[1], &fm, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    document_engines e = {mrz_cell_reader_new(argv[2], err, sizeof err),
-                          ocr_engine_new(NULL, OCR_TEXT_LANG, err, sizeof err),
-                          face_engine_create(fm), true};
+    document_engines e;
     int rc = 1;
-    if (e.mrz && e.text && e.faces) {
+    if (card_set_engines_load(argv[1], argv[2], true, &fm, &e)) {
         rc = run_set(&e, argv[3], turns, verbose);
         if (negatives) run_negatives(&e, negatives);
-    } else {
-        fprintf(stderr, "cannot load the engines: %s\n", err);
     }
-    mrz_cell_reader_free(e.mrz);
-    ocr_engine_free(e.text);
-    face_engine_free(e.faces);
-    face_models_free(fm);
+    card_set_engines_free(fm, &e);
     return rc;
 }
