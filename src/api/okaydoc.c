@@ -256,7 +256,8 @@ static int check_ghost(app *a, const document_reading *doc, mykad_facts *m, doc_
 
 /* Measures the document region of the image: the outline found through the MRZ (a MyKad: the
  * straightened card), else the whole upright page; keeps that region and the portrait (when
- * found) as JPEG crops; compares a MyKad's ghost photo when check_ghost. -1 busy, -2 failure. */
+ * found) as JPEG crops; compares a MyKad's ghost photo when check_ghost_photo. -1 busy, -2
+ * failure. */
 static int measure_document(app *a, const image *img, const char *id_number, bool check_ghost_photo,
                             doc_quality *q, doc_crops *crops, mykad_facts *mykad) {
     memset(crops, 0, sizeof *crops);
