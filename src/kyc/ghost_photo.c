@@ -9,8 +9,8 @@
 #define GHOST_MIN_SCORE    0.6f  /* faint ghosts score lower than portraits */
 #define GHOST_MAX_SHARE    0.9f  /* a ghost is smaller than the portrait, */
 #define GHOST_MIN_SHARE    0.15f /* but not a speck beside it */
-#define TILE_SHARE         0.6f  /* each corner tile covers this share of a side */
-#define TILE_FROM_SIDE     480   /* images with a side this long are also searched in tiles */
+#define TILE_W             400   /* tiles the detector sees at about 4/5 of their size, */
+#define TILE_H             300   /* overlapping by a third or more */
 #define MAX_CANDIDATES     (5 * FACE_MAX)
 
 typedef struct {
@@ -63,17 +63,31 @@ static int detect_in(face_engine *e, const image *img, int x, int y, int w, int 
     return rc;
 }
 
-/* The detector sees the image at 320 x 240: a ghost a few percent of a large page is too small
- * for it there, so large images are also searched in four overlapping corner tiles. */
+/* How many tiles of `tile` pixels cover `length` overlapping by a third or more, and where
+ * the i-th starts (spread evenly, the last one flush with the end). */
+static int tiles_along(int length, int tile) {
+    int step = 2 * tile / 3;
+    return length <= tile ? 1 : (length - tile + step - 1) / step + 1;
+}
+static int tile_start(int length, int tile, int i, int n) {
+    return n == 1 ? 0 : (length - tile) * i / (n - 1);
+}
+
+/* The detector sees the image at 320 x 240, where a faint ghost a few percent of a card is too
+ * small to be found: a larger image is also searched tile by tile, each tile about the
+ * detector's own size. */
 static int detect_all(face_engine *e, const image *img, candidates *c) {
     c->count = 0;
     if (detect_in(e, img, 0, 0, img->width, img->height, c) != 0) return -1;
-    if (img->width < TILE_FROM_SIDE && img->height < TILE_FROM_SIDE) return 0;
-    int tw = (int)((float)img->width * TILE_SHARE), th = (int)((float)img->height * TILE_SHARE);
-    for (int corner = 0; corner < 4; corner++) {
-        int x = corner & 1 ? img->width - tw : 0, y = corner & 2 ? img->height - th : 0;
-        if (detect_in(e, img, x, y, tw, th, c) != 0) return -1;
-    }
+    if (img->width <= TILE_W && img->height <= TILE_H) return 0;
+    int tw = img->width < TILE_W ? img->width : TILE_W;
+    int th = img->height < TILE_H ? img->height : TILE_H;
+    int nx = tiles_along(img->width, tw), ny = tiles_along(img->height, th);
+    for (int j = 0; j < ny; j++)
+        for (int i = 0; i < nx; i++)
+            if (detect_in(e, img, tile_start(img->width, tw, i, nx),
+                          tile_start(img->height, th, j, ny), tw, th, c) != 0)
+                return -1;
     return 0;
 }
 
