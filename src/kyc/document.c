@@ -16,7 +16,8 @@
 #define OUTLINE_BELOW_MM   3.5f  /* from the bottom of the MRZ band to the document's lower edge */
 #define OUTLINE_SLACK      0.04f /* extra on every side, of the document's size */
 #define PORTRAIT_MIN_SCORE 0.7f
-#define ZONE_PX_PER_MM     8.0f /* the visual zone is read at about 200 dpi */
+#define ZONE_PX_PER_MM     8.0f  /* the visual zone is read at about 200 dpi */
+#define CARD_WIDTH_MM      85.6f /* ISO/IEC 7810 ID-1 */
 #define ZONE_CARDS_TD1                                                                             \
     2.1f /* a TD1's zone reaches a card's height and more above its back:                          \
             the front, when both sides are scanned one above the other */
@@ -126,6 +127,17 @@ static bool estimate_outline(const mrz_reading *r, int orientation, int src_w, i
     return out->w > 0 && out->h > 0;
 }
 
+/* Pixels per millimetre along the band (ICAO character pitch; the band includes 0.8
+ * character heights of margin at each end, mrz_reader.c); 0 when it cannot be measured. */
+static float band_px_per_mm(const mrz_reading *r) {
+    const format_size *size = size_of(r->mrz.format);
+    const float(*c)[2] = r->corners;
+    float along[2];
+    for (int k = 0; k < 2; k++) along[k] = ((c[1][k] - c[0][k]) + (c[2][k] - c[3][k])) / 2;
+    float line_px = hypotf(along[0], along[1]) - 1.6f * r->char_height;
+    return size && line_px > 0 ? line_px / ((float)size->chars * MRZ_PITCH_MM) : 0.0f;
+}
+
 /* The zone is the document above the band, sized from the document's format in character
  * pitches and placed through the perspective map that takes the band to a rectangle (so a
  * page photographed at an angle comes out square-on); affinely from the band's direction when
@@ -140,9 +152,8 @@ bool document_visual_zone(const mrz_reading *r, card_quad *q, int *width, int *h
         down[k] = ((c[3][k] - c[0][k]) + (c[2][k] - c[1][k])) / 2;
     }
     float length = hypotf(along[0], along[1]), thickness = hypotf(down[0], down[1]);
-    float line_px = length - 1.6f * r->char_height;
-    if (line_px <= 0 || thickness <= 0) return false;
-    float px_per_mm = line_px / ((float)size->chars * MRZ_PITCH_MM);
+    float px_per_mm = band_px_per_mm(r);
+    if (px_per_mm <= 0 || thickness <= 0) return false;
     float width_mm = size->width_mm * (1 + 2 * OUTLINE_SLACK);
     float doc_mm = r->mrz.format == MRZ_TD1 ? ZONE_CARDS_TD1 * size->height_mm : size->height_mm;
     float height_mm = doc_mm * (1 + OUTLINE_SLACK) - OUTLINE_BELOW_MM - thickness / px_per_mm;
@@ -207,6 +218,16 @@ static image_status copy_upright(const image *src, int orientation, image *out) 
     return st;
 }
 
+/* The card's width in the photo: its long edges' mean length (the whole image when no edge was
+ * found and the image was taken for the card). */
+static float card_width_px(const mykad_reading *m, const image *photo) {
+    if (!m->edge_found) return (float)photo->width;
+    const float(*c)[2] = m->quad.corner;
+    return (hypotf(c[1][0] - c[0][0], c[1][1] - c[0][1]) +
+            hypotf(c[2][0] - c[3][0], c[2][1] - c[3][1])) /
+           2;
+}
+
 /* No MRZ: tries the front as a MyKad; on success its straightened card becomes page 0 (the
  * caller then leaves that page alone). */
 static int read_mykad(ocr_engine *text, const image *front, document_reading *out) {
@@ -228,6 +249,7 @@ static int read_mykad(ocr_engine *text, const image *front, document_reading *ou
     memset(&out->mykad.card, 0, sizeof out->mykad.card);
     out->outline_found[0] = true;
     out->outline[0] = (document_rect){0, 0, out->page[0].width, out->page[0].height};
+    out->px_per_mm = card_width_px(&out->mykad, front) / CARD_WIDTH_MM;
     return 0;
 }
 
@@ -268,6 +290,7 @@ int document_read(const document_engines *e, const image *front, const image *ba
         int p = out->mrz_page;
         out->outline_found[p] = estimate_outline(&out->mrz, orientation[p], pages[p]->width,
                                                  pages[p]->height, &out->page[p], &out->outline[p]);
+        out->px_per_mm = band_px_per_mm(&out->mrz);
     }
     if (out->mrz_found && e->text && e->read_visual_zone &&
         read_visual_zone(e->text, pages[out->mrz_page], out) != 0)

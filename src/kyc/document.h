@@ -50,6 +50,9 @@ typedef struct {
     mykad_reading mykad;    /* its fields (its card image has moved to page[0]) */
     visual_zone visual;     /* the MRZ's fields compared with the printed ones (MRZ found,
                                a text engine given and read_visual_zone asked for) */
+    float px_per_mm;        /* the document's scale in the image it was found in (pixels per
+                               millimetre: from the MRZ's character pitch, or the MyKad's
+                               width); 0 when no document was found */
 } document_reading;
 
 /* Reads `front` (and `back`, which may be NULL) with the engines in e. Returns 0, or -1 when
