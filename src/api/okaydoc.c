@@ -35,7 +35,7 @@ static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MM
 /* A non-passport switch and the method it answers with (emas.md §4.7.1, §4.7.3). */
 typedef struct {
     const char *flag, *method, *label;
-    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour */
+    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour, 4 quality */
 } doc_switch;
 
 static const doc_switch switches[] = {
@@ -51,7 +51,7 @@ static const doc_switch switches[] = {
     {"idBlurDetection", "idBlurDetection", "ID Blur Detection", 1},
     {"idBrightnessDetection", "idBrightnessDetc", "ID Brightness Detection", 2},
     {"islamFieldTamperingDetection", "islamFieldTampering", "Religion Field Tampering", 0},
-    {"qualityCheckDetection", "qualityCheck", "Quality Check", 0},
+    {"qualityCheckDetection", "qualityCheck", "Quality Check", 4},
     {"contentSubstitution", "contentSubstitution", "Content Substitution", 0},
 };
 
@@ -153,8 +153,31 @@ static json_t *mykad_method(const char *name, const mykad_facts *m) {
     return NULL;
 }
 
+/* The capture as a whole (qualityCheckDetection; semantics inferred, docs/okaydoc.md): sharp,
+ * well lit and with enough pixels on the document to read it. The score is the document's
+ * pixels per millimetre; a Fail says which part failed. */
+static json_t *quality_method(const char *code, const char *label, const doc_quality *q) {
+    if (q->px_per_mm <= 0)
+        return method(code, label, "NotPerformed", NULL,
+                      "no document found in the image to judge its capture");
+    bool sharp = doc_quality_sharp(q), lit = doc_quality_well_lit(q);
+    bool detailed = doc_quality_detailed(q);
+    json_t *score = json_real((double)q->px_per_mm);
+    if (sharp && lit && detailed) return method(code, label, "Pass", score, NULL);
+    char pixels[64] = "", reason[160];
+    if (!detailed)
+        snprintf(pixels, sizeof pixels, "too few pixels (%.1f per mm, %.0f needed)",
+                 (double)q->px_per_mm, (double)DOC_QUALITY_MIN_PX_PER_MM);
+    snprintf(reason, sizeof reason, "%s%s%s%s%s", sharp ? "" : "blurred",
+             !sharp && (!lit || !detailed) ? "; " : "", lit ? "" : "badly lit",
+             !lit && !detailed ? "; " : "", pixels);
+    return method(code, label, "Fail", score, reason);
+}
+
 static json_t *measured(const char *code, const char *label, int which, const doc_quality *q) {
     switch (which) {
+    case 4:
+        return quality_method(code, label, q);
     case 1:
         return method(code, label, doc_quality_sharp(q) ? "Pass" : "Fail",
                       json_real((double)q->sharpness), NULL);
@@ -268,6 +291,7 @@ static int measure_document(app *a, const image *img, const char *id_number, boo
         measure_mykad(&doc, id_number, mykad);
         document_rect r = document_front_region(&doc);
         rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
+        q->px_per_mm = doc.px_per_mm;
         if (rc == 0) {
             encode_crop(&doc.page[0], r, &crops->region, &crops->region_len);
             if (doc.portrait_found)

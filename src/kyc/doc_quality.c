@@ -73,3 +73,7 @@ bool doc_quality_well_lit(const doc_quality *q) {
 bool doc_quality_in_colour(const doc_quality *q) {
     return q->colour >= MIN_COLOUR;
 }
+
+bool doc_quality_detailed(const doc_quality *q) {
+    return q->px_per_mm >= DOC_QUALITY_MIN_PX_PER_MM;
+}

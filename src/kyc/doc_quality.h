@@ -17,6 +17,8 @@ typedef struct {
     float glare;      /* share of pixels at 250 or more, 0-1 */
     float dark;       /* share of pixels at 20 or less, 0-1 */
     float colour;     /* mean chroma max(R,G,B) - min(R,G,B) over the region, 0-255 */
+    float px_per_mm;  /* the document's scale in the photo, pixels per millimetre; 0 unknown
+                         (not measured here: the caller sets it from the document reading) */
 } doc_quality;
 
 /* Measures the rectangle (x, y, w, h) of an RGB image. Returns 0, or -1 (out of memory, or an
@@ -27,5 +29,8 @@ int doc_quality_measure(const image *rgb, int x, int y, int w, int h, doc_qualit
 bool doc_quality_sharp(const doc_quality *q);
 bool doc_quality_well_lit(const doc_quality *q);
 bool doc_quality_in_colour(const doc_quality *q);
+/* Enough pixels on the document to read its print (px_per_mm known and at least the floor). */
+bool doc_quality_detailed(const doc_quality *q);
+#define DOC_QUALITY_MIN_PX_PER_MM 6.0f /* about 150 dpi */
 
 #endif

@@ -281,6 +281,59 @@ static void test_mykad_photo_substitution(void **state) {
     free(genuine), free(forged), free(plain), free(page);
 }
 
+/* The component of the answer's only method. */
+static json_t *only_component(api_resp *r) {
+    json_t *m = json_array_get(json_object_get(r->json, "methodList"), 0);
+    return json_array_get(json_object_get(m, "componentList"), 0);
+}
+
+/* qualityCheckDetection: the MyKad fixture (about 12 pixels per mm) passes with its scale as
+ * score; the same card darkened fails as badly lit; the tinted page (under 6 pixels per mm)
+ * fails for its resolution; an image without a document is not judged. */
+static void test_quality_check(void **state) {
+    (void)state;
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    const char *fields = "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
+                         "\"qualityCheckDetection\":true,\"idImageBase64Image\":";
+    image card;
+    assert_true(iu_load("tests/data/mykad/flat.jpg", &card));
+    char *img = jpeg_base64(&card);
+    api_resp r = okaydoc(id, fields, img);
+    free(img);
+    assert_string_equal(value_of(&r, "qualityCheck"), "Pass");
+    double scale = json_number_value(json_object_get(only_component(&r), "score"));
+    assert_true(scale > 11 && scale < 13); /* 1012 pixels over 85.6 mm */
+    api_resp_free(&r);
+
+    for (size_t i = 0; i < card.stride * (size_t)card.height; i++) card.pixels[i] /= 5;
+    img = jpeg_base64(&card);
+    r = okaydoc(id, fields, img);
+    free(img);
+    assert_string_equal(value_of(&r, "qualityCheck"), "Fail");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(only_component(&r), "reason")), "badly lit"));
+    api_resp_free(&r);
+
+    img = jpeg_base64(&g_page);
+    r = okaydoc(id, fields, img);
+    free(img);
+    assert_string_equal(value_of(&r, "qualityCheck"), "Fail");
+    const char *reason = json_string_value(json_object_get(only_component(&r), "reason"));
+    assert_non_null(strstr(reason, "too few pixels"));
+    assert_null(strstr(reason, "badly lit"));
+    api_resp_free(&r);
+
+    memset(card.pixels, 200, card.stride * (size_t)card.height); /* no document at all */
+    img = jpeg_base64(&card);
+    r = okaydoc(id, fields, img);
+    free(img);
+    assert_string_equal(value_of(&r, "qualityCheck"), "NotPerformed");
+    assert_non_null(json_object_get(only_component(&r), "reason"));
+    api_resp_free(&r);
+    image_free(&card);
+}
+
 static void test_errors(void **state) {
     (void)state;
     char id[64];
@@ -516,13 +569,10 @@ static void test_scorecard_rules(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passport_checks),
-        cmocka_unit_test(test_nonpassport_checks),
-        cmocka_unit_test(test_mykad_checks),
-        cmocka_unit_test(test_mykad_photo_substitution),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_scorecard),
-        cmocka_unit_test(test_scorecard_visual_difference),
+        cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_mykad_checks),    cmocka_unit_test(test_mykad_photo_substitution),
+        cmocka_unit_test(test_quality_check),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_visual_difference),
         cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
