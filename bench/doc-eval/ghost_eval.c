@@ -54,8 +54,8 @@ static int check_one(const document_engines *e, const image *img, tally *t, cons
     if (t->timed < MAX_TIMED) t->ms[t->timed++] = (time_monotonic_s() - t0) * 1e3;
     if (verbose && verdict >= 0)
         printf("  %-60s %s portrait %.0f px ghost %.0f px cos %.2f\n", name,
-               ghost_verdict_name(g.verdict), g.portrait.y2 - g.portrait.y1,
-               g.ghost.y2 - g.ghost.y1, (double)g.cosine);
+               ghost_verdict_name(g.verdict), g.portrait.y2 - g.portrait.y1, (double)g.ghost_height,
+               (double)g.cosine);
     document_reading_free(&doc);
     return verdict;
 }

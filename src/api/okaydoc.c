@@ -123,9 +123,10 @@ static json_t *ghost_method(const mykad_facts *m) {
     case GHOST_NOT_FOUND:
         return method("substitution", label, "NotPerformed", NULL, NO_GHOST_PHOTO);
     case GHOST_TOO_SMALL:
-        snprintf(reason, sizeof reason,
-                 "the ghost photo is too small to compare (%.0f pixels tall, %d needed)",
-                 (double)(g->ghost.y2 - g->ghost.y1), GHOST_MIN_HEIGHT);
+        snprintf(
+            reason, sizeof reason,
+            "the ghost photo is too small to compare (%.0f pixels tall in the photo, %d needed)",
+            (double)g->ghost_height, GHOST_MIN_HEIGHT);
         return method("substitution", label, "NotPerformed", NULL, reason);
     default:
         break;

@@ -313,3 +313,8 @@ document_rect document_front_region(const document_reading *r) {
     return r->outline_found[0] ? r->outline[0]
                                : (document_rect){0, 0, r->page[0].width, r->page[0].height};
 }
+
+float document_page_detail(const document_reading *r) {
+    return r->mykad_found && r->px_per_mm > 0 ? r->px_per_mm / ((float)MYKAD_CARD_W / CARD_WIDTH_MM)
+                                              : 1.0f;
+}

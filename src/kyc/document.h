@@ -64,6 +64,10 @@ void document_reading_free(document_reading *r);
 /* The front's document region on page[0]: the outline when found, else the whole page. */
 document_rect document_front_region(const document_reading *r);
 
+/* The photo's pixels per pixel of page[0]: below 1 when page[0] is a MyKad straightened from a
+ * smaller card (MYKAD_CARD_W wide whatever the photo), 1 otherwise (the page is the photo). */
+float document_page_detail(const document_reading *r);
+
 /* Where the visual zone of the document whose MRZ band r found lies in the image it was found
  * in (corners as the document reads), and the size it is read at (about 200 dpi). False when
  * the band is too short to measure. */

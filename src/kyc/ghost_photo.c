@@ -124,7 +124,8 @@ static int likeliest_ghost(const candidates *c, const face_box *portrait) {
     return best;
 }
 
-int ghost_photo_compare(face_engine *e, const image *document, ghost_comparison *out) {
+int ghost_photo_compare(face_engine *e, const image *document, float detail,
+                        ghost_comparison *out) {
     memset(out, 0, sizeof *out);
     candidates *c = malloc(sizeof *c);
     float *emb = malloc(2 * FACE_EMBEDDING_DIM * sizeof *emb);
@@ -136,7 +137,9 @@ int ghost_photo_compare(face_engine *e, const image *document, ghost_comparison 
     out->verdict = p < 0 ? GHOST_NO_PORTRAIT : g < 0 ? GHOST_NOT_FOUND : GHOST_TOO_SMALL;
     if (p >= 0) out->portrait = c->box[p];
     if (g >= 0) out->ghost = c->box[g];
-    if (g >= 0 && height_of(&out->ghost) >= GHOST_MIN_HEIGHT && width_of(&out->ghost) > 0) {
+    if (detail > 1 || detail <= 0) detail = 1; /* a shrunk image keeps no more than it shows */
+    out->ghost_height = g >= 0 ? height_of(&out->ghost) * detail : 0;
+    if (g >= 0 && out->ghost_height >= GHOST_MIN_HEIGHT && width_of(&out->ghost) > 0) {
         rc = face_embed(e, document, &out->portrait, emb);
         if (rc == 0) rc = face_embed(e, document, &out->ghost, emb + FACE_EMBEDDING_DIM);
         if (rc == 0) {
@@ -163,9 +166,10 @@ int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghos
     const image *page = &doc->page[0];
     document_rect r = document_front_region(doc);
     bool whole = r.x == 0 && r.y == 0 && r.w == page->width && r.h == page->height;
+    float detail = document_page_detail(doc);
     image region;
     if (!whole && image_crop(page, r.x, r.y, r.w, r.h, &region) == IMG_OK) {
-        int rc = ghost_photo_compare(e, &region, out);
+        int rc = ghost_photo_compare(e, &region, detail, out);
         image_free(&region);
         if (rc != 0 || out->verdict != GHOST_NO_PORTRAIT) {
             shift(&out->portrait, r.x, r.y);
@@ -173,7 +177,7 @@ int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghos
             return rc;
         }
     }
-    return ghost_photo_compare(e, page, out);
+    return ghost_photo_compare(e, page, detail, out);
 }
 
 const char *ghost_verdict_name(ghost_verdict v) {

@@ -16,14 +16,16 @@
 #include "kyc/face.h"
 #include "vision/image.h"
 
-#define GHOST_MIN_HEIGHT       40    /* face box height (pixels) below which no comparison */
+#define GHOST_MIN_HEIGHT                                                                           \
+    40                               /* face height in the photo's own pixels below which no       \
+                                        comparison (an enlarged image adds no detail) */
 #define GHOST_SAME_COSINE      0.30f /* embeddings at least this similar: the same person */
 #define GHOST_DIFFERENT_COSINE 0.15f /* less similar than this: someone else; between: unsure */
 
 typedef enum {
     GHOST_NO_PORTRAIT, /* no main portrait on the image */
     GHOST_NOT_FOUND,   /* a portrait, but no second, smaller face */
-    GHOST_TOO_SMALL,   /* a ghost face under GHOST_MIN_HEIGHT pixels tall */
+    GHOST_TOO_SMALL,   /* a ghost face under GHOST_MIN_HEIGHT of the photo's pixels tall */
     GHOST_SAME,        /* the ghost shows the portrait's person */
     GHOST_UNSURE,      /* neither clearly the same nor clearly someone else */
     GHOST_DIFFERENT    /* the ghost shows someone else (the last verdict) */
@@ -31,18 +33,22 @@ typedef enum {
 
 typedef struct {
     ghost_verdict verdict;
-    face_box portrait; /* valid unless GHOST_NO_PORTRAIT */
-    face_box ghost;    /* valid from GHOST_TOO_SMALL on */
-    float cosine;      /* from GHOST_SAME on: embedding similarity */
+    face_box portrait;  /* valid unless GHOST_NO_PORTRAIT */
+    face_box ghost;     /* valid from GHOST_TOO_SMALL on */
+    float ghost_height; /* its face's height in the photo's own pixels */
+    float cosine;       /* from GHOST_SAME on: embedding similarity */
 } ghost_comparison;
 
 /* Looks for the portrait and its ghost on `document` (upright, cut to the document) and compares
- * them. Returns 0, or -1 when out of memory or an engine failed. */
-int ghost_photo_compare(face_engine *e, const image *document, ghost_comparison *out);
+ * them. `detail` is the photo's pixels per pixel of `document`: 1 when it is the photo itself,
+ * less when it was enlarged from it (a small card straightened to a fixed size). Returns 0, or
+ * -1 when out of memory or an engine failed. */
+int ghost_photo_compare(face_engine *e, const image *document, float detail, ghost_comparison *out);
 
 /* The same on a document reading's upright front: its document region, and the whole page when
  * that region holds no portrait (a TD1 card scanned front above back has its outline, found
- * through the MRZ, on the back). Boxes are in page[0]'s pixels. */
+ * through the MRZ, on the back). Boxes are in page[0]'s pixels; the detail is the page's
+ * (document_page_detail). */
 int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghost_comparison *out);
 
 const char *ghost_verdict_name(ghost_verdict v);

@@ -72,7 +72,7 @@ static void test_own_ghost_is_the_same_person(void **state) {
         return;
     }
     ghost_comparison g;
-    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, &g), 0);
     assert_int_equal(g.verdict, GHOST_SAME);
     assert_true(g.cosine >= GHOST_SAME_COSINE);
     assert_true(inside(&g.portrait, 690, 120, 280, 355));
@@ -88,7 +88,7 @@ static void test_substituted_portrait_is_someone_else(void **state) {
         return;
     }
     ghost_comparison g;
-    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, &g), 0);
     assert_int_equal(g.verdict, GHOST_DIFFERENT);
     assert_true(g.cosine < GHOST_DIFFERENT_COSINE);
     assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 110, 140));
@@ -100,12 +100,12 @@ static void test_no_ghost_and_no_portrait(void **state) {
     image card;
     assert_true(iu_load(CARD, &card));
     ghost_comparison g;
-    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, &g), 0);
     assert_int_equal(g.verdict, GHOST_NOT_FOUND);
     assert_true(inside(&g.portrait, 690, 120, 280, 355));
     /* a blank card: nothing to compare */
     memset(card.pixels, 230, card.stride * (size_t)card.height);
-    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, &g), 0);
     assert_int_equal(g.verdict, GHOST_NO_PORTRAIT);
     image_free(&card);
 }
@@ -120,9 +120,9 @@ static void test_small_ghost_is_not_compared(void **state) {
         return;
     }
     ghost_comparison g;
-    assert_int_equal(ghost_photo_compare(g_engine, &card, &g), 0);
+    assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, &g), 0);
     assert_int_equal(g.verdict, GHOST_TOO_SMALL);
-    assert_true(g.ghost.y2 - g.ghost.y1 < GHOST_MIN_HEIGHT);
+    assert_true(g.ghost_height < GHOST_MIN_HEIGHT);
     assert_true(inside(&g.ghost, GHOST_X, GHOST_Y, 46, 58));
     assert_true(inside(&g.portrait, 690, 120, 280, 355));
     image_free(&card);
@@ -153,6 +153,29 @@ static void test_region_without_portrait_falls_back_to_page(void **state) {
     image_free(&doc.page[0]);
 }
 
+/* A MyKad photographed small is straightened to 1012 pixels all the same: its ghost looks large
+ * on the page but carries only the photo's pixels, and is not compared below the floor. */
+static void test_enlarged_card_counts_the_photo_pixels(void **state) {
+    (void)state;
+    document_reading doc;
+    memset(&doc, 0, sizeof doc);
+    if (!compose(&doc.page[0], HOLDER, HOLDER, 110, 140)) {
+        skip();
+        return;
+    }
+    doc.mykad_found = true;
+    doc.px_per_mm = 11.82f; /* the card was 1012 pixels wide in the photo */
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_check_document(g_engine, &doc, &g), 0);
+    assert_int_equal(g.verdict, GHOST_SAME);
+    doc.px_per_mm = 4.0f; /* 342 pixels wide: the page is the photo enlarged 3 times */
+    assert_int_equal(ghost_photo_check_document(g_engine, &doc, &g), 0);
+    assert_int_equal(g.verdict, GHOST_TOO_SMALL);
+    assert_true(g.ghost_height < GHOST_MIN_HEIGHT);
+    assert_true(g.ghost.y2 - g.ghost.y1 >= GHOST_MIN_HEIGHT); /* on the page */
+    image_free(&doc.page[0]);
+}
+
 /* Boxes the detector may score high on print that are no faces. */
 static void test_face_shape(void **state) {
     (void)state;
@@ -180,6 +203,7 @@ int main(void) {
         cmocka_unit_test(test_no_ghost_and_no_portrait),
         cmocka_unit_test(test_small_ghost_is_not_compared),
         cmocka_unit_test(test_region_without_portrait_falls_back_to_page),
+        cmocka_unit_test(test_enlarged_card_counts_the_photo_pixels),
         cmocka_unit_test(test_face_shape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
