@@ -16,9 +16,9 @@
 #include "kyc/face.h"
 #include "vision/image.h"
 
-#define GHOST_MIN_HEIGHT                                                                           \
-    40                               /* face height in the photo's own pixels below which no       \
-                                        comparison (an enlarged image adds no detail) */
+/* A ghost's face height, in the photo's own pixels (an enlarged image adds no detail), below
+ * which it is not compared. */
+#define GHOST_MIN_HEIGHT       40
 #define GHOST_SAME_COSINE      0.30f /* embeddings at least this similar: the same person */
 #define GHOST_DIFFERENT_COSINE 0.15f /* less similar than this: someone else; between: unsure */
 
