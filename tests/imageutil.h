@@ -5,6 +5,7 @@
 #define EKYCD_IMAGEUTIL_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "testutil.h"
 #include "vision/image.h"
@@ -41,6 +42,38 @@ static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, 
         }
     free(rgb);
     return true;
+}
+
+/* The MyKad fixture (tests/data/mykad/flat.jpg, 1012 x 638) reprinted with the photo at
+ * `portrait` as its portrait and the one at `ghost` as a faded w x h ghost photo between the
+ * chip and the portrait; both photos are 250 x 250 LFW images of the shared data, cut to their
+ * central face region as tools/mykad-gen does. 0 when made; -1 when a photo is absent (no
+ * shared data: skip); 1 when the fixture could not be read or printed on (a failure). */
+#define IU_CARD            "tests/data/mykad/flat.jpg"
+#define IU_CARD_PORTRAIT_X 690
+#define IU_CARD_PORTRAIT_Y 120
+#define IU_CARD_PORTRAIT_W 280
+#define IU_CARD_PORTRAIT_H 355
+#define IU_CARD_GHOST_X    535
+#define IU_CARD_GHOST_Y    222
+#define IU_LFW             "../shared/data/faces-pairs/dev/images/lfw/"
+static inline int iu_mykad_with_ghost(const char *portrait, const char *ghost, int w, int h,
+                                      image *card) {
+    image a, b;
+    memset(card, 0, sizeof *card);
+    if (!iu_load(portrait, &a)) return -1;
+    if (!iu_load(ghost, &b)) {
+        image_free(&a);
+        return -1;
+    }
+    bool ok =
+        iu_load(IU_CARD, card) &&
+        iu_paste_ghost(card, &a, 50, 25, 150, 190, IU_CARD_PORTRAIT_X, IU_CARD_PORTRAIT_Y,
+                       IU_CARD_PORTRAIT_W, IU_CARD_PORTRAIT_H, 1.0f) &&
+        iu_paste_ghost(card, &b, 50, 25, 150, 190, IU_CARD_GHOST_X, IU_CARD_GHOST_Y, w, h, 0.45f);
+    image_free(&a);
+    image_free(&b);
+    return ok ? 0 : 1;
 }
 
 #endif

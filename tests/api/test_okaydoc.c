@@ -207,19 +207,23 @@ static void test_mykad_checks(void **state) {
     free(card);
 }
 
-/* The MyKad fixture with an LFW photo as its portrait and `ghost` as its ghost photo (printed
- * here, faded, between the chip and the portrait), base64 JPEG; NULL without the shared data. */
-#define LFW_DIR "../shared/data/faces-pairs/dev/images/lfw/"
+/* The MyKad fixture with an LFW photo as its portrait and `ghost` as its ghost photo
+ * (tests/imageutil.h), base64 JPEG; NULL without the shared data. */
+#define LFW_DIR IU_LFW
 static char *card_with_ghost(const char *portrait, const char *ghost) {
-    image card, a, b;
-    if (!iu_load(portrait, &a)) return NULL;
-    assert_true(iu_load(ghost, &b));
-    assert_true(iu_load("tests/data/mykad/flat.jpg", &card));
-    assert_true(iu_paste_ghost(&card, &a, 50, 25, 150, 190, 690, 120, 280, 355, 1.0f));
-    assert_true(iu_paste_ghost(&card, &b, 50, 25, 150, 190, 535, 222, 110, 140, 0.45f));
+    image card;
+    int rc = iu_mykad_with_ghost(portrait, ghost, 110, 140, &card);
+    if (rc < 0) return NULL;
+    assert_int_equal(rc, 0);
     char *text = jpeg_base64(&card);
-    image_free(&card), image_free(&a), image_free(&b);
+    image_free(&card);
     return text;
+}
+
+/* The component of the answer's only method. */
+static json_t *only_component(api_resp *r) {
+    json_t *m = json_array_get(json_object_get(r->json, "methodList"), 0);
+    return json_array_get(json_object_get(m, "componentList"), 0);
 }
 
 /* Photo substitution on a MyKad: a ghost of the portrait's photo passes, with the ghost's crop
@@ -243,8 +247,7 @@ static void test_mykad_photo_substitution(void **state) {
     api_resp r = okaydoc(id, fields, genuine);
     assert_string_equal(api_str(&r, "status"), "success");
     assert_string_equal(value_of(&r, "substitution"), "Pass");
-    json_t *m = json_array_get(json_object_get(r.json, "methodList"), 0);
-    json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+    json_t *c = only_component(&r);
     assert_true(json_number_value(json_object_get(c, "score")) >= 0.30);
     const char *url = json_string_value(json_object_get(c, "imageUrl"));
     assert_non_null(url);
@@ -271,20 +274,13 @@ static void test_mykad_photo_substitution(void **state) {
     for (int i = 0; i < 2; i++) {
         r = okaydoc(id, fields, i == 0 ? plain : page);
         assert_string_equal(value_of(&r, "substitution"), "NotPerformed");
-        m = json_array_get(json_object_get(r.json, "methodList"), 0);
-        c = json_array_get(json_object_get(m, "componentList"), 0);
+        c = only_component(&r);
         assert_non_null(
             strstr(json_string_value(json_object_get(c, "reason")), not_performed[i][1]));
         assert_true(json_is_null(json_object_get(c, "imageUrl")));
         api_resp_free(&r);
     }
     free(genuine), free(forged), free(plain), free(page);
-}
-
-/* The component of the answer's only method. */
-static json_t *only_component(api_resp *r) {
-    json_t *m = json_array_get(json_object_get(r->json, "methodList"), 0);
-    return json_array_get(json_object_get(m, "componentList"), 0);
 }
 
 /* qualityCheckDetection: the MyKad fixture (about 12 pixels per mm) passes with its scale as
