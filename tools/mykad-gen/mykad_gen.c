@@ -17,7 +17,12 @@
  *   between the chip and the portrait (where on a real MyKad is not known to us: the reader
  *   does not depend on it), and on PERCENT % of the cards the main portrait is another
  *   person's, as a forger who pasted a new photo would leave it (truth: "ghostFace",
- *   "substituted"). */
+ *   "substituted").
+ *   --edit-ic PERCENT: on PERCENT % of the cards one or two digits of the IC number are
+ *   changed and printed differently from the rest, as a forger who edits a number would: in
+ *   another bold sans typeface at the same height, 10 % smaller or larger, 3-5 pixels off the
+ * baseline, or in the regular instead of the bold weight (truth: "icEdit" {"kind", "digits"};
+ * "icNumber" is the number as printed). */
 #include <cairo.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -98,6 +103,21 @@ static const char *const streets[] = {"JALAN MAWAR",   "JALAN SETIA",     "JALAN
 static const char *const estates[] = {"TAMAN SRI MUDA",  "TAMAN MELATI", "KAMPUNG BARU",
                                       "TAMAN DESA JAYA", "BANDAR BARU",  "TAMAN UNIVERSITI"};
 
+/* How an edited digit of the IC number is printed (--edit-ic) */
+typedef enum { EDIT_TYPEFACE = 0, EDIT_SIZE, EDIT_BASELINE, EDIT_WEIGHT, EDIT_KINDS } edit_kind;
+static const char *const edit_kind_names[EDIT_KINDS] = {"typeface", "size", "baseline", "weight"};
+static const char *const other_typefaces[] = {"Liberation Sans", "FreeSans",
+                                              "DejaVu Sans Condensed", "Liberation Sans Narrow"};
+
+typedef struct {
+    int count;  /* 0: the number is printed as one string, untouched */
+    int pos[2]; /* positions in person.ic (not dashes) */
+    edit_kind kind;
+    const char *face; /* EDIT_TYPEFACE: the other typeface */
+    double scale;     /* EDIT_SIZE */
+    double shift;     /* EDIT_BASELINE: pixels, + is down */
+} ic_edit;
+
 typedef struct {
     char ic[15];          /* YYMMDD-PB-###G */
     char name[96];        /* lines joined with ^ */
@@ -149,6 +169,37 @@ static void make_person(person *p) {
     snprintf(p->address, sizeof p->address, "NO %d %s %d^%s^%s %s^%s", rnd_range(1, 199),
              PICK(streets), rnd_range(1, 12), PICK(estates), places[place].postcode,
              places[place].town, places[place].state);
+}
+
+/* Changes one or two digits of p->ic to other digits that keep the number plausible, and draws
+ * how they will be printed. */
+static void plan_ic_edit(person *p, ic_edit *e) {
+    /* birth month and day, serial and sex digit: the year and the place code, which the
+     * address and the century rule tie to other fields, stay */
+    static const int digit_pos[] = {2, 3, 4, 5, 10, 11, 12, 13};
+    memset(e, 0, sizeof *e);
+    e->count = rnd_range(1, 2);
+    e->pos[0] = PICK(digit_pos);
+    do e->pos[1] = PICK(digit_pos);
+    while (e->pos[1] == e->pos[0]);
+    for (int k = 0; k < e->count; k++) {
+        char was = p->ic[e->pos[k]];
+        for (int tries = 0; tries < 20; tries++) {
+            p->ic[e->pos[k]] = (char)('0' + rnd_range(0, 9));
+            mykad_ic ic;
+            if (p->ic[e->pos[k]] != was && mykad_parse_ic(p->ic, 2100, 12, 31, &ic) == 0 &&
+                mykad_ic_plausible(&ic) && ic.sex == p->sex) {
+                p->month = ic.birth_month;
+                p->day = ic.birth_day;
+                break;
+            }
+            p->ic[e->pos[k]] = was;
+        }
+    }
+    e->kind = (edit_kind)rnd_range(0, EDIT_KINDS - 1);
+    e->face = PICK(other_typefaces);
+    e->scale = rnd() % 2 ? 0.9 : 1.1;
+    e->shift = (rnd() % 2 ? 1 : -1) * (3.0 + 2.0 * rnd_unit());
 }
 
 /* ---- faces ---- */
@@ -311,7 +362,47 @@ static void paint_face(cairo_t *cr, cairo_surface_t *face, double x, double y, d
     cairo_restore(cr);
 }
 
-static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face, cairo_surface_t *ghost) {
+/* The IC number at its place; edited digits (if any) printed the edit's way, each centred on
+ * the advance the genuine glyph would take. */
+static void draw_ic(cairo_t *cr, const char *ic, const ic_edit *e) {
+    const double x0 = 40, y0 = 170, size = 46;
+    if (e->count == 0) {
+        text(cr, x0, y0, size, true, ic);
+        return;
+    }
+    double x = x0;
+    for (int i = 0; ic[i]; i++) {
+        char ch[2] = {ic[i], 0};
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        cairo_set_font_size(cr, size);
+        cairo_text_extents_t genuine;
+        cairo_text_extents(cr, ch, &genuine);
+        bool edited = (e->count > 0 && e->pos[0] == i) || (e->count > 1 && e->pos[1] == i);
+        if (!edited) {
+            text(cr, x, y0, size, true, ch);
+        } else {
+            const char *family = e->kind == EDIT_TYPEFACE ? e->face : "DejaVu Sans";
+            double s = e->kind == EDIT_SIZE ? size * e->scale : size;
+            cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL,
+                                   e->kind == EDIT_WEIGHT ? CAIRO_FONT_WEIGHT_NORMAL
+                                                          : CAIRO_FONT_WEIGHT_BOLD);
+            cairo_set_font_size(cr, s);
+            cairo_text_extents_t own;
+            cairo_text_extents(cr, ch, &own);
+            if (e->kind == EDIT_TYPEFACE && own.height > 0) { /* a forger matches the height */
+                cairo_set_font_size(cr, s * genuine.height / own.height);
+                cairo_text_extents(cr, ch, &own);
+            }
+            double gx = x + genuine.x_bearing + genuine.width / 2 - own.x_bearing - own.width / 2;
+            cairo_move_to(cr, gx, y0 + (e->kind == EDIT_BASELINE ? e->shift : 0));
+            cairo_show_text(cr, ch);
+        }
+        x += genuine.x_advance;
+    }
+}
+
+static void draw_card(cairo_t *cr, const person *p, const ic_edit *edit, cairo_surface_t *face,
+                      cairo_surface_t *ghost) {
     draw_background(cr);
     cairo_set_source_rgb(cr, 0.05, 0.15, 0.45); /* header */
     text(cr, 40, 62, 30, true, "KAD PENGENALAN");
@@ -319,7 +410,7 @@ static void draw_card(cairo_t *cr, const person *p, cairo_surface_t *face, cairo
     cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
     text(cr, 420, 80, 42, true, "MyKad");
     cairo_set_source_rgb(cr, 0.0, 0.0, 0.0); /* the IC number */
-    text(cr, 40, 170, 46, true, p->ic);
+    draw_ic(cr, p->ic, edit);
     cairo_pattern_t *chip = cairo_pattern_create_linear(60, 220, 190, 320);
     cairo_pattern_add_color_stop_rgb(chip, 0, 0.85, 0.72, 0.35);
     cairo_pattern_add_color_stop_rgb(chip, 1, 0.65, 0.52, 0.22);
@@ -402,7 +493,7 @@ static cairo_surface_t *photo_of(cairo_surface_t *card, double corners[8]) {
     return s;
 }
 
-static json_t *truth(const person *p, const char *face, const char *ghost,
+static json_t *truth(const person *p, const ic_edit *edit, const char *face, const char *ghost,
                      const double corners[8]) {
     mykad_ic ic;
     mykad_parse_ic(p->ic, 2100, 12, 31, &ic);
@@ -419,23 +510,38 @@ static json_t *truth(const person *p, const char *face, const char *ghost,
         json_object_set_new(t, "ghostFace", json_string(ghost));
         json_object_set_new(t, "substituted", json_boolean(strcmp(ghost, face) != 0));
     }
+    if (t && edit->count > 0) { /* digit indices 0-11 of icNumber */
+        json_t *digits = json_array();
+        for (int k = 0; k < edit->count; k++) {
+            int pos = edit->pos[k];
+            json_array_append_new(digits, json_integer(pos - (pos > 6) - (pos > 9)));
+        }
+        json_object_set_new(
+            t, "icEdit",
+            json_pack("{s:s,s:o}", "kind", edit_kind_names[edit->kind], "digits", digits));
+    }
     return t;
 }
 
 static void usage(void) {
     fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n"
-          "                 [--ghost PERCENT]\n",
+          "                 [--ghost PERCENT] [--edit-ic PERCENT]\n",
           stderr);
 }
 
 int main(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},   {"faces", required_argument, 0, 'f'},
-        {"count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"photo", no_argument, 0, 'p'},       {"png", no_argument, 0, 'g'},
-        {"ghost", required_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"faces", required_argument, 0, 'f'},
+                                         {"count", required_argument, 0, 'n'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"photo", no_argument, 0, 'p'},
+                                         {"png", no_argument, 0, 'g'},
+                                         {"ghost", required_argument, 0, 'h'},
+                                         {"edit-ic", required_argument, 0, 'e'},
+                                         {0, 0, 0, 0}};
     const char *out = NULL, *faces_dir = NULL;
     int count = 20, photo = 0, png = 0, ghost_percent = -1; /* -1: no ghost */
+    int edit_percent = -1;                                  /* -1: no edited numbers */
     unsigned long long seed = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -453,12 +559,15 @@ int main(int argc, char **argv) {
             png = 1;
         else if (c == 'h')
             ghost_percent = atoi(optarg);
+        else if (c == 'e')
+            edit_percent = atoi(optarg);
         else {
             usage();
             return 2;
         }
     }
-    if (!out || !faces_dir || count <= 0 || count > 100000 || ghost_percent > 100) {
+    if (!out || !faces_dir || count <= 0 || count > 100000 || ghost_percent > 100 ||
+        edit_percent > 100) {
         usage();
         return 2;
     }
@@ -478,11 +587,13 @@ int main(int argc, char **argv) {
             ghost_path = face_path;
             if (rnd_range(1, 100) <= ghost_percent) face_path = other_person(&faces, ghost_path);
         }
+        ic_edit edit = {0};
+        if (edit_percent >= 0 && rnd_range(1, 100) <= edit_percent) plan_ic_edit(&p, &edit);
         cairo_surface_t *face = portrait_surface(face_path);
         cairo_surface_t *ghost = ghost_path ? portrait_surface(ghost_path) : NULL;
         cairo_surface_t *card = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_W, CARD_H);
         cairo_t *cr = cairo_create(card);
-        draw_card(cr, &p, face, ghost);
+        draw_card(cr, &p, &edit, face, ghost);
         cairo_destroy(cr);
         double corners[8] = {0, 0, CARD_W, 0, CARD_W, CARD_H, 0, CARD_H};
         cairo_surface_t *shot = photo ? photo_of(card, corners) : card;
@@ -492,7 +603,7 @@ int main(int argc, char **argv) {
         if (png ? cairo_surface_write_to_png(shot, path) != CAIRO_STATUS_SUCCESS
                 : write_jpeg(shot, path, quality) != 0)
             rc = 1;
-        json_t *t = truth(&p, face_path, ghost_path, corners);
+        json_t *t = truth(&p, &edit, face_path, ghost_path, corners);
         snprintf(path, sizeof path, "%s/card_%04d.json", out, i + 1);
         if (!t || json_dump_file(t, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) rc = 1;
         json_decref(t);
