@@ -1,6 +1,7 @@
 /* Image helpers for tests that compose their own pictures at run time (nothing derived from the
- * shared data is committed): loading a file, and printing a faded grey "ghost" copy of one
- * picture's rectangle into another, as ID cards print their ghost portrait. Header-only. */
+ * shared data is committed): loading a file, printing a faded grey "ghost" copy of one
+ * picture's rectangle into another, as ID cards print their ghost portrait, and thinning print
+ * as an edit in a lighter weight would. Header-only. */
 #ifndef EKYCD_IMAGEUTIL_H
 #define EKYCD_IMAGEUTIL_H
 
@@ -75,5 +76,31 @@ static inline int iu_mykad_with_ghost(const char *portrait, const char *ghost, i
     image_free(&b);
     return ok ? 0 : 1;
 }
+
+/* Thins the dark print inside the RGB image's rectangle (x, y, w, h) by one pixel on each side
+ * (3 x 3 maximum of each channel), as print in a lighter weight. The rectangle must lie at
+ * least one pixel inside the image. False when out of memory. */
+static inline bool iu_thin_print(image *img, int x, int y, int w, int h) {
+    image copy;
+    if (image_crop(img, 0, 0, img->width, img->height, &copy) != IMG_OK) return false;
+    for (int v = y; v < y + h; v++)
+        for (int u = x; u < x + w; u++)
+            for (int c = 0; c < 3; c++) {
+                uint8_t m = 0;
+                for (int dv = -1; dv <= 1; dv++)
+                    for (int du = -1; du <= 1; du++) {
+                        uint8_t s = copy.pixels[(size_t)(v + dv) * copy.stride +
+                                                (size_t)(u + du) * 3 + (size_t)c];
+                        if (s > m) m = s;
+                    }
+                img->pixels[(size_t)v * img->stride + (size_t)u * 3 + (size_t)c] = m;
+            }
+    image_free(&copy);
+    return true;
+}
+
+/* The IC number's line on the MyKad fixture (drawn at x 40, baseline 170, 46-pixel bold), as
+ * the reader boxes it: x, y, w, h */
+#define IU_CARD_IC_LINE 38, 134, 412, 38
 
 #endif

@@ -85,8 +85,9 @@ typedef struct {
     bool read;                /* the image was read as a MyKad front */
     float header, logo, chip; /* landmark scores 0-100 */
     mykad_verdict font;
-    const char *font_reason; /* static text */
-    bool ghost_checked;      /* photoSubstitutionCheck asked for, and the card read */
+    char font_reason[160]; /* "" for a pass */
+    ic_print print;        /* the IC number digit by digit */
+    bool ghost_checked;    /* photoSubstitutionCheck asked for, and the card read */
     ghost_comparison ghost;
 } mykad_facts;
 
@@ -143,9 +144,10 @@ static json_t *mykad_method(const char *name, const mykad_facts *m) {
     if (!strcmp(name, "font")) {
         const char *label = "MyKad Font Checking Result";
         if (!m->read) return method("font", label, "NotPerformed", NULL, NOT_READ_MYKAD);
-        return json_pack(
-            "{s:s,s:s,s:[o]}", "method", "font", "label", label, "componentList",
-            component("f-id-no", "ID No", mykad_verdict_name(m->font), NULL, m->font_reason));
+        return json_pack("{s:s,s:s,s:[o]}", "method", "font", "label", label, "componentList",
+                         component("f-id-no", "ID No", mykad_verdict_name(m->font),
+                                   m->print.measured ? json_real((double)m->print.worst) : NULL,
+                                   m->font_reason[0] ? m->font_reason : NULL));
     }
     if (!strcmp(name, "docType"))
         return m->read ? method("docType", "MyKad Type", "New IC", NULL, NULL)
@@ -235,14 +237,14 @@ static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const myk
 
 /* The crops an OkayDoc answer links to (JPEG, malloc'd; NULL when absent). */
 typedef struct {
-    uint8_t *region, *face, *ghost;
-    size_t region_len, face_len, ghost_len;
+    uint8_t *region, *face, *ghost, *ic_number;
+    size_t region_len, face_len, ghost_len, ic_number_len;
 } doc_crops;
 
 #define CROP_QUALITY 90
 
 static void doc_crops_free(doc_crops *c) {
-    free(c->region), free(c->face), free(c->ghost);
+    free(c->region), free(c->face), free(c->ghost), free(c->ic_number);
     memset(c, 0, sizeof *c);
 }
 
@@ -253,14 +255,29 @@ static void encode_crop(const image *page, document_rect r, uint8_t **out, size_
     image_free(&crop);
 }
 
-static void measure_mykad(const document_reading *doc, const char *id_number, mykad_facts *m) {
+/* The MyKad checks of a card read as a MyKad front, and the IC number's line as a crop.
+ * -2 when out of memory. */
+static int measure_mykad(const document_reading *doc, const char *id_number, mykad_facts *m,
+                         doc_crops *crops) {
     memset(m, 0, sizeof *m);
-    if (!doc->mykad_found) return;
+    if (!doc->mykad_found) return 0;
+    const mykad_reading *r = &doc->mykad;
     m->read = true;
-    m->header = doc->mykad.header_confidence;
-    m->logo = doc->mykad.logo_confidence;
+    m->header = r->header_confidence;
+    m->logo = r->logo_confidence;
     m->chip = mykad_chip_score(&doc->page[0]);
-    m->font = mykad_font_check(&doc->mykad, id_number, &m->font_reason);
+    if (r->ic_read) {
+        image_box line = {r->ic_box.x, r->ic_box.y, r->ic_box.w, r->ic_box.h};
+        if (ic_print_measure(&doc->page[0], line, r->ic.number, document_page_detail(doc),
+                             &m->print) != 0)
+            return -2;
+        int margin = line.h / 2;
+        document_rect around = {line.x - margin, line.y - margin, line.w + 2 * margin,
+                                line.h + 2 * margin};
+        encode_crop(&doc->page[0], around, &crops->ic_number, &crops->ic_number_len);
+    }
+    m->font = mykad_font_check(r, &m->print, id_number, m->font_reason, sizeof m->font_reason);
+    return 0;
 }
 
 /* The ghost photo of a card read as a MyKad, compared with its portrait; its crop kept. */
@@ -289,9 +306,9 @@ static int measure_document(app *a, const image *img, const char *id_number, boo
     document_reading doc;
     int rc = api_read_document(a, img, NULL, false, &doc); /* no use for the visual zone */
     if (rc == 0) {
-        measure_mykad(&doc, id_number, mykad);
         document_rect r = document_front_region(&doc);
-        rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
+        rc = measure_mykad(&doc, id_number, mykad, crops);
+        if (rc == 0) rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
         q->px_per_mm = doc.px_per_mm;
         if (rc == 0) {
             encode_crop(&doc.page[0], r, &crops->region, &crops->region_len);
@@ -313,18 +330,22 @@ static json_t *image_url(bool passport, const char *id, const char *type) {
 }
 
 /* Points every measured component at the region crop (the substitution check at the ghost
- * photo's) and lists the portrait and the ghost photo, in the answer and in the store. Returns
- * the store status. */
+ * photo's, the font check at the IC number's line) and lists the portrait and the ghost photo, in
+ * the answer and in the store. Returns the store status. */
 static store_status link_images(app *a, const char *journey_id, bool passport, const char *id,
                                 const doc_crops *crops, json_t *answer) {
     const char *kind = passport ? "passport" : "v2";
     int64_t now = time_now_ms();
     char region[UUID_STR_LEN] = "", ghost[UUID_STR_LEN] = "", face[UUID_STR_LEN];
+    char ic_number[UUID_STR_LEN] = "";
     if ((crops->region &&
          store_blob_put(a->store, journey_id, "okaydoc.region", "image/jpeg", crops->region,
                         crops->region_len, now, region) != STORE_OK) ||
         (crops->ghost && store_blob_put(a->store, journey_id, "okaydoc.holoFace", "image/jpeg",
-                                        crops->ghost, crops->ghost_len, now, ghost) != STORE_OK))
+                                        crops->ghost, crops->ghost_len, now, ghost) != STORE_OK) ||
+        (crops->ic_number &&
+         store_blob_put(a->store, journey_id, "okaydoc.f-id-no", "image/jpeg", crops->ic_number,
+                        crops->ic_number_len, now, ic_number) != STORE_OK))
         return STORE_ERROR;
     json_t *methods = json_object_get(answer, "methodList"), *m;
     json_t *outputs = json_object_get(answer, "outputImageList");
@@ -332,8 +353,11 @@ static store_status link_images(app *a, const char *journey_id, bool passport, c
     json_array_foreach(methods, i, m) {
         json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
         const char *code = json_string_value(json_object_get(c, "code"));
-        if (!code || !json_object_get(c, "score")) continue; /* not measured: no image */
-        const char *blob = !strcmp(code, "substitution") ? ghost : region;
+        /* not measured: no image, but the IC number's line is shown whenever it was read */
+        if (!code || (!json_object_get(c, "score") && strcmp(code, "f-id-no") != 0)) continue;
+        const char *blob = !strcmp(code, "substitution") ? ghost
+                           : !strcmp(code, "f-id-no")    ? ic_number
+                                                         : region;
         if (!*blob) continue;
         if (store_public_image_link(a->store, journey_id, id, code, kind, blob) != STORE_OK)
             return STORE_ERROR;

@@ -1,6 +1,7 @@
 #include "kyc/mykad_checks.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The chip on the layout: searched for in this part of the card, expected about this large
@@ -43,37 +44,60 @@ static bool same_number(const char *read, const char *given) {
     return strcmp(read, digits) == 0;
 }
 
-mykad_verdict mykad_font_check(const mykad_reading *r, const char *id_number, const char **reason) {
-    *reason = NULL;
-    if (!r->ic_read) {
-        *reason = "no IC number read on the card";
-        return MYKAD_FAIL;
+/* A digit printed differently from the others: the reason, by the measure that shows it */
+static const char *print_reason(ic_measure m) {
+    switch (m) {
+    case IC_MEASURE_HEIGHT:
+        return "a digit of the IC number is taller or shorter than the others";
+    case IC_MEASURE_TOP:
+    case IC_MEASURE_BOTTOM:
+        return "a digit of the IC number is off the line of the others";
+    case IC_MEASURE_STROKE:
+        return "a digit of the IC number has thicker or thinner strokes";
+    case IC_MEASURE_SHAPE:
+        return "a digit of the IC number is shaped unlike its other prints";
+    default:
+        return "a digit of the IC number is printed differently";
     }
-    if (!mykad_ic_plausible(&r->ic)) {
-        *reason = "the IC number is not a valid one (birth date or place-of-birth code)";
-        return MYKAD_FAIL;
-    }
-    if (id_number && *id_number && !same_number(r->ic.number, id_number)) {
-        *reason = "the IC number printed differs from idNumber";
-        return MYKAD_FAIL;
-    }
+}
+
+mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, const char *id_number,
+                               char *reason, size_t reason_size) {
+    const char *why = NULL;
+    mykad_verdict v = MYKAD_PASS;
     const mykad_ic_zone *z = &mykad_layout_ic;
     const mykad_box *b = &r->ic_box;
     int cy = b->y + b->h / 2;
-    if (b->x > z->x0_max || cy < z->y_centre_min || cy > z->y_centre_max) {
-        *reason = "the IC number is not where the card's layout prints it";
-        return MYKAD_CAUTIOUS;
-    }
     float aspect = b->h > 0 ? (float)b->w / (float)b->h : 0;
-    if (b->h < z->min_h || b->h > z->max_h || aspect < IC_ASPECT_MIN || aspect > IC_ASPECT_MAX) {
-        *reason = "the IC number's size or width differs from the card's layout";
-        return MYKAD_CAUTIOUS;
-    }
-    if (r->ic.corrections > 0) {
-        *reason = "characters of the IC number read as letters";
-        return MYKAD_CAUTIOUS;
-    }
-    return MYKAD_PASS;
+    bool judged = print && print->measured, by_print = false;
+    if (!r->ic_read)
+        v = MYKAD_FAIL, why = "no IC number read on the card";
+    else if (!mykad_ic_plausible(&r->ic))
+        v = MYKAD_FAIL,
+        why = "the IC number is not a valid one (birth date or place-of-birth code)";
+    else if (id_number && *id_number && !same_number(r->ic.number, id_number))
+        v = MYKAD_FAIL, why = "the IC number printed differs from idNumber";
+    else if (judged && print->worst >= IC_PRINT_FAIL_AT)
+        v = MYKAD_FAIL, by_print = true;
+    else if (b->x > z->x0_max || cy < z->y_centre_min || cy > z->y_centre_max)
+        v = MYKAD_CAUTIOUS, why = "the IC number is not where the card's layout prints it";
+    else if (b->h < z->min_h || b->h > z->max_h || aspect < IC_ASPECT_MIN || aspect > IC_ASPECT_MAX)
+        v = MYKAD_CAUTIOUS, why = "the IC number's size or width differs from the card's layout";
+    else if (judged && print->worst >= 1)
+        v = MYKAD_CAUTIOUS, by_print = true;
+    else if (r->ic.corrections > 0)
+        v = MYKAD_CAUTIOUS, why = "characters of the IC number read as letters";
+    if (by_print)
+        snprintf(reason, reason_size, "%s (digit %d of %d)", print_reason(print->which[print->odd]),
+                 print->odd + 1, IC_DIGITS);
+    else if (!why && print && print->too_small)
+        snprintf(reason, reason_size,
+                 "the digits are too small to compare their print (%.0f pixels tall in the photo, "
+                 "%.0f needed)",
+                 (double)print->digit_height, (double)IC_PRINT_MIN_DIGIT_PX);
+    else
+        snprintf(reason, reason_size, "%s", why ? why : "");
+    return v;
 }
 
 const char *mykad_verdict_name(mykad_verdict v) {

@@ -3,22 +3,32 @@
  *   layout puts them (score = OCR confidence), and the contact chip's gold area where the
  *   layout puts it (score = share of the chip's expected area, 0-100);
  * - the IC number's print: where the layout puts it, at the layout's size and width, a
- *   plausible number (kyc/mykad.h), and the same number as the caller's idNumber when given;
+ *   plausible number (kyc/mykad.h), the same number as the caller's idNumber when given, and
+ *   each digit printed like the others (kyc/ic_print.h);
  * - the card type ("New IC": a MyKad front was read).
  * Pure functions of a reading; nothing is logged. */
 #ifndef EKYCD_KYC_MYKAD_CHECKS_H
 #define EKYCD_KYC_MYKAD_CHECKS_H
 
+#include <stddef.h>
+
+#include "kyc/ic_print.h"
 #include "kyc/mykad_reader.h"
+
+/* A digit this many tolerances from the others fails the font check; from 1, cautious */
+#define IC_PRINT_FAIL_AT 2.0f
 
 typedef enum { MYKAD_PASS = 0, MYKAD_CAUTIOUS, MYKAD_FAIL } mykad_verdict;
 
 /* Share of the layout's chip area that is gold on the straightened card, 0-100. */
 float mykad_chip_score(const image *card);
 
-/* The IC number's print against the layout. id_number (NULL or "") is the number the caller
- * expects. *reason gets a short English reason for anything but a pass. */
-mykad_verdict mykad_font_check(const mykad_reading *r, const char *id_number, const char **reason);
+/* The IC number's print against the layout and, digit by digit, against itself (print: from
+ * ic_print_measure on the reading's card; NULL or unmeasured: not judged). id_number (NULL or
+ * "") is the number the caller expects. reason gets a short English reason for anything but a
+ * pass ("" for a pass), naming the digit when one was printed differently. */
+mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, const char *id_number,
+                               char *reason, size_t reason_size);
 
 /* "Pass" / "Cautious" / "Fail". */
 const char *mykad_verdict_name(mykad_verdict v);

@@ -11,6 +11,7 @@
 
 #include "apiutil.h"
 #include "imageutil.h"
+#include "kyc/ic_print.h"
 #include "util/b64.h"
 #include "vision/image.h"
 
@@ -178,8 +179,21 @@ static void test_nonpassport_checks(void **state) {
     api_resp_free(&r);
 }
 
-/* A MyKad front: the card type, its landmarks measured, the IC number's print passing; the
- * same card with another idNumber fails the font check with its reason. */
+/* The font method's component */
+static json_t *font_component(api_resp *r) {
+    json_t *m, *list = json_object_get(r->json, "methodList");
+    size_t i;
+    json_array_foreach(list, i, m) {
+        if (!strcmp(json_string_value(json_object_get(m, "method")), "font"))
+            return json_array_get(json_object_get(m, "componentList"), 0);
+    }
+    fail_msg("no font method");
+    return NULL;
+}
+
+/* A MyKad front: the card type, its landmarks measured, the IC number's print passing with its
+ * line's crop behind the component; the same card with another idNumber fails the font check
+ * with its reason, and with one digit reprinted lighter fails naming the digit. */
 static void test_mykad_checks(void **state) {
     (void)state;
     char id[64];
@@ -194,6 +208,15 @@ static void test_mykad_checks(void **state) {
     assert_string_equal(value_of(&r, "font"), "Pass");
     assert_string_equal(value_of(&r, "docType"), "New IC");
     assert_true(atof(value_of(&r, "landmark")) >= 60); /* the header's score */
+    json_t *font = font_component(&r); /* score: the most deviating digit, in tolerances */
+    assert_true(json_number_value(json_object_get(font, "score")) < 1.0);
+    const char *url = json_string_value(json_object_get(font, "imageUrl"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "?type=f-id-no"));
+    api_resp line = api_get(g_srv.port, url, NULL); /* the number's line */
+    assert_int_equal(line.status, 200);
+    assert_int_equal((unsigned char)line.body[0], 0xFF);
+    api_resp_free(&line);
     api_resp_free(&r);
     const char *other = "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
                         "\"fontCheck\":true,\"idNumber\":\"970414119723\",\"idImageBase64Image\":";
@@ -203,6 +226,26 @@ static void test_mykad_checks(void **state) {
     json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
     assert_string_equal(json_string_value(json_object_get(c, "code")), "f-id-no");
     assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "idNumber"));
+    api_resp_free(&r);
+    free(card);
+
+    /* the fourth digit reprinted lighter (thinned twice), as an edit: Fail, the digit named */
+    image edited;
+    assert_true(iu_load("tests/data/mykad/flat.jpg", &edited));
+    ic_print genuine;
+    assert_int_equal(
+        ic_print_measure(&edited, (image_box){IU_CARD_IC_LINE}, "970414119722", 1, &genuine), 0);
+    assert_true(genuine.measured);
+    image_box d = genuine.glyph[3];
+    for (int pass = 0; pass < 2; pass++)
+        assert_true(iu_thin_print(&edited, d.x - 2, d.y - 2, d.w + 4, d.h + 4));
+    card = jpeg_base64(&edited);
+    image_free(&edited);
+    r = okaydoc(id, fields, card);
+    assert_string_equal(value_of(&r, "font"), "Fail");
+    font = font_component(&r);
+    assert_true(json_number_value(json_object_get(font, "score")) >= 2.0);
+    assert_non_null(strstr(json_string_value(json_object_get(font, "reason")), "digit 4 of 12"));
     api_resp_free(&r);
     free(card);
 }
