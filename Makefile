@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -229,6 +229,19 @@ ghost-eval: models build/mykad-gen build/ghost-eval
 	rm -rf build/ghost-cards
 	build/mykad-gen --out build/ghost-cards --faces $(MYKAD_FACES) --count $(GHOST_EVAL_N) --seed 105 --photo --ghost 50 >/dev/null
 	build/ghost-eval models ocr ../shared/data/documents/dev build/ghost-cards $(GHOST_EVAL_FLAGS)
+
+# OkayDoc's MyKad font check: synthetic MyKad photos, half of them with one or two digits of
+# the IC number edited (docs/okaydoc.md "Font check"). Seed 106 was the development set.
+FONT_EVAL_N ?= 100
+FONT_EVAL_SEED ?= 107
+build/font-eval: bench/doc-eval/font_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+font-eval: models build/mykad-gen build/font-eval
+	rm -rf build/font-cards
+	build/mykad-gen --out build/font-cards --faces $(MYKAD_FACES) --count $(FONT_EVAL_N) --seed $(FONT_EVAL_SEED) --photo --edit-ic 50 >/dev/null
+	build/font-eval models ocr build/font-cards $(FONT_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"
