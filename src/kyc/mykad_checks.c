@@ -92,7 +92,7 @@ mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, co
                  print->odd + 1, IC_DIGITS);
     else if (!why && print && print->too_small)
         snprintf(reason, reason_size,
-                 "the digits are too small to compare their print (%.0f pixels tall in the photo, "
+                 "the digits are too small to compare their print (%.1f pixels tall in the photo, "
                  "%.0f needed)",
                  (double)print->digit_height, (double)IC_PRINT_MIN_DIGIT_PX);
     else
