@@ -8,7 +8,7 @@
  * They are synthetic: docs/accuracy.md says so wherever they are used.
  *
  * Usage: build/mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]
- *                        [--ghost PERCENT]
+ *                        [--ghost PERCENT [--ghost-colour PERCENT]] [--edit-ic PERCENT]
  *   DIR gets card_NNNN.jpg and card_NNNN.json (the truth: every field, the face file, and the
  *   card's corners in the image). --photo puts the card on a table, turned and scaled, like a
  *   phone photo; without it the image is the card alone; --png writes lossless PNG instead of
@@ -18,6 +18,9 @@
  *   does not depend on it), and on PERCENT % of the cards the main portrait is another
  *   person's, as a forger who pasted a new photo would leave it (truth: "ghostFace",
  *   "substituted").
+ *   --ghost-colour PERCENT (with --ghost): on PERCENT % of the cards the ghost is printed in the
+ *   photo's colours, as a colour printer would, where the card's laser engraving makes it grey
+ *   (truth: "ghostColour").
  *   --edit-ic PERCENT: on PERCENT % of the cards one or two digits of the IC number are
  *   changed and printed differently from the rest, as a forger who edits a number would: in
  *   another bold sans typeface at the same height, 10 % smaller or larger, 3-5 pixels off the
@@ -281,7 +284,7 @@ static uint8_t *read_all(const char *path, size_t *len) {
 }
 
 /* The LFW image's central face region, in grey, as a cairo surface. */
-static cairo_surface_t *portrait_surface(const char *path) {
+static cairo_surface_t *portrait_surface(const char *path, bool colour) {
     size_t len = 0;
     uint8_t *bytes = read_all(path, &len);
     image img = {0};
@@ -302,7 +305,8 @@ static cairo_surface_t *portrait_surface(const char *path) {
         for (int x = 0; x < cw; x++) {
             const uint8_t *p = img.pixels + (size_t)(y0 + y) * img.stride + (size_t)(x0 + x) * 3;
             uint32_t g = (uint32_t)(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]);
-            px[y * stride + x] = g << 16 | g << 8 | g;
+            px[y * stride + x] =
+                colour ? (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2] : g << 16 | g << 8 | g;
         }
     cairo_surface_mark_dirty(s);
     image_free(&img);
@@ -525,7 +529,7 @@ static json_t *truth(const person *p, const ic_edit *edit, const char *face, con
 
 static void usage(void) {
     fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n"
-          "                 [--ghost PERCENT] [--edit-ic PERCENT]\n",
+          "                 [--ghost PERCENT [--ghost-colour PERCENT]] [--edit-ic PERCENT]\n",
           stderr);
 }
 
@@ -538,10 +542,12 @@ int main(int argc, char **argv) {
                                          {"png", no_argument, 0, 'g'},
                                          {"ghost", required_argument, 0, 'h'},
                                          {"edit-ic", required_argument, 0, 'e'},
+                                         {"ghost-colour", required_argument, 0, 'c'},
                                          {0, 0, 0, 0}};
     const char *out = NULL, *faces_dir = NULL;
     int count = 20, photo = 0, png = 0, ghost_percent = -1; /* -1: no ghost */
     int edit_percent = -1;                                  /* -1: no edited numbers */
+    int colour_percent = -1;                                /* -1: every ghost grey */
     unsigned long long seed = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -561,13 +567,15 @@ int main(int argc, char **argv) {
             ghost_percent = atoi(optarg);
         else if (c == 'e')
             edit_percent = atoi(optarg);
+        else if (c == 'c')
+            colour_percent = atoi(optarg);
         else {
             usage();
             return 2;
         }
     }
     if (!out || !faces_dir || count <= 0 || count > 100000 || ghost_percent > 100 ||
-        edit_percent > 100) {
+        edit_percent > 100 || colour_percent > 100) {
         usage();
         return 2;
     }
@@ -589,8 +597,10 @@ int main(int argc, char **argv) {
         }
         ic_edit edit = {0};
         if (edit_percent >= 0 && rnd_range(1, 100) <= edit_percent) plan_ic_edit(&p, &edit);
-        cairo_surface_t *face = portrait_surface(face_path);
-        cairo_surface_t *ghost = ghost_path ? portrait_surface(ghost_path) : NULL;
+        bool ghost_in_colour = ghost_path && colour_percent >= 0 && /* drawn only then */
+                               rnd_range(1, 100) <= colour_percent;
+        cairo_surface_t *face = portrait_surface(face_path, false);
+        cairo_surface_t *ghost = ghost_path ? portrait_surface(ghost_path, ghost_in_colour) : NULL;
         cairo_surface_t *card = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_W, CARD_H);
         cairo_t *cr = cairo_create(card);
         draw_card(cr, &p, &edit, face, ghost);
@@ -604,6 +614,8 @@ int main(int argc, char **argv) {
                 : write_jpeg(shot, path, quality) != 0)
             rc = 1;
         json_t *t = truth(&p, &edit, face_path, ghost_path, corners);
+        if (t && ghost_path && colour_percent >= 0)
+            json_object_set_new(t, "ghostColour", json_boolean(ghost_in_colour));
         snprintf(path, sizeof path, "%s/card_%04d.json", out, i + 1);
         if (!t || json_dump_file(t, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) rc = 1;
         json_decref(t);
