@@ -218,8 +218,9 @@ visual-eval: build/visual-eval
 	build/visual-eval ../shared/data/documents/dev ocr $(VISUAL_EVAL_FLAGS)
 
 # OkayDoc's photo-substitution check: the shared specimens (all genuine) and synthetic MyKad
-# photos with a ghost image, half of them with a substituted portrait (seeds not used while
-# building the check; docs/okaydoc.md).
+# photos with a ghost image, half of them with a substituted portrait; and its ghost-colour
+# check: MyKad photos whose ghost is printed in colour on half of them (seeds not used while
+# building the checks: 201, 104 and 108 were; docs/okaydoc.md).
 GHOST_EVAL_N ?= 100
 build/ghost-eval: bench/doc-eval/ghost_eval.c build/release/libekycd.a
 	@echo "  LD      $@"
@@ -228,7 +229,9 @@ build/ghost-eval: bench/doc-eval/ghost_eval.c build/release/libekycd.a
 ghost-eval: models build/mykad-gen build/ghost-eval
 	rm -rf build/ghost-cards
 	build/mykad-gen --out build/ghost-cards --faces $(MYKAD_FACES) --count $(GHOST_EVAL_N) --seed 105 --photo --ghost 50 >/dev/null
-	build/ghost-eval models ocr ../shared/data/documents/dev build/ghost-cards $(GHOST_EVAL_FLAGS)
+	rm -rf build/ghost-colour-cards
+	build/mykad-gen --out build/ghost-colour-cards --faces $(MYKAD_FACES) --count $(GHOST_EVAL_N) --seed 109 --photo --ghost 0 --ghost-colour 50 >/dev/null
+	build/ghost-eval models ocr ../shared/data/documents/dev build/ghost-cards build/ghost-colour-cards $(GHOST_EVAL_FLAGS)
 
 # OkayDoc's MyKad font check: synthetic MyKad photos, half of them with one or two digits of
 # the IC number edited (docs/okaydoc.md "Font check"). Seed 106 was the development set.

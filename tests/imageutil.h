@@ -21,10 +21,11 @@ static inline bool iu_load(const char *path, image *out) {
     return ok;
 }
 
-/* Blends the luma of src's rectangle (sx, sy, sw, sh), resized, into dst's (dx, dy, dw, dh) at
- * `strength` (0-1) over what is there. dst is RGB; the rectangle must lie inside it. */
-static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, int sw, int sh,
-                                  int dx, int dy, int dw, int dh, float strength) {
+/* Blends src's rectangle (sx, sy, sw, sh), resized, into dst's (dx, dy, dw, dh) at `strength`
+ * (0-1) over what is there: its luma, or its colours when `colour`. dst is RGB; the rectangle
+ * must lie inside it. */
+static inline bool iu_paste_photo(image *dst, const image *src, int sx, int sy, int sw, int sh,
+                                  int dx, int dy, int dw, int dh, float strength, bool colour) {
     float *rgb = malloc(sizeof *rgb * 3 * (size_t)dw * (size_t)dh);
     if (!rgb || dx < 0 || dy < 0 || dx + dw > dst->width || dy + dh > dst->height) {
         free(rgb);
@@ -38,17 +39,26 @@ static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, 
             size_t i = (size_t)y * (size_t)dw + (size_t)x;
             float luma = 0.299f * rgb[i] + 0.587f * rgb[plane + i] + 0.114f * rgb[2 * plane + i];
             uint8_t *p = dst->pixels + (size_t)(dy + y) * dst->stride + (size_t)(dx + x) * 3;
-            for (int c = 0; c < 3; c++)
-                p[c] = (uint8_t)((1.0f - strength) * (float)p[c] + strength * luma + 0.5f);
+            for (int c = 0; c < 3; c++) {
+                float v = colour ? rgb[(size_t)c * plane + i] : luma;
+                p[c] = (uint8_t)((1.0f - strength) * (float)p[c] + strength * v + 0.5f);
+            }
         }
     free(rgb);
     return true;
 }
 
+/* The same in grey, as a ghost portrait is printed */
+static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, int sw, int sh,
+                                  int dx, int dy, int dw, int dh, float strength) {
+    return iu_paste_photo(dst, src, sx, sy, sw, sh, dx, dy, dw, dh, strength, false);
+}
+
 /* The MyKad fixture (tests/data/mykad/flat.jpg, 1012 x 638) reprinted with the photo at
  * `portrait` as its portrait and the one at `ghost` as a faded w x h ghost photo between the
- * chip and the portrait; both photos are 250 x 250 LFW images of the shared data, cut to their
- * central face region as tools/mykad-gen does. 0 when made; -1 when a photo is absent (no
+ * chip and the portrait, grey or, when ghost_in_colour, in the photo's colours; both photos are
+ * 250 x 250 LFW images of the shared data, cut to their central face region as tools/mykad-gen
+ * does. 0 when made; -1 when a photo is absent (no
  * shared data: skip); 1 when the fixture could not be read or printed on (a failure). */
 #define IU_CARD            "tests/data/mykad/flat.jpg"
 #define IU_CARD_PORTRAIT_X 690
@@ -59,7 +69,7 @@ static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, 
 #define IU_CARD_GHOST_Y    222
 #define IU_LFW             "../shared/data/faces-pairs/dev/images/lfw/"
 static inline int iu_mykad_with_ghost(const char *portrait, const char *ghost, int w, int h,
-                                      image *card) {
+                                      bool ghost_in_colour, image *card) {
     image a, b;
     memset(card, 0, sizeof *card);
     if (!iu_load(portrait, &a)) return -1;
@@ -67,11 +77,11 @@ static inline int iu_mykad_with_ghost(const char *portrait, const char *ghost, i
         image_free(&a);
         return -1;
     }
-    bool ok =
-        iu_load(IU_CARD, card) &&
-        iu_paste_ghost(card, &a, 50, 25, 150, 190, IU_CARD_PORTRAIT_X, IU_CARD_PORTRAIT_Y,
-                       IU_CARD_PORTRAIT_W, IU_CARD_PORTRAIT_H, 1.0f) &&
-        iu_paste_ghost(card, &b, 50, 25, 150, 190, IU_CARD_GHOST_X, IU_CARD_GHOST_Y, w, h, 0.45f);
+    bool ok = iu_load(IU_CARD, card) &&
+              iu_paste_ghost(card, &a, 50, 25, 150, 190, IU_CARD_PORTRAIT_X, IU_CARD_PORTRAIT_Y,
+                             IU_CARD_PORTRAIT_W, IU_CARD_PORTRAIT_H, 1.0f) &&
+              iu_paste_photo(card, &b, 50, 25, 150, 190, IU_CARD_GHOST_X, IU_CARD_GHOST_Y, w, h,
+                             0.45f, ghost_in_colour);
     image_free(&a);
     image_free(&b);
     return ok ? 0 : 1;

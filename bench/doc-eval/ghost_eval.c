@@ -23,6 +23,8 @@
 
 typedef struct {
     int by_truth[2][VERDICTS]; /* [substituted][verdict] */
+    int colour[2][3];          /* [ghost printed in colour][Pass, Fail, not measured] */
+    bool colour_truth;         /* the set says which ghosts are in colour */
     double ms[MAX_TIMED];
     int timed;
 } tally;
@@ -43,8 +45,10 @@ static bool load(const char *path, image *img) {
     return ok;
 }
 
-/* Reads the document, checks its region; the verdict, or -1. */
-static int check_one(const document_engines *e, const image *img, tally *t, const char *name) {
+/* Reads the document, checks its region; the verdict, or -1. in_colour (0, 1; -1 unknown): the
+ * truth of the ghost's colour, tallied against ghost_photo_colour. */
+static int check_one(const document_engines *e, const image *img, tally *t, const char *name,
+                     int in_colour) {
     document_reading doc;
     if (document_read(e, img, NULL, &doc) != 0) return -1;
     ghost_comparison g;
@@ -52,10 +56,13 @@ static int check_one(const document_engines *e, const image *img, tally *t, cons
     double t0 = time_monotonic_s();
     if (ghost_photo_check_document(e->faces, &doc, &g) == 0) verdict = (int)g.verdict;
     if (t->timed < MAX_TIMED) t->ms[t->timed++] = (time_monotonic_s() - t0) * 1e3;
+    float colour =
+        verdict >= GHOST_TOO_SMALL ? ghost_photo_colour(&doc.page[0], &g.portrait, &g.ghost) : -1;
+    if (in_colour >= 0) t->colour[in_colour][colour < 0 ? 2 : colour > GHOST_COLOUR_MAX]++;
     if (verbose && verdict >= 0)
-        printf("  %-60s %s portrait %.0f px ghost %.0f px cos %.2f\n", name,
+        printf("  %-60s %s portrait %.0f px ghost %.0f px cos %.2f colour %.1f%s\n", name,
                ghost_verdict_name(g.verdict), g.portrait.y2 - g.portrait.y1, (double)g.ghost_height,
-               (double)g.cosine);
+               (double)g.cosine, (double)colour, in_colour == 1 ? " (printed in colour)" : "");
     document_reading_free(&doc);
     return verdict;
 }
@@ -89,7 +96,7 @@ static void run_documents(const document_engines *e, const char *dir) {
         image img;
         snprintf(path, sizeof path, "%s/%s", dir, rel ? rel : "");
         if (rel && load(path, &img)) {
-            int v = check_one(e, &img, t, rel);
+            int v = check_one(e, &img, t, rel, -1);
             if (v >= 0) t->by_truth[0][v]++;
             image_free(&img);
         }
@@ -114,8 +121,11 @@ static void run_cards(const document_engines *e, const char *dir) {
         snprintf(path + strlen(path) - 4, 6, ".json");
         json_t *truth = json_load_file(path, 0, NULL);
         json_t *sub = json_object_get(truth, "substituted");
+        json_t *colour = json_object_get(truth, "ghostColour");
+        t->colour_truth |= json_is_boolean(colour);
         if (have && json_is_boolean(sub)) {
-            int v = check_one(e, &img, t, names[i]);
+            int v = check_one(e, &img, t, names[i],
+                              json_is_boolean(colour) ? json_is_true(colour) : -1);
             if (v >= 0) t->by_truth[json_is_true(sub)][v]++;
         } else {
             fprintf(stderr, "%s: cannot read, or made without --ghost\n", names[i]);
@@ -129,6 +139,9 @@ static void run_cards(const document_engines *e, const char *dir) {
     printf("synthetic MyKad set %s\n", dir);
     print_counts("  genuine", t->by_truth[0]);
     print_counts("  substituted", t->by_truth[1]);
+    for (int c = 0; c < 2 && t->colour_truth; c++)
+        printf("  ghost printed %s: holocolor Pass %d, Fail %d, not measured %d\n",
+               c ? "in colour" : "grey", t->colour[c][0], t->colour[c][1], t->colour[c][2]);
     print_time(t);
     free(t);
 }

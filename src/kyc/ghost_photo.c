@@ -1,6 +1,8 @@
-/* Photo substitution: the main portrait against the ghost image. See ghost_photo.h. */
+/* Photo substitution: the main portrait against the ghost image, and the ghost's own colour.
+ * See ghost_photo.h. */
 #include "kyc/ghost_photo.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,8 @@
 #define GHOST_MIN_SCORE    0.6f  /* faint ghosts score lower than portraits */
 #define GHOST_MAX_SHARE    0.9f  /* a ghost is smaller than the portrait, */
 #define GHOST_MIN_SHARE    0.15f /* but not a speck beside it */
+#define COLOUR_SATURATED   250   /* a channel this bright has lost the pixel's colour */
+#define COLOUR_MIN_PIXELS  50    /* fewer unsaturated pixels than this: colour not measured */
 #define TILE_W             400   /* tiles the detector sees at about 4/5 of their size, */
 #define TILE_H             300   /* overlapping by a third or more */
 #define MAX_CANDIDATES     (5 * FACE_MAX)
@@ -178,6 +182,90 @@ int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghos
         }
     }
     return ghost_photo_compare(e, page, detail, out);
+}
+
+/* A channel at the sensor's limit has lost the pixel's colour: such pixels are not used */
+static bool saturated(const uint8_t *p) {
+    return p[0] >= COLOUR_SATURATED || p[1] >= COLOUR_SATURATED || p[2] >= COLOUR_SATURATED;
+}
+
+/* Mean RGB of the unsaturated pixels inside `outer` but not inside `inner` (pass inner =
+ * outer's corner twice for none); both clipped to the image. False with fewer than
+ * COLOUR_MIN_PIXELS of them. */
+static bool mean_rgb(const image *img, const int outer[4], const int inner[4], double mean[3]) {
+    double sum[3] = {0, 0, 0};
+    long n = 0;
+    for (int y = outer[1] < 0 ? 0 : outer[1]; y < outer[3] && y < img->height; y++)
+        for (int x = outer[0] < 0 ? 0 : outer[0]; x < outer[2] && x < img->width; x++) {
+            if (x >= inner[0] && x < inner[2] && y >= inner[1] && y < inner[3]) continue;
+            const uint8_t *p = img->pixels + (size_t)y * img->stride + (size_t)x * 3;
+            if (saturated(p)) continue;
+            for (int c = 0; c < 3; c++) sum[c] += p[c];
+            n++;
+        }
+    for (int c = 0; c < 3; c++) mean[c] = n ? sum[c] / (double)n : 0;
+    return n >= COLOUR_MIN_PIXELS;
+}
+
+/* The middle of a face box: 20-80 % across, 15-85 % down, as {x0, y0, x1, y1} */
+static void face_middle(const face_box *f, int out[4]) {
+    float w = width_of(f), h = height_of(f);
+    out[0] = (int)(f->x1 + 0.2f * w), out[1] = (int)(f->y1 + 0.15f * h);
+    out[2] = (int)(f->x1 + 0.8f * w), out[3] = (int)(f->y1 + 0.85f * h);
+}
+
+/* A box grown by `share` of its size on each side, as {x0, y0, x1, y1} */
+static void grown_box(const face_box *f, float share, int out[4]) {
+    float w = width_of(f), h = height_of(f);
+    out[0] = (int)(f->x1 - share * w), out[1] = (int)(f->y1 - share * h);
+    out[2] = (int)(f->x2 + share * w), out[3] = (int)(f->y2 + share * h);
+}
+
+static double dot3(const double a[3], const double b[3]) {
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+/* Makes v unit length after taking out its part along unit u (u NULL: none); false when
+ * nothing is left */
+static bool orthonormal(double v[3], const double *u) {
+    if (u) {
+        double along = dot3(v, u);
+        for (int c = 0; c < 3; c++) v[c] -= along * u[c];
+    }
+    double n = sqrt(dot3(v, v));
+    if (n < 4.0) return false; /* under 4 grey levels: no direction */
+    for (int c = 0; c < 3; c++) v[c] /= n;
+    return true;
+}
+
+float ghost_photo_colour(const image *page, const face_box *portrait, const face_box *ghost) {
+    if (page->channels != 3 || width_of(ghost) < GHOST_COLOUR_MIN_SIDE ||
+        height_of(ghost) < GHOST_COLOUR_MIN_SIDE)
+        return -1;
+    /* the engraving's grey as this photo shows it: the portrait's mean colour */
+    int middle[4], near[4], far[4];
+    double grey[3], card[3];
+    face_middle(portrait, middle);
+    int none[4] = {middle[0], middle[1], middle[0], middle[1]};
+    if (!mean_rgb(page, middle, none, grey) || !orthonormal(grey, NULL)) return -1;
+    /* the card around the ghost: a band from 30 % to 60 % of the box's size outside it */
+    grown_box(ghost, 0.3f, near);
+    grown_box(ghost, 0.6f, far);
+    if (!mean_rgb(page, far, near, card)) return -1;
+    bool plane = orthonormal(card, grey); /* else the card is grey itself: a line */
+    face_middle(ghost, middle);
+    double left = 0;
+    long n = 0;
+    for (int y = middle[1] < 0 ? 0 : middle[1]; y < middle[3] && y < page->height; y++)
+        for (int x = middle[0] < 0 ? 0 : middle[0]; x < middle[2] && x < page->width; x++) {
+            const uint8_t *p = page->pixels + (size_t)y * page->stride + (size_t)x * 3;
+            if (saturated(p)) continue;
+            double v[3] = {p[0], p[1], p[2]}, a = dot3(v, grey), b = plane ? dot3(v, card) : 0;
+            for (int c = 0; c < 3; c++) v[c] -= a * grey[c] + (plane ? b * card[c] : 0);
+            left += sqrt(dot3(v, v));
+            n++;
+        }
+    return n >= COLOUR_MIN_PIXELS ? (float)(left / (double)n) : -1;
 }
 
 const char *ghost_verdict_name(ghost_verdict v) {

@@ -51,6 +51,19 @@ int ghost_photo_compare(face_engine *e, const image *document, float detail, gho
  * (document_page_detail). */
 int ghost_photo_check_document(face_engine *e, const document_reading *doc, ghost_comparison *out);
 
+/* The ghost photo's own colour (OkayDoc `holocolor`). A laser-engraved ghost (MyKad) is
+ * monochrome: where it marks the card, each pixel is the card's colour darkened and mixed with
+ * the engraving's grey — in RGB, a point of the plane through black spanned by the card's
+ * colour around the ghost and the engraving's grey, which the main portrait (engraved alike)
+ * shows under this photo's light. A ghost printed in colour leaves that plane with the photo's
+ * skin tones. Returns the mean distance of the ghost face's middle pixels from the plane, in
+ * grey levels (0-255), or -1 when the ghost box is under GHOST_COLOUR_MIN_SIDE pixels, the
+ * image is grey, or too few pixels keep their colour (a channel at 250 or more has lost it:
+ * glare, a strong colour cast). A main portrait printed in colour lets a colour ghost pass. */
+#define GHOST_COLOUR_MAX      6.0f /* more colour of its own than this: printed in colour */
+#define GHOST_COLOUR_MIN_SIDE 16
+float ghost_photo_colour(const image *page, const face_box *portrait, const face_box *ghost);
+
 const char *ghost_verdict_name(ghost_verdict v);
 
 #endif

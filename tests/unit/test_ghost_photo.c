@@ -2,7 +2,8 @@
  * photo printed here at run time from LFW photos of the shared data (skipped without it): a
  * ghost of the portrait's photo is the same person, of another person's photo is not; no
  * ghost, a speck of a ghost and no portrait at all are said so; a document region without the
- * portrait falls back to the page. */
+ * portrait falls back to the page; a ghost printed in colour shows colour of its own, a grey
+ * one none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +45,7 @@ static int teardown(void **state) {
 /* The card with `portrait`'s photo as its portrait and `ghost`'s as a w x h ghost. False
  * without the shared data. */
 static bool compose(image *card, const char *portrait, const char *ghost, int w, int h) {
-    int rc = iu_mykad_with_ghost(portrait, ghost, w, h, card);
+    int rc = iu_mykad_with_ghost(portrait, ghost, w, h, false, card);
     if (rc < 0) return false;
     assert_int_equal(rc, 0);
     return true;
@@ -164,6 +165,43 @@ static void test_enlarged_card_counts_the_photo_pixels(void **state) {
 }
 
 /* Boxes the detector may score high on print that are no faces. */
+/* The ghost's own colour: a grey ghost (as laser engraving makes it) shows none beyond the
+ * card's; the same ghost printed in the photo's colours does; under a warm colour cast over the
+ * whole photo the grey one still shows none; a grey image or a speck of a box is not measured. */
+static void test_ghost_colour(void **state) {
+    (void)state;
+    image grey_ghost, colour_ghost;
+    int rc = iu_mykad_with_ghost(HOLDER, HOLDER, 110, 140, false, &grey_ghost);
+    if (rc < 0) {
+        skip(); /* the shared data is absent */
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(iu_mykad_with_ghost(HOLDER, HOLDER, 110, 140, true, &colour_ghost), 0);
+    ghost_comparison g;
+    assert_int_equal(ghost_photo_compare(g_engine, &grey_ghost, 1.0f, &g), 0);
+    assert_true(g.verdict >= GHOST_TOO_SMALL);
+    float grey = ghost_photo_colour(&grey_ghost, &g.portrait, &g.ghost);
+    float colour = ghost_photo_colour(&colour_ghost, &g.portrait, &g.ghost);
+    assert_true(grey >= 0 && grey < GHOST_COLOUR_MAX / 2);
+    assert_true(colour > 2 * GHOST_COLOUR_MAX);
+    for (size_t i = 0; i < grey_ghost.stride * (size_t)grey_ghost.height; i += 3) {
+        uint8_t *p = grey_ghost.pixels + i; /* warm light: red up, blue down, nothing clipped */
+        p[0] = (uint8_t)(p[0] * 0.95f), p[1] = (uint8_t)(p[1] * 0.85f),
+        p[2] = (uint8_t)(p[2] * 0.7f);
+    }
+    float warm = ghost_photo_colour(&grey_ghost, &g.portrait, &g.ghost);
+    assert_true(warm >= 0 && warm < GHOST_COLOUR_MAX / 2);
+    face_box speck = g.ghost;
+    speck.x2 = speck.x1 + 10, speck.y2 = speck.y1 + 12;
+    assert_true(ghost_photo_colour(&colour_ghost, &g.portrait, &speck) < 0);
+    image one_channel = {grey_ghost.width, grey_ghost.height, 1, (size_t)grey_ghost.width,
+                         grey_ghost.pixels};
+    assert_true(ghost_photo_colour(&one_channel, &g.portrait, &g.ghost) < 0);
+    image_free(&grey_ghost);
+    image_free(&colour_ghost);
+}
+
 static void test_face_shape(void **state) {
     (void)state;
     face_box f;
@@ -191,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_small_ghost_is_not_compared),
         cmocka_unit_test(test_region_without_portrait_falls_back_to_page),
         cmocka_unit_test(test_enlarged_card_counts_the_photo_pixels),
+        cmocka_unit_test(test_ghost_colour),
         cmocka_unit_test(test_face_shape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
