@@ -87,8 +87,10 @@ typedef struct {
     mykad_verdict font;
     char font_reason[160]; /* "" for a pass */
     ic_print print;        /* the IC number digit by digit */
-    bool ghost_checked;    /* photoSubstitutionCheck asked for, and the card read */
+    bool ghost_checked;    /* photoSubstitutionCheck or ghostPhotoColorDetection asked for, and
+                              the card read */
     ghost_comparison ghost;
+    float ghost_colour; /* ghost_photo_colour: -1 not measured */
 } mykad_facts;
 
 static json_t *score_component(const char *code, const char *label, float score) {
@@ -138,6 +140,27 @@ static json_t *ghost_method(const mykad_facts *m) {
     return method("substitution", label, value, json_real((double)g->cosine), NULL);
 }
 
+/* The ghost photo's colour (kyc/ghost_photo.h): a laser-engraved ghost is monochrome; the score
+ * is the colour it shows of its own, in grey levels. */
+static json_t *ghost_colour_method(const mykad_facts *m) {
+    const char *label = "Ghost Photo Color Detection";
+    if (!m->read || !m->ghost_checked)
+        return method("holocolor", label, "NotPerformed", NULL, NOT_READ_MYKAD);
+    if (m->ghost.verdict == GHOST_NO_PORTRAIT)
+        return method("holocolor", label, "NotPerformed", NULL, NO_PORTRAIT);
+    if (m->ghost.verdict == GHOST_NOT_FOUND)
+        return method("holocolor", label, "NotPerformed", NULL, NO_GHOST_PHOTO);
+    if (m->ghost_colour < 0)
+        return method("holocolor", label, "NotPerformed", NULL,
+                      "the ghost photo is too small, or too washed out, to judge its colour");
+    bool coloured = m->ghost_colour > GHOST_COLOUR_MAX;
+    return method("holocolor", label, coloured ? "Fail" : "Pass",
+                  json_real((double)m->ghost_colour),
+                  coloured ? "the ghost photo shows colour of its own; a laser-engraved ghost is "
+                             "monochrome"
+                           : NULL);
+}
+
 /* The MyKad methods ekycd measures; NULL for the others. */
 static json_t *mykad_method(const char *name, const mykad_facts *m) {
     if (!strcmp(name, "landmark")) return mykad_landmarks(m);
@@ -153,6 +176,7 @@ static json_t *mykad_method(const char *name, const mykad_facts *m) {
         return m->read ? method("docType", "MyKad Type", "New IC", NULL, NULL)
                        : method("docType", "MyKad Type", "Unknown", NULL, NOT_READ_MYKAD);
     if (!strcmp(name, "substitution")) return ghost_method(m);
+    if (!strcmp(name, "holocolor")) return ghost_colour_method(m);
     return NULL;
 }
 
@@ -210,11 +234,14 @@ static bool is_mykad(const char *doc_type) {
     return doc_type && !strcasecmp(doc_type, "mykad");
 }
 
-/* A MyKad request with photoSubstitutionCheck on: the only one that pays for the faces. */
+/* A MyKad request with photoSubstitutionCheck or ghostPhotoColorDetection on: the only one
+ * that pays for the faces. */
 static bool wants_ghost_check(json_t *body) {
-    bool on = false;
+    bool substitution = false, colour = false;
     return is_mykad(json_get_string(body, "docType", 64)) &&
-           json_get_flag(body, "photoSubstitutionCheck", &on) == FLAG_OK && on;
+           ((json_get_flag(body, "photoSubstitutionCheck", &substitution) == FLAG_OK &&
+             substitution) ||
+            (json_get_flag(body, "ghostPhotoColorDetection", &colour) == FLAG_OK && colour));
 }
 
 static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const mykad_facts *m) {
@@ -285,6 +312,9 @@ static int check_ghost(app *a, const document_reading *doc, mykad_facts *m, doc_
     int rc = api_check_ghost_photo(a, doc, &m->ghost);
     if (rc != 0) return rc;
     m->ghost_checked = true;
+    m->ghost_colour = m->ghost.verdict >= GHOST_TOO_SMALL
+                          ? ghost_photo_colour(&doc->page[0], &m->ghost.portrait, &m->ghost.ghost)
+                          : -1;
     if (m->ghost.verdict >= GHOST_TOO_SMALL) {
         const face_box *f = &m->ghost.ghost;
         float w = f->x2 - f->x1, h = f->y2 - f->y1;
@@ -329,9 +359,9 @@ static json_t *image_url(bool passport, const char *id, const char *type) {
     return json_string(url);
 }
 
-/* Points every measured component at the region crop (the substitution check at the ghost
- * photo's, the font check at the IC number's line) and lists the portrait and the ghost photo, in
- * the answer and in the store. Returns the store status. */
+/* Points every measured component at the region crop (the substitution and ghost-colour checks
+ * at the ghost photo's, the font check at the IC number's line) and lists the portrait and the
+ * ghost photo, in the answer and in the store. Returns the store status. */
 static store_status link_images(app *a, const char *journey_id, bool passport, const char *id,
                                 const doc_crops *crops, json_t *answer) {
     const char *kind = passport ? "passport" : "v2";
@@ -355,9 +385,9 @@ static store_status link_images(app *a, const char *journey_id, bool passport, c
         const char *code = json_string_value(json_object_get(c, "code"));
         /* not measured: no image, but the IC number's line is shown whenever it was read */
         if (!code || (!json_object_get(c, "score") && strcmp(code, "f-id-no") != 0)) continue;
-        const char *blob = !strcmp(code, "substitution") ? ghost
-                           : !strcmp(code, "f-id-no")    ? ic_number
-                                                         : region;
+        const char *blob = !strcmp(code, "substitution") || !strcmp(code, "holocolor") ? ghost
+                           : !strcmp(code, "f-id-no")                                  ? ic_number
+                                                                                       : region;
         if (!*blob) continue;
         if (store_public_image_link(a->store, journey_id, id, code, kind, blob) != STORE_OK)
             return STORE_ERROR;

@@ -253,9 +253,9 @@ static void test_mykad_checks(void **state) {
 /* The MyKad fixture with an LFW photo as its portrait and `ghost` as its ghost photo
  * (tests/imageutil.h), base64 JPEG; NULL without the shared data. */
 #define LFW_DIR IU_LFW
-static char *card_with_ghost(const char *portrait, const char *ghost) {
+static char *card_with_ghost(const char *portrait, const char *ghost, bool ghost_in_colour) {
     image card;
-    int rc = iu_mykad_with_ghost(portrait, ghost, 110, 140, &card);
+    int rc = iu_mykad_with_ghost(portrait, ghost, 110, 140, ghost_in_colour, &card);
     if (rc < 0) return NULL;
     assert_int_equal(rc, 0);
     char *text = jpeg_base64(&card);
@@ -275,13 +275,13 @@ static json_t *only_component(api_resp *r) {
 static void test_mykad_photo_substitution(void **state) {
     (void)state;
     char *genuine = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
-                                    LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg");
+                                    LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
     if (!genuine) {
         skip(); /* the shared data is absent */
         return;
     }
     char *forged = card_with_ghost(LFW_DIR "Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg",
-                                   LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg");
+                                   LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
     char *plain = api_file_base64("tests/data/mykad/flat.jpg"), *page = jpeg_base64(&g_page);
     char id[64];
     api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
@@ -324,6 +324,51 @@ static void test_mykad_photo_substitution(void **state) {
         api_resp_free(&r);
     }
     free(genuine), free(forged), free(plain), free(page);
+}
+
+/* ghostPhotoColorDetection on a MyKad: a grey ghost passes with the ghost's crop behind the
+ * component, one printed in colour fails with the reason, a card without a ghost is not
+ * performed; photoSubstitutionCheck off: the ghost is searched for all the same. */
+static void test_mykad_ghost_colour(void **state) {
+    (void)state;
+    char *grey = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
+                                 LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
+    if (!grey) {
+        skip(); /* the shared data is absent */
+        return;
+    }
+    char *coloured = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
+                                     LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", true);
+    char *plain = api_file_base64("tests/data/mykad/flat.jpg");
+    char id[64];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    const char *fields = "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
+                         "\"ghostPhotoColorDetection\":true,\"idImageBase64Image\":";
+    api_resp r = okaydoc(id, fields, grey);
+    assert_string_equal(value_of(&r, "holocolor"), "Pass");
+    json_t *c = only_component(&r);
+    assert_true(json_number_value(json_object_get(c, "score")) < 6.0);
+    const char *url = json_string_value(json_object_get(c, "imageUrl"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "?type=holocolor"));
+    api_resp img = api_get(g_srv.port, url, NULL);
+    assert_int_equal(img.status, 200);
+    api_resp_free(&img);
+    api_resp_free(&r);
+
+    r = okaydoc(id, fields, coloured);
+    assert_string_equal(value_of(&r, "holocolor"), "Fail");
+    c = only_component(&r);
+    assert_true(json_number_value(json_object_get(c, "score")) > 6.0);
+    assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "monochrome"));
+    api_resp_free(&r);
+
+    r = okaydoc(id, fields, plain);
+    assert_string_equal(value_of(&r, "holocolor"), "NotPerformed");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(only_component(&r), "reason")), "no ghost photo"));
+    api_resp_free(&r);
+    free(grey), free(coloured), free(plain);
 }
 
 /* qualityCheckDetection: the MyKad fixture (about 12 pixels per mm) passes with its scale as
@@ -608,10 +653,15 @@ static void test_scorecard_rules(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_passport_checks), cmocka_unit_test(test_nonpassport_checks),
-        cmocka_unit_test(test_mykad_checks),    cmocka_unit_test(test_mykad_photo_substitution),
-        cmocka_unit_test(test_quality_check),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_scorecard),       cmocka_unit_test(test_scorecard_visual_difference),
+        cmocka_unit_test(test_passport_checks),
+        cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_mykad_checks),
+        cmocka_unit_test(test_mykad_photo_substitution),
+        cmocka_unit_test(test_mykad_ghost_colour),
+        cmocka_unit_test(test_quality_check),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_scorecard),
+        cmocka_unit_test(test_scorecard_visual_difference),
         cmocka_unit_test(test_scorecard_rules),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
