@@ -19,11 +19,12 @@ typedef struct {
 
 /* The line's crop, binarised, with its parts labelled */
 typedef struct {
-    int x, y;      /* the crop's top left on the card */
-    int threshold; /* grey levels up to it are ink */
-    image grey;    /* the crop, luma */
-    uint8_t *ink;  /* 1 where dark */
-    int *label;    /* part index + 1, 0 for background */
+    int x, y;               /* the crop's top left on the card */
+    float paper, ink_level; /* mean grey of the paper and of the ink */
+    float edge_level; /* an edge lies where the grey crosses this: halfway from ink to paper */
+    image grey;       /* the crop, luma */
+    uint8_t *ink;     /* 1 where dark */
+    int *label;       /* part index + 1, 0 for background */
     blob part[MAX_PARTS];
     int parts;
 } line_crop;
@@ -140,11 +141,21 @@ static int crop_line(const image *card, image_box line, line_crop *c) {
     c->ink = calloc(n, 1);
     c->label = calloc(n, sizeof *c->label);
     if (!c->ink || !c->label) return -1;
-    int t = c->threshold = otsu_threshold(&c->grey);
+    int t = otsu_threshold(&c->grey);
+    double sum[2] = {0, 0};
+    long count[2] = {0, 0};
     for (int y = 0; y < c->grey.height; y++)
-        for (int x = 0; x < c->grey.width; x++)
-            c->ink[(size_t)y * (size_t)c->grey.width + (size_t)x] =
-                c->grey.pixels[(size_t)y * c->grey.stride + (size_t)x] <= t;
+        for (int x = 0; x < c->grey.width; x++) {
+            uint8_t v = c->grey.pixels[(size_t)y * c->grey.stride + (size_t)x];
+            c->ink[(size_t)y * (size_t)c->grey.width + (size_t)x] = v <= t;
+            sum[v <= t] += v;
+            count[v <= t]++;
+        }
+    /* the midpoint of the paper's and the ink's mean grey: where a blurred edge crosses half
+     * way, whatever the blur and whatever share of the crop the ink is */
+    c->paper = count[0] ? (float)(sum[0] / (double)count[0]) : 255.0f;
+    c->ink_level = count[1] ? (float)(sum[1] / (double)count[1]) : 0.0f;
+    c->edge_level = count[0] && count[1] ? 0.5f * (c->paper + c->ink_level) : (float)t;
     return label_parts(c);
 }
 
@@ -165,11 +176,11 @@ static int by_x(const void *a, const void *b) {
     return ((const blob *)a)->x0 - ((const blob *)b)->x0;
 }
 
-/* Digit glyphs, left to right: parts at least half the line's height tall, with the smaller
- * parts lying within their columns (a stroke broken by binarisation) added. The dashes and
+/* Glyphs (digits, capitals), left to right: parts at least half the line's height tall, with the
+ * smaller parts lying within their columns (a stroke broken by binarisation) added. The dashes and
  * specks, short and between the digits, belong to none. `owner` gets, per part, the glyph it
  * belongs to or -1. Returns the count. */
-static int cut_digits(const line_crop *c, int line_h, blob *glyph, int *owner) {
+static int cut_glyphs(const line_crop *c, int line_h, blob *glyph, int *owner) {
     int n = 0;
     for (int i = 0; i < c->parts; i++) {
         owner[i] = -1;
@@ -196,35 +207,35 @@ static int cut_digits(const line_crop *c, int line_h, blob *glyph, int *owner) {
     return n;
 }
 
-/* The glyph's top and bottom edge to a fraction of a pixel: over its columns, the first and
- * last crossing of the threshold, interpolated between the two grey levels around it. */
+/* The glyph's top and bottom edge to a fraction of a pixel (pixel centres at whole numbers):
+ * over its columns, the first and last crossing of the edge level between an ink pixel and
+ * the paper beside it, interpolated between their grey levels. */
 static void edges(const line_crop *c, const blob *b, float *top, float *bottom) {
     const image *g = &c->grey;
+    float level = c->edge_level;
     *top = (float)b->y1;
     *bottom = (float)b->y0;
     for (int x = b->x0; x < b->x1; x++) {
         for (int y = b->y0; y < b->y1; y++)
             if (c->ink[(size_t)y * (size_t)g->width + (size_t)x]) {
-                float at = (float)y;
+                float at = (float)y - 0.5f;
                 if (y > 0) {
                     float above = g->pixels[(size_t)(y - 1) * g->stride + (size_t)x],
                           here = g->pixels[(size_t)y * g->stride + (size_t)x];
-                    if (above > here)
-                        at = (float)y - (above - (float)c->threshold) / (above - here);
-                    if (at < (float)y - 1) at = (float)y - 1;
+                    if (above > here) at = (float)(y - 1) + (above - level) / (above - here);
+                    at = at < (float)(y - 1) ? (float)(y - 1) : at > (float)y ? (float)y : at;
                 }
                 if (at < *top) *top = at;
                 break;
             }
         for (int y = b->y1 - 1; y >= b->y0; y--)
             if (c->ink[(size_t)y * (size_t)g->width + (size_t)x]) {
-                float at = (float)y + 1;
+                float at = (float)y + 0.5f;
                 if (y + 1 < g->height) {
                     float below = g->pixels[(size_t)(y + 1) * g->stride + (size_t)x],
                           here = g->pixels[(size_t)y * g->stride + (size_t)x];
-                    if (below > here)
-                        at = (float)y + 1 + ((float)c->threshold - here) / (below - here);
-                    if (at > (float)y + 2) at = (float)y + 2;
+                    if (below > here) at = (float)y + (level - here) / (below - here);
+                    at = at < (float)y ? (float)y : at > (float)(y + 1) ? (float)(y + 1) : at;
                 }
                 if (at > *bottom) *bottom = at;
                 break;
@@ -246,15 +257,47 @@ static int run_length(const line_crop *c, const int *owner, int g, int x, int y,
     return n;
 }
 
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n values (sorted in place) */
+static float median_of(float *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_float);
+    return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The width of the ink run through (x, y) along its row, to a fraction of a pixel: the
+ * darkness of the run and of the pixel on each side of it, each pixel counted from 0 (paper)
+ * to 1 (ink) */
+static float ink_across(const line_crop *c, int x, int y) {
+    const image *g = &c->grey;
+    const uint8_t *row = g->pixels + (size_t)y * g->stride;
+    const uint8_t *ink = c->ink + (size_t)y * (size_t)g->width;
+    int a = x, b = x;
+    while (a > 0 && ink[a - 1]) a--;
+    while (b + 1 < g->width && ink[b + 1]) b++;
+    float span = c->paper - c->ink_level, width = 0;
+    for (int i = a - 1; i <= b + 1; i++) {
+        if (i < 0 || i >= g->width) continue;
+        float dark = span > 0 ? (c->paper - (float)row[i]) / span : (float)ink[i];
+        width += dark < 0 ? 0 : dark > 1 ? 1 : dark;
+    }
+    return width;
+}
+
 /* The glyph's stem width: through each ink pixel, its horizontal, vertical and two diagonal
  * ink runs (diagonal steps count sqrt 2); where the horizontal one is the shortest the pixel
  * lies on an upright stroke, and the median of those horizontal runs is the stem width.
  * Upright stems are what a typeface draws most alike across its digits (bars and bowls thin
  * and thicken by design). 0 when the glyph has no upright stroke. */
 static float stem_width(const line_crop *c, const int *owner, int g, const blob *b) {
-    int w = c->grey.width, bins[128] = {0}, total = 0;
+    int w = c->grey.width;
+    float widths[4096];
+    int n = 0;
     for (int y = b->y0; y < b->y1; y++)
-        for (int x = b->x0; x < b->x1; x++) {
+        for (int x = b->x0; x < b->x1 && n < (int)(sizeof widths / sizeof widths[0]); x++) {
             int l = c->label[(size_t)y * (size_t)w + (size_t)x];
             if (!l || owner[l - 1] != g) continue;
             int across = run_length(c, owner, g, x, y, 1, 0);
@@ -262,17 +305,9 @@ static float stem_width(const line_crop *c, const int *owner, int g, const blob 
                 (float)across > 1.4142f * (float)run_length(c, owner, g, x, y, 1, 1) ||
                 (float)across > 1.4142f * (float)run_length(c, owner, g, x, y, 1, -1))
                 continue;
-            bins[across < 127 ? across : 127]++;
-            total++;
+            widths[n++] = ink_across(c, x, y);
         }
-    for (int i = 0, seen = 0; i < 128 && total > 0; i++) {
-        seen += bins[i];
-        if (seen * 2 >= total) { /* interpolated within the bin */
-            float before = (float)(seen - bins[i]);
-            return (float)i - 0.5f + ((float)total / 2 - before) / (float)bins[i];
-        }
-    }
-    return 0;
+    return n ? median_of(widths, n) : 0;
 }
 
 /* The glyph's darkness resampled to SHAPE_W x SHAPE_H, zero mean and unit length */
@@ -305,16 +340,19 @@ static void shape_of(const image *grey, const blob *b, float *out) {
     for (int i = 0; i < SHAPE_W * SHAPE_H; i++) out[i] = norm > 0 ? out[i] / norm : 0;
 }
 
-static int cmp_float(const void *a, const void *b) {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 static float median(const float *v, int n) {
     float tmp[IC_DIGITS * IC_DIGITS];
     memcpy(tmp, v, (size_t)n * sizeof *tmp);
     qsort(tmp, (size_t)n, sizeof *tmp, cmp_float);
     return n % 2 ? tmp[n / 2] : 0.5f * (tmp[n / 2 - 1] + tmp[n / 2]);
+}
+
+/* The value a quarter of the way up the sorted values */
+static float lower_quartile(const float *v, int n) {
+    float tmp[IC_DIGITS * IC_DIGITS];
+    memcpy(tmp, v, (size_t)n * sizeof *tmp);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_float);
+    return tmp[n / 4];
 }
 
 /* Residuals of y against a robust line through (x, y) (Theil-Sen: the median pairwise slope) */
@@ -426,7 +464,7 @@ int ic_print_measure(const image *card, image_box line, const char *digits, floa
     }
     blob glyph[MAX_GLYPHS];
     int owner[MAX_PARTS];
-    int n = cut_digits(&c, line.h, glyph, owner);
+    int n = cut_glyphs(&c, line.h, glyph, owner);
     out->digits_found = n;
     if (n == IC_DIGITS) out->digit_height = median_height(glyph, n) * detail;
     out->too_small = n == IC_DIGITS && out->digit_height < IC_PRINT_MIN_DIGIT_PX;
@@ -441,6 +479,37 @@ int ic_print_measure(const image *card, image_box line, const char *digits, floa
                 out->worst = out->deviation[i];
             }
         }
+    }
+    line_crop_free(&c);
+    return 0;
+}
+
+int line_print_measure(const image *card, image_box line, line_print *out) {
+    memset(out, 0, sizeof *out);
+    if (!card->pixels || line.h <= 0 || line.w <= 0) return 0;
+    line_crop c;
+    int rc = crop_line(card, line, &c);
+    if (rc != 0) {
+        line_crop_free(&c);
+        return rc < 0 ? -1 : 0;
+    }
+    blob glyph[MAX_GLYPHS];
+    int owner[MAX_PARTS];
+    int n = cut_glyphs(&c, line.h, glyph, owner);
+    if (n >= 3) {
+        float h[MAX_GLYPHS], stem[MAX_GLYPHS], bottom[MAX_GLYPHS];
+        for (int i = 0; i < n; i++) {
+            float top;
+            edges(&c, &glyph[i], &top, &bottom[i]);
+            h[i] = bottom[i] - top;
+            stem[i] = stem_width(&c, owner, i, &glyph[i]);
+        }
+        out->measured = true;
+        out->letters = n;
+        out->height = lower_quartile(h, n); /* flat capitals: round and pointed overshoot */
+        out->stem = median(stem, n);
+        out->baseline = (float)c.y + median(bottom, n);
+        out->left = (float)(c.x + glyph[0].x0);
     }
     line_crop_free(&c);
     return 0;

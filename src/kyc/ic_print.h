@@ -21,7 +21,7 @@
 /* Tolerances: a digit this far from the rest is outside (deviation 1). Chosen on synthetic
  * cards (docs/okaydoc.md, make font-eval). */
 #define IC_PRINT_HEIGHT_TOL 0.06f /* relative height */
-#define IC_PRINT_LINE_TOL   0.07f /* top or bottom off the line, in digit heights */
+#define IC_PRINT_LINE_TOL   0.04f /* top or bottom off the line, in digit heights */
 #define IC_PRINT_STROKE_TOL 0.14f /* relative stroke width */
 #define IC_PRINT_SHAPE_TOL  0.12f /* 1 - correlation with the other prints of the digit */
 
@@ -58,6 +58,20 @@ typedef struct {
  * enlarged from it). Returns 0 (check out->measured), or -1 when out of memory. */
 int ic_print_measure(const image *card, image_box line, const char *digits, float detail,
                      ic_print *out);
+
+/* The print of any line of capitals on the card, for comparing lines printed together (the
+ * religion field against the lines around it): its letters' height (to a fraction of a pixel;
+ * the lower quartile, that of the flat capitals, as round and pointed ones overshoot), median
+ * stem width, left edge and baseline (median bottom), in card pixels. */
+typedef struct {
+    bool measured; /* at least 3 letters cut */
+    int letters;
+    float height, stem, left, baseline;
+} line_print;
+
+/* Measures the line boxed `line` on `card`. Returns 0 (check out->measured), -1 when out of
+ * memory. */
+int line_print_measure(const image *card, image_box line, line_print *out);
 
 /* "height", "top", "bottom", "stroke width", "shape", or "" */
 const char *ic_measure_name(ic_measure m);
