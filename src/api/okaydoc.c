@@ -91,6 +91,7 @@ typedef struct {
                               the card read */
     ghost_comparison ghost;
     float ghost_colour; /* ghost_photo_colour: -1 not measured */
+    mykad_religion_print religion;
 } mykad_facts;
 
 static json_t *score_component(const char *code, const char *label, float score) {
@@ -177,6 +178,14 @@ static json_t *mykad_method(const char *name, const mykad_facts *m) {
                        : method("docType", "MyKad Type", "Unknown", NULL, NOT_READ_MYKAD);
     if (!strcmp(name, "substitution")) return ghost_method(m);
     if (!strcmp(name, "holocolor")) return ghost_colour_method(m);
+    if (!strcmp(name, "islamFieldTampering")) {
+        const char *label = "Religion Field Tampering";
+        if (!m->read) return method(name, label, "NotPerformed", NULL, NOT_READ_MYKAD);
+        const mykad_religion_print *r = &m->religion;
+        if (!r->performed) return method(name, label, "NotPerformed", NULL, r->reason);
+        return method(name, label, mykad_verdict_name(r->verdict), json_real((double)r->deviation),
+                      r->reason[0] ? r->reason : NULL);
+    }
     return NULL;
 }
 
@@ -304,7 +313,9 @@ static int measure_mykad(const document_reading *doc, const char *id_number, myk
         encode_crop(&doc->page[0], around, &crops->ic_number, &crops->ic_number_len);
     }
     m->font = mykad_font_check(r, &m->print, id_number, m->font_reason, sizeof m->font_reason);
-    return 0;
+    return mykad_religion_check(r, &doc->page[0], document_page_detail(doc), &m->religion) == 0
+               ? 0
+               : -2;
 }
 
 /* The ghost photo of a card read as a MyKad, compared with its portrait; its crop kept. */

@@ -1,6 +1,7 @@
 #include "kyc/mykad_checks.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +99,80 @@ mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, co
     else
         snprintf(reason, reason_size, "%s", why ? why : "");
     return v;
+}
+
+static image_box line_box(const mykad_box *b) {
+    return (image_box){b->x, b->y, b->w, b->h};
+}
+
+/* Measures the three right-column lines; the religion's and the citizenship's are required */
+static int measure_column(const mykad_reading *r, const image *card, line_print *citizenship,
+                          line_print *religion, line_print *sex) {
+    memset(sex, 0, sizeof *sex);
+    if (line_print_measure(card, line_box(&r->citizenship_box), citizenship) != 0 ||
+        line_print_measure(card, line_box(&r->religion_box), religion) != 0 ||
+        (r->sex_box.w > 0 && line_print_measure(card, line_box(&r->sex_box), sex) != 0))
+        return -1;
+    return 0;
+}
+
+static float relative(float a, float b) {
+    return b > 0 ? fabsf(a / b - 1) : 0;
+}
+
+int mykad_religion_check(const mykad_reading *r, const image *card, float detail,
+                         mykad_religion_print *out) {
+    memset(out, 0, sizeof *out);
+    const char *why = NULL;
+    if (!r->religion[0])
+        why = "no religion printed on the card (an erased one cannot be told from none)";
+    else if (r->citizenship_box.w <= 0 || r->citizenship_box.y == r->religion_box.y)
+        why = "the citizenship line above the religion was not read apart from it";
+    if (why) {
+        snprintf(out->reason, sizeof out->reason, "%s", why);
+        return 0;
+    }
+    line_print cit, rel, sex;
+    if (measure_column(r, card, &cit, &rel, &sex) != 0) return -1;
+    if (!cit.measured || !rel.measured) {
+        snprintf(out->reason, sizeof out->reason,
+                 "the religion or citizenship line's letters "
+                 "could not be cut apart");
+        return 0;
+    }
+    if (rel.height * detail < IC_PRINT_MIN_DIGIT_PX) {
+        snprintf(out->reason, sizeof out->reason,
+                 "the letters are too small to compare their print (%.1f pixels tall in the "
+                 "photo, %.0f needed)",
+                 (double)(rel.height * detail), (double)IC_PRINT_MIN_DIGIT_PX);
+        return 0;
+    }
+    out->performed = true;
+    struct {
+        float deviation;
+        const char *what;
+    } m[4] = {
+        {relative(rel.height, cit.height) / RELIGION_HEIGHT_TOL, "letters taller or shorter"},
+        {relative(rel.stem, cit.stem) / RELIGION_STEM_TOL, "strokes thicker or thinner"},
+        {fabsf(rel.left - cit.left) / (RELIGION_LEFT_TOL * cit.height), "a different left edge"},
+        {0, "a different line spacing"},
+    };
+    if (sex.measured && sex.baseline > cit.baseline) {
+        float pitch = (sex.baseline - cit.baseline) / 2;
+        float gaps = (rel.baseline - cit.baseline) - (sex.baseline - rel.baseline);
+        m[3].deviation = fabsf(gaps) / (RELIGION_PITCH_TOL * pitch);
+    }
+    int worst = 0;
+    for (int i = 1; i < 4; i++)
+        if (m[i].deviation > m[worst].deviation) worst = i;
+    out->deviation = m[worst].deviation;
+    out->verdict = out->deviation >= IC_PRINT_FAIL_AT ? MYKAD_FAIL
+                   : out->deviation >= 1              ? MYKAD_CAUTIOUS
+                                                      : MYKAD_PASS;
+    if (out->verdict != MYKAD_PASS)
+        snprintf(out->reason, sizeof out->reason,
+                 "the religion line is printed unlike the citizenship line: %s", m[worst].what);
+    return 0;
 }
 
 const char *mykad_verdict_name(mykad_verdict v) {

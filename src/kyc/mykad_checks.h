@@ -5,6 +5,7 @@
  * - the IC number's print: where the layout puts it, at the layout's size and width, a
  *   plausible number (kyc/mykad.h), the same number as the caller's idNumber when given, and
  *   each digit printed like the others (kyc/ic_print.h);
+ * - the religion field printed like the lines around it;
  * - the card type ("New IC": a MyKad front was read).
  * Pure functions of a reading; nothing is logged. */
 #ifndef EKYCD_KYC_MYKAD_CHECKS_H
@@ -29,6 +30,29 @@ float mykad_chip_score(const image *card);
  * pass ("" for a pass), naming the digit when one was printed differently. */
 mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, const char *id_number,
                                char *reason, size_t reason_size);
+
+/* The religion field (islamFieldTamperingDetection; semantics inferred, docs/okaydoc.md): the
+ * religion line printed like the citizenship line above it (letter height, stem width, left
+ * edge) and on the lines' pitch (as far below it as the sex word is below the religion). A
+ * religion word added to a card is printed by other means than the card's and rarely matches.
+ * An erased religion leaves nothing to measure: a card without a religion line is not judged. */
+#define RELIGION_HEIGHT_TOL 0.06f /* relative letter height */
+#define RELIGION_STEM_TOL   0.14f /* relative stem width */
+#define RELIGION_LEFT_TOL   0.20f /* left edge, in letter heights */
+#define RELIGION_PITCH_TOL  0.10f /* the two line gaps' difference, in line pitches */
+
+typedef struct {
+    bool performed;
+    mykad_verdict verdict;
+    float
+        deviation; /* the worst measure, in tolerances (>= 1 cautious, >= IC_PRINT_FAIL_AT fail) */
+    char reason[160]; /* why not performed, or what deviates; "" for a pass */
+} mykad_religion_print;
+
+/* Judges the religion line of reading r on its card (r->card or the page it moved to);
+ * detail: the photo's pixels per card pixel. Returns 0, or -1 when out of memory. */
+int mykad_religion_check(const mykad_reading *r, const image *card, float detail,
+                         mykad_religion_print *out);
 
 /* "Pass" / "Cautious" / "Fail". */
 const char *mykad_verdict_name(mykad_verdict v);

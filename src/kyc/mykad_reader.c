@@ -184,16 +184,27 @@ static void name_and_address(line_info *zone, int n, mykad_reading *out) {
             append_line(out->address, sizeof out->address, zone[i].line->text);
 }
 
+static mykad_box box_of(const ocr_text_line *l) {
+    return (mykad_box){l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0};
+}
+
 static void right_column_word(const line_info *l, mykad_reading *out) {
-    if (!out->citizenship[0] && contains_fuzzy(l->key, "WARGANEGARA"))
+    if (!out->citizenship[0] && contains_fuzzy(l->key, "WARGANEGARA")) {
         snprintf(out->citizenship, sizeof out->citizenship, "WARGANEGARA");
-    if (!out->sex_word[0] && contains_fuzzy(l->key, "PEREMPUAN"))
+        out->citizenship_box = box_of(l->line);
+    }
+    if (!out->sex_word[0] && contains_fuzzy(l->key, "PEREMPUAN")) {
         snprintf(out->sex_word, sizeof out->sex_word, "PEREMPUAN");
-    else if (!out->sex_word[0] && contains_fuzzy(l->key, "LELAKI"))
+        out->sex_box = box_of(l->line);
+    } else if (!out->sex_word[0] && contains_fuzzy(l->key, "LELAKI")) {
         snprintf(out->sex_word, sizeof out->sex_word, "LELAKI");
+        out->sex_box = box_of(l->line);
+    }
     for (size_t i = 0; !out->religion[0] && i < sizeof religions / sizeof religions[0]; i++)
-        if (contains_fuzzy(l->key, religions[i]))
+        if (contains_fuzzy(l->key, religions[i])) {
             snprintf(out->religion, sizeof out->religion, "%s", religions[i]);
+            out->religion_box = box_of(l->line);
+        }
 }
 
 /* Assigns the OCR lines of the straightened card to fields. */
@@ -221,7 +232,7 @@ static void assign_fields(const ocr_text_line *lines, int count, int ty, int tm,
     if (ic_line >= 0) {
         const ocr_text_line *l = info[ic_line].line;
         out->ic_read = true;
-        out->ic_box = (mykad_box){l->x0, l->y0, l->x1 - l->x0, l->y1 - l->y0};
+        out->ic_box = box_of(l);
     }
     bool header[3] = {false, false, false};
     for (int i = 0; i < used; i++) {

@@ -26,16 +26,17 @@ typedef struct {
 } mykad_box;
 
 typedef struct {
-    bool found;              /* a MyKad front: IC number and card wording read */
-    bool edge_found;         /* the card's edges were found (else the whole image was the card) */
-    card_quad quad;          /* the card in the source image, corner 0 its upright top left */
-    image card;              /* the card straightened and upright, MYKAD_CARD_W x MYKAD_CARD_H */
-    bool ic_read;            /* an IC-number-shaped line was read */
-    mykad_ic ic;             /* parsed (kyc/mykad.h) */
-    mykad_box ic_box;        /* the IC number's line on the card */
-    char name[160];          /* lines joined with ^, "" when not read */
-    char address[320];       /* lines joined with ^ */
-    char sex_word[16];       /* LELAKI or PEREMPUAN, "" when not read */
+    bool found;       /* a MyKad front: IC number and card wording read */
+    bool edge_found;  /* the card's edges were found (else the whole image was the card) */
+    card_quad quad;   /* the card in the source image, corner 0 its upright top left */
+    image card;       /* the card straightened and upright, MYKAD_CARD_W x MYKAD_CARD_H */
+    bool ic_read;     /* an IC-number-shaped line was read */
+    mykad_ic ic;      /* parsed (kyc/mykad.h) */
+    mykad_box ic_box; /* the IC number's line on the card */
+    mykad_box citizenship_box, religion_box, sex_box; /* their lines; w 0 when not read */
+    char name[160];                                   /* lines joined with ^, "" when not read */
+    char address[320];                                /* lines joined with ^ */
+    char sex_word[16];                                /* LELAKI or PEREMPUAN, "" when not read */
     char religion[16];       /* e.g. ISLAM; "" when not printed or not read */
     char citizenship[16];    /* WARGANEGARA, "" when not read */
     int header_words;        /* of KAD PENGENALAN, MALAYSIA and MyKad, how many were read */

@@ -191,9 +191,10 @@ static json_t *font_component(api_resp *r) {
     return NULL;
 }
 
-/* A MyKad front: the card type, its landmarks measured, the IC number's print passing with its
- * line's crop behind the component; the same card with another idNumber fails the font check
- * with its reason, and with one digit reprinted lighter fails naming the digit. */
+/* A MyKad front: the card type, its landmarks measured, its religion line printed like its
+ * neighbours, the IC number's print passing with its line's crop behind the component; the same
+ * card with another idNumber fails the font check with its reason, and with one digit reprinted
+ * lighter fails naming the digit. */
 static void test_mykad_checks(void **state) {
     (void)state;
     char id[64];
@@ -202,12 +203,14 @@ static void test_mykad_checks(void **state) {
     assert_non_null(card);
     const char *fields = "\"type\":\"nonpassport\",\"docType\":\"MyKad\",\"version\":\"7-1\","
                          "\"fontCheck\":true,\"landmarkCheck\":true,\"icTypeCheck\":true,"
+                         "\"islamFieldTamperingDetection\":true,"
                          "\"idNumber\":\"970414-11-9722\",\"idImageBase64Image\":";
     api_resp r = okaydoc(id, fields, card);
     assert_string_equal(api_str(&r, "status"), "success");
     assert_string_equal(value_of(&r, "font"), "Pass");
     assert_string_equal(value_of(&r, "docType"), "New IC");
-    assert_true(atof(value_of(&r, "landmark")) >= 60); /* the header's score */
+    assert_true(atof(value_of(&r, "landmark")) >= 60);                /* the header's score */
+    assert_string_equal(value_of(&r, "islamFieldTampering"), "Pass"); /* ISLAM printed alike */
     json_t *font = font_component(&r); /* score: the most deviating digit, in tolerances */
     assert_true(json_number_value(json_object_get(font, "score")) < 1.0);
     const char *url = json_string_value(json_object_get(font, "imageUrl"));

@@ -1,8 +1,8 @@
 /* The IC number's print digit by digit (kyc/ic_print.h) and the font check built on it
  * (kyc/mykad_checks.h), on the synthetic MyKad fixture: its genuine number prints alike; one
  * digit moved off the line, thinned, or enlarged, as an edit would leave it, is found and named;
- * a number too small in the photo is not compared; no number, nothing cut. The edits are made
- * here, on the fixture's own pixels. */
+ * a number too small in the photo is not compared; no number, nothing cut. The religion field
+ * against its neighbours likewise. The edits are made here, on the fixture's own pixels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +191,76 @@ static void test_font_check_names_the_digit(void **state) {
     assert_non_null(strstr(reason, "too small to compare"));
 }
 
+/* The fixture's right column as the reader boxes it: WARGANEGARA, ISLAM, PEREMPUAN */
+static mykad_reading right_column(void) {
+    mykad_reading r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.citizenship, sizeof r.citizenship, "WARGANEGARA");
+    snprintf(r.religion, sizeof r.religion, "ISLAM");
+    snprintf(r.sex_word, sizeof r.sex_word, "PEREMPUAN");
+    r.citizenship_box = (mykad_box){701, 502, 212, 18};
+    r.religion_box = (mykad_box){702, 534, 80, 18};
+    r.sex_box = (mykad_box){702, 566, 164, 18};
+    return r;
+}
+
+/* The religion field: the fixture's prints like its neighbours; reprinted lighter, or moved
+ * right by 8 pixels or down by 6 (as an added line would be), it does not; a card without a
+ * religion, or too small in the photo, is not judged. */
+static void test_religion_field(void **state) {
+    (void)state;
+    mykad_reading r = right_column();
+    mykad_religion_print p;
+    image card = load_card();
+    assert_int_equal(mykad_religion_check(&r, &card, 1.0f, &p), 0);
+    assert_true(p.performed);
+    assert_int_equal(p.verdict, MYKAD_PASS);
+    assert_true(p.deviation < 1.0f);
+    assert_string_equal(p.reason, "");
+
+    image_box word = {700, 530, 84, 26}; /* ISLAM and a margin */
+    image edited;
+    assert_int_equal(image_crop(&card, 0, 0, card.width, card.height, &edited), IMG_OK);
+    thin(&edited, word);
+    thin(&edited, word);
+    assert_int_equal(mykad_religion_check(&r, &edited, 1.0f, &p), 0);
+    assert_int_equal(p.verdict, MYKAD_FAIL);
+    assert_non_null(strstr(p.reason, "strokes"));
+    image_free(&edited);
+
+    static const int moves[2][2] = {{8, 0}, {0, 6}}; /* right, down */
+    static const char *const shows[2] = {"left edge", "line spacing"};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(image_crop(&card, 0, 0, card.width, card.height, &edited), IMG_OK);
+        for (int y = word.y; y < word.y + word.h; y++) /* the paper left of the column */
+            for (int x = word.x; x < word.x + word.w; x++)
+                memcpy(edited.pixels + (size_t)y * edited.stride + (size_t)x * 3,
+                       card.pixels + (size_t)y * card.stride + 690 * 3, 3);
+        image_box from = word;
+        from.w -= moves[k][0], from.h -= moves[k][1];
+        for (int y = from.h - 1; y >= 0; y--) /* shift right/down, copying from the far end */
+            memmove(edited.pixels + (size_t)(from.y + y + moves[k][1]) * edited.stride +
+                        (size_t)(from.x + moves[k][0]) * 3,
+                    card.pixels + (size_t)(from.y + y) * card.stride + (size_t)from.x * 3,
+                    (size_t)from.w * 3);
+        mykad_reading moved = r;
+        moved.religion_box.x += moves[k][0], moved.religion_box.y += moves[k][1];
+        assert_int_equal(mykad_religion_check(&moved, &edited, 1.0f, &p), 0);
+        assert_true(p.verdict != MYKAD_PASS);
+        assert_non_null(strstr(p.reason, shows[k]));
+        image_free(&edited);
+    }
+
+    assert_int_equal(mykad_religion_check(&r, &card, 0.3f, &p), 0); /* a 300-pixel card */
+    assert_false(p.performed);
+    assert_non_null(strstr(p.reason, "too small"));
+    r.religion[0] = '\0';
+    assert_int_equal(mykad_religion_check(&r, &card, 1.0f, &p), 0);
+    assert_false(p.performed);
+    assert_non_null(strstr(p.reason, "no religion"));
+    image_free(&card);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_genuine_number_prints_alike),
@@ -200,6 +270,7 @@ int main(void) {
         cmocka_unit_test(test_small_photo_is_not_compared),
         cmocka_unit_test(test_no_number),
         cmocka_unit_test(test_font_check_names_the_digit),
+        cmocka_unit_test(test_religion_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
