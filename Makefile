@@ -233,8 +233,10 @@ ghost-eval: models build/mykad-gen build/ghost-eval
 	build/mykad-gen --out build/ghost-colour-cards --faces $(MYKAD_FACES) --count $(GHOST_EVAL_N) --seed 109 --photo --ghost 0 --ghost-colour 50 >/dev/null
 	build/ghost-eval models ocr ../shared/data/documents/dev build/ghost-cards build/ghost-colour-cards $(GHOST_EVAL_FLAGS)
 
-# OkayDoc's MyKad font check: synthetic MyKad photos, half of them with one or two digits of
-# the IC number edited (docs/okaydoc.md "Font check"). Seed 106 was the development set.
+# OkayDoc's MyKad print checks: synthetic MyKad photos, half of them with one or two digits of
+# the IC number edited (docs/okaydoc.md "Font check"), and photos where every card printed
+# without a religion has one added (docs/okaydoc.md "Religion field"). Seeds 106 and 110 were
+# the development sets.
 FONT_EVAL_N ?= 100
 FONT_EVAL_SEED ?= 107
 build/font-eval: bench/doc-eval/font_eval.c build/release/libekycd.a
@@ -244,7 +246,9 @@ build/font-eval: bench/doc-eval/font_eval.c build/release/libekycd.a
 font-eval: models build/mykad-gen build/font-eval
 	rm -rf build/font-cards
 	build/mykad-gen --out build/font-cards --faces $(MYKAD_FACES) --count $(FONT_EVAL_N) --seed $(FONT_EVAL_SEED) --photo --edit-ic 50 >/dev/null
-	build/font-eval models ocr build/font-cards $(FONT_EVAL_FLAGS)
+	rm -rf build/religion-cards
+	build/mykad-gen --out build/religion-cards --faces $(MYKAD_FACES) --count $(FONT_EVAL_N) --seed 111 --photo --edit-religion 100 >/dev/null
+	build/font-eval models ocr build/font-cards build/religion-cards $(FONT_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

@@ -35,6 +35,10 @@ typedef struct {
     int odd_found[KINDS]; /* edited cards whose most deviating digit is an edited one */
     int measured[KINDS];  /* cards whose print was compared */
     int too_small[KINDS]; /* 12 digits cut, but too small in the photo to compare */
+    /* the religion check: [genuine with a religion, added religion by kind, no religion]
+     * x [Pass, Cautious, Fail, not performed] */
+    int religion[KINDS + 1][VERDICTS];
+    bool religion_truth; /* the set was made with --edit-religion */
     double ms[MAX_TIMED];
     int timed;
 } tally;
@@ -69,8 +73,37 @@ static int truth_edit(const json_t *truth, int edited[2]) {
     return -1;
 }
 
+/* The religion truth: 0 a genuine religion line, 1 + kind an added one, KINDS none printed;
+ * -1 when the set was not made with --edit-religion */
+static int truth_religion(const json_t *truth, bool made_with_edits) {
+    const json_t *edit = json_object_get(truth, "religionEdit");
+    if (edit) {
+        const char *kind = json_string_value(json_object_get(edit, "kind"));
+        for (int k = 1; k < KINDS; k++)
+            if (kind && (!strcmp(kind, kind_names[k]) ||
+                         (k == 3 && !strcmp(kind, "position")))) /* the generator's name */
+                return k;
+        return -1;
+    }
+    if (!made_with_edits) return -1;
+    return json_is_string(json_object_get(truth, "religion")) ? 0 : KINDS;
+}
+
+static void check_religion(const document_reading *doc, int truth, tally *t, char *note,
+                           size_t note_size) {
+    mykad_religion_print rp = {0};
+    int v = 3;
+    if (doc->mykad_found &&
+        mykad_religion_check(&doc->mykad, &doc->page[0], document_page_detail(doc), &rp) == 0 &&
+        rp.performed)
+        v = (int)rp.verdict;
+    t->religion[truth][v]++;
+    snprintf(note, note_size, "religion %s %.2f %s", v == 3 ? "not performed" : verdict_names[v],
+             (double)rp.deviation, rp.reason);
+}
+
 static void check_one(const document_engines *e, const image *img, int kind, const int edited[2],
-                      const char *name, tally *t) {
+                      int religion_truth, const char *name, tally *t) {
     document_reading doc;
     if (document_read(e, img, NULL, &doc) != 0) return;
     int verdict = 3;
@@ -106,8 +139,11 @@ static void check_one(const document_engines *e, const image *img, int kind, con
             }
             printf("\t%.2f/%.2f", (double)untouched, (double)edit);
         }
-        printf("\t%s\n", reason);
+        printf("\t%s", reason);
     }
+    char note[256] = "";
+    if (religion_truth >= 0) check_religion(&doc, religion_truth, t, note, sizeof note);
+    if (verbose) printf("\t%s\n", note);
     document_reading_free(&doc);
 }
 
@@ -115,6 +151,13 @@ static void run_cards(const document_engines *e, const char *dir) {
     size_t n = 0;
     char **names = card_set_list(dir, &n), path[4096];
     tally *t = calloc(1, sizeof *t);
+    for (size_t i = 0; t && i < n && !t->religion_truth; i++) { /* made with --edit-religion? */
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(path + strlen(path) - 4, 6, ".json");
+        json_t *truth = json_load_file(path, 0, NULL);
+        t->religion_truth = json_object_get(truth, "religionEdit") != NULL;
+        json_decref(truth);
+    }
     for (size_t i = 0; t && i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         image img;
@@ -122,8 +165,9 @@ static void run_cards(const document_engines *e, const char *dir) {
         snprintf(path + strlen(path) - 4, 6, ".json");
         json_t *truth = json_load_file(path, 0, NULL);
         int edited[2], kind = truth ? truth_edit(truth, edited) : -1;
+        int religion = truth ? truth_religion(truth, t->religion_truth) : -1;
         if (have && kind >= 0)
-            check_one(e, &img, kind, edited, names[i], t);
+            check_one(e, &img, kind, edited, religion, names[i], t);
         else
             fprintf(stderr, "%s: cannot read it or its truth\n", names[i]);
         if (have) image_free(&img);
@@ -142,6 +186,17 @@ static void run_cards(const document_engines *e, const char *dir) {
         printf(" print compared %d (digits too small %d)", t->measured[k], t->too_small[k]);
         if (k > 0) printf(", most deviating digit an edited one %d", t->odd_found[k]);
         printf("\n");
+    }
+    static const char *const religion_rows[KINDS + 1] = {
+        "genuine religion line", "added, other typeface", "added, 10 % size",
+        "added, off position",   "added, regular weight", "no religion printed"};
+    for (int k = 0; k <= KINDS && t->religion_truth; k++) {
+        int total = 0;
+        for (int v = 0; v < VERDICTS; v++) total += t->religion[k][v];
+        if (!total) continue;
+        printf("  religion: %-22s %3d cards: Pass %d, Cautious %d, Fail %d, not performed %d\n",
+               religion_rows[k], total, t->religion[k][0], t->religion[k][1], t->religion[k][2],
+               t->religion[k][3]);
     }
     if (t->timed) {
         qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], cmp_double);

@@ -9,6 +9,7 @@
  *
  * Usage: build/mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]
  *                        [--ghost PERCENT [--ghost-colour PERCENT]] [--edit-ic PERCENT]
+ *                        [--edit-religion PERCENT]
  *   DIR gets card_NNNN.jpg and card_NNNN.json (the truth: every field, the face file, and the
  *   card's corners in the image). --photo puts the card on a table, turned and scaled, like a
  *   phone photo; without it the image is the card alone; --png writes lossless PNG instead of
@@ -21,6 +22,10 @@
  *   --ghost-colour PERCENT (with --ghost): on PERCENT % of the cards the ghost is printed in the
  *   photo's colours, as a colour printer would, where the card's laser engraving makes it grey
  *   (truth: "ghostColour").
+ *   --edit-religion PERCENT: on PERCENT % of the cards that print no religion, ISLAM is added
+ *   under WARGANEGARA and the sex word reprinted a line lower, as a forger would, in another
+ *   bold sans at the same height, 10 % smaller or larger, the regular weight, or 5-9 pixels
+ *   off the column's left edge or the lines' pitch (truth: "religionEdit" {"kind"}).
  *   --edit-ic PERCENT: on PERCENT % of the cards one or two digits of the IC number are
  *   changed and printed differently from the rest, as a forger who edits a number would: in
  *   another bold sans typeface at the same height, 10 % smaller or larger, 3-5 pixels off the
@@ -111,6 +116,17 @@ typedef enum { EDIT_TYPEFACE = 0, EDIT_SIZE, EDIT_BASELINE, EDIT_WEIGHT, EDIT_KI
 static const char *const edit_kind_names[EDIT_KINDS] = {"typeface", "size", "baseline", "weight"};
 static const char *const other_typefaces[] = {"Liberation Sans", "FreeSans",
                                               "DejaVu Sans Condensed", "Liberation Sans Narrow"};
+
+/* An added religion line (--edit-religion); EDIT_BASELINE moves the forger's lines off the
+ * column's left edge or its pitch */
+static const char *const religion_kind_names[EDIT_KINDS] = {"typeface", "size", "position",
+                                                            "weight"};
+typedef struct {
+    bool on;
+    edit_kind kind;
+    const char *face;
+    double scale, dx, dy;
+} religion_edit;
 
 typedef struct {
     int count;  /* 0: the number is printed as one string, untouched */
@@ -405,7 +421,45 @@ static void draw_ic(cairo_t *cr, const char *ic, const ic_edit *e) {
     }
 }
 
-static void draw_card(cairo_t *cr, const person *p, const ic_edit *edit, cairo_surface_t *face,
+/* Draws a forger's ISLAM on a card without religion and makes it the person's */
+static void plan_religion_edit(person *p, religion_edit *e) {
+    e->on = true;
+    e->kind = (edit_kind)rnd_range(0, EDIT_KINDS - 1);
+    e->face = PICK(other_typefaces);
+    e->scale = rnd() % 2 ? 0.9 : 1.1;
+    double off = (rnd() % 2 ? 1 : -1) * (5.0 + 4.0 * rnd_unit());
+    bool across = rnd() % 2;
+    e->dx = e->kind == EDIT_BASELINE && across ? off : 0;
+    e->dy = e->kind == EDIT_BASELINE && !across ? off : 0;
+    p->religion = "ISLAM";
+}
+
+/* A right-column line as the forger prints it */
+static void forged_text(cairo_t *cr, const religion_edit *e, double x, double y, const char *s) {
+    const double size = 24;
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t genuine;
+    cairo_text_extents(cr, "H", &genuine);
+    double at = size;
+    if (e->kind == EDIT_TYPEFACE) {
+        cairo_select_font_face(cr, e->face, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        cairo_text_extents_t own;
+        cairo_text_extents(cr, "H", &own);
+        if (own.height > 0) at = size * genuine.height / own.height; /* the same cap height */
+    } else if (e->kind == EDIT_SIZE) {
+        at = size * e->scale;
+    } else if (e->kind == EDIT_WEIGHT) {
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+    }
+    cairo_set_font_size(cr, at);
+    cairo_move_to(cr, x + e->dx, y + e->dy);
+    cairo_show_text(cr, s);
+}
+
+static void draw_card(cairo_t *cr, const person *p, const ic_edit *edit,
+                      const religion_edit *religion, cairo_surface_t *face,
                       cairo_surface_t *ghost) {
     draw_background(cr);
     cairo_set_source_rgb(cr, 0.05, 0.15, 0.45); /* header */
@@ -429,6 +483,11 @@ static void draw_card(cairo_t *cr, const person *p, const ic_edit *edit, cairo_s
     text_lines(cr, 40, 400, 27, 33, p->name);
     text_lines(cr, 40, 400 + name_lines * 33 + 8, 22, 27, p->address);
     text(cr, 700, 520, 24, true, "WARGANEGARA");
+    if (religion->on) { /* the forger's two lines */
+        forged_text(cr, religion, 700, 552, p->religion);
+        forged_text(cr, religion, 700, 584, mykad_sex_word(p->sex));
+        return;
+    }
     if (p->religion) text(cr, 700, 552, 24, true, p->religion);
     text(cr, 700, p->religion ? 584 : 552, 24, true, mykad_sex_word(p->sex));
 }
@@ -529,7 +588,8 @@ static json_t *truth(const person *p, const ic_edit *edit, const char *face, con
 
 static void usage(void) {
     fputs("usage: mykad-gen --out DIR --faces DIR [--count N] [--seed S] [--photo] [--png]\n"
-          "                 [--ghost PERCENT [--ghost-colour PERCENT]] [--edit-ic PERCENT]\n",
+          "                 [--ghost PERCENT [--ghost-colour PERCENT]] [--edit-ic PERCENT]\n"
+          "                 [--edit-religion PERCENT]\n",
           stderr);
 }
 
@@ -543,11 +603,13 @@ int main(int argc, char **argv) {
                                          {"ghost", required_argument, 0, 'h'},
                                          {"edit-ic", required_argument, 0, 'e'},
                                          {"ghost-colour", required_argument, 0, 'c'},
+                                         {"edit-religion", required_argument, 0, 'r'},
                                          {0, 0, 0, 0}};
     const char *out = NULL, *faces_dir = NULL;
     int count = 20, photo = 0, png = 0, ghost_percent = -1; /* -1: no ghost */
     int edit_percent = -1;                                  /* -1: no edited numbers */
     int colour_percent = -1;                                /* -1: every ghost grey */
+    int religion_percent = -1;                              /* -1: no religion added */
     unsigned long long seed = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -569,13 +631,15 @@ int main(int argc, char **argv) {
             edit_percent = atoi(optarg);
         else if (c == 'c')
             colour_percent = atoi(optarg);
+        else if (c == 'r')
+            religion_percent = atoi(optarg);
         else {
             usage();
             return 2;
         }
     }
     if (!out || !faces_dir || count <= 0 || count > 100000 || ghost_percent > 100 ||
-        edit_percent > 100 || colour_percent > 100) {
+        edit_percent > 100 || colour_percent > 100 || religion_percent > 100) {
         usage();
         return 2;
     }
@@ -597,13 +661,16 @@ int main(int argc, char **argv) {
         }
         ic_edit edit = {0};
         if (edit_percent >= 0 && rnd_range(1, 100) <= edit_percent) plan_ic_edit(&p, &edit);
+        religion_edit religion = {0};
+        if (religion_percent >= 0 && !p.religion && rnd_range(1, 100) <= religion_percent)
+            plan_religion_edit(&p, &religion);
         bool ghost_in_colour = ghost_path && colour_percent >= 0 && /* drawn only then */
                                rnd_range(1, 100) <= colour_percent;
         cairo_surface_t *face = portrait_surface(face_path, false);
         cairo_surface_t *ghost = ghost_path ? portrait_surface(ghost_path, ghost_in_colour) : NULL;
         cairo_surface_t *card = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CARD_W, CARD_H);
         cairo_t *cr = cairo_create(card);
-        draw_card(cr, &p, &edit, face, ghost);
+        draw_card(cr, &p, &edit, &religion, face, ghost);
         cairo_destroy(cr);
         double corners[8] = {0, 0, CARD_W, 0, CARD_W, CARD_H, 0, CARD_H};
         cairo_surface_t *shot = photo ? photo_of(card, corners) : card;
@@ -614,6 +681,9 @@ int main(int argc, char **argv) {
                 : write_jpeg(shot, path, quality) != 0)
             rc = 1;
         json_t *t = truth(&p, &edit, face_path, ghost_path, corners);
+        if (t && religion.on)
+            json_object_set_new(t, "religionEdit",
+                                json_pack("{s:s}", "kind", religion_kind_names[religion.kind]));
         if (t && ghost_path && colour_percent >= 0)
             json_object_set_new(t, "ghostColour", json_boolean(ghost_in_colour));
         snprintf(path, sizeof path, "%s/card_%04d.json", out, i + 1);
