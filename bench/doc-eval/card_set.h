@@ -1,6 +1,6 @@
 /* What the evaluations over synthetic card sets (build/mykad-gen) share: the set's card images
- * listed in order, and the document engines loaded and freed. Header-only (each evaluation is
- * one program). */
+ * listed in order and decoded, the document engines loaded and freed, a sort order for times.
+ * Header-only (each evaluation is one program). */
 #ifndef EKYCD_BENCH_CARD_SET_H
 #define EKYCD_BENCH_CARD_SET_H
 
@@ -11,6 +11,24 @@
 
 #include "kyc/document.h"
 #include "kyc/face.h"
+#include "util/file.h"
+#include "vision/image.h"
+
+/* qsort order of doubles, ascending (for percentiles of times) */
+static int card_set_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Decodes the image file at path (up to 64 MiB, 100 MP); false when it cannot be read */
+static bool card_set_load_image(const char *path, image *img) {
+    size_t len = 0;
+    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
+    char err[256];
+    bool ok = bytes && image_decode(bytes, len, 100000000, img, err, sizeof err) == IMG_OK;
+    free(bytes);
+    return ok;
+}
 
 static int card_name_order(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -45,20 +45,6 @@ typedef struct {
 
 static bool verbose;
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static bool load(const char *path, image *img) {
-    size_t len = 0;
-    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
-    char err[256];
-    bool ok = bytes && image_decode(bytes, len, 100000000, img, err, sizeof err) == IMG_OK;
-    free(bytes);
-    return ok;
-}
-
 /* The truth's kind of edit (0 genuine) and edited digit indices (-1 none) */
 static int truth_edit(const json_t *truth, int edited[2]) {
     edited[0] = edited[1] = -1;
@@ -161,7 +147,7 @@ static void run_cards(const document_engines *e, const char *dir) {
     for (size_t i = 0; t && i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         image img;
-        bool have = load(path, &img);
+        bool have = card_set_load_image(path, &img);
         snprintf(path + strlen(path) - 4, 6, ".json");
         json_t *truth = json_load_file(path, 0, NULL);
         int edited[2], kind = truth ? truth_edit(truth, edited) : -1;
@@ -199,7 +185,7 @@ static void run_cards(const document_engines *e, const char *dir) {
                t->religion[k][3]);
     }
     if (t->timed) {
-        qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], cmp_double);
+        qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], card_set_cmp_double);
         printf("  print measurement (n=%d): p50 %.2f ms, p95 %.2f ms\n", t->timed,
                t->ms[t->timed / 2], t->ms[t->timed * 95 / 100]);
     }

@@ -31,20 +31,6 @@ typedef struct {
 
 static bool verbose;
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static bool load(const char *path, image *img) {
-    size_t len = 0;
-    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
-    char err[256];
-    bool ok = bytes && image_decode(bytes, len, 100000000, img, err, sizeof err) == IMG_OK;
-    free(bytes);
-    return ok;
-}
-
 /* Reads the document, checks its region; the verdict, or -1. in_colour (0, 1; -1 unknown): the
  * truth of the ghost's colour, tallied against ghost_photo_colour. */
 static int check_one(const document_engines *e, const image *img, tally *t, const char *name,
@@ -76,7 +62,7 @@ static void print_counts(const char *label, const int *v) {
 
 static void print_time(tally *t) {
     if (!t->timed) return;
-    qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], cmp_double);
+    qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], card_set_cmp_double);
     printf("check time (document read, n=%d): p50 %.0f ms, p95 %.0f ms\n", t->timed,
            t->ms[t->timed / 2], t->ms[t->timed * 95 / 100]);
 }
@@ -95,7 +81,7 @@ static void run_documents(const document_engines *e, const char *dir) {
         const char *rel = json_string_value(json_object_get(entry, "image"));
         image img;
         snprintf(path, sizeof path, "%s/%s", dir, rel ? rel : "");
-        if (rel && load(path, &img)) {
+        if (rel && card_set_load_image(path, &img)) {
             int v = check_one(e, &img, t, rel, -1);
             if (v >= 0) t->by_truth[0][v]++;
             image_free(&img);
@@ -117,7 +103,7 @@ static void run_cards(const document_engines *e, const char *dir) {
     for (size_t i = 0; t && i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         image img;
-        bool have = load(path, &img);
+        bool have = card_set_load_image(path, &img);
         snprintf(path + strlen(path) - 4, 6, ".json");
         json_t *truth = json_load_file(path, 0, NULL);
         json_t *sub = json_object_get(truth, "substituted");

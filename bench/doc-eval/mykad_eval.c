@@ -35,21 +35,13 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* The image at path, decoded into a malloc'd image; NULL when it cannot be read */
 static image *load(const char *path) {
-    size_t len = 0;
-    uint8_t *bytes = file_read_all(path, 64u << 20, &len);
     image *img = calloc(1, sizeof *img);
-    char err[256];
-    if (!bytes || !img || image_decode(bytes, len, 100000000, img, err, sizeof err) != IMG_OK) {
+    if (img && !card_set_load_image(path, img)) {
         free(img);
         img = NULL;
     }
-    free(bytes);
     return img;
 }
 
@@ -97,7 +89,7 @@ static void score(tally *t, const document_reading *doc, json_t *truth, double m
 
 static void print_tally(const char *label, tally *t) {
     if (!t->cards) return;
-    qsort(t->ms, (size_t)t->timed, sizeof *t->ms, cmp_double);
+    qsort(t->ms, (size_t)t->timed, sizeof *t->ms, card_set_cmp_double);
     printf("%s: cards=%d read_as_mykad=%d (%.1f%%) all_fields_exact=%d (%.1f%%) portrait=%d "
            "p50=%.0f ms p95=%.0f ms\n",
            label, t->cards, t->found, 100.0 * t->found / t->cards, t->all_right,

@@ -443,6 +443,19 @@ static void compare_digits(const line_crop *c, const blob *g, const int *owner, 
     }
 }
 
+/* Crops, binarises and labels the line and cuts it into glyphs (*n of them). 0 with c to be
+ * freed; 1 when the line is too small to crop, -1 when out of memory (nothing to free). */
+static int cut_line(const image *card, image_box line, line_crop *c, blob *glyph, int *owner,
+                    int *n) {
+    int rc = crop_line(card, line, c);
+    if (rc != 0) {
+        line_crop_free(c);
+        return rc;
+    }
+    *n = cut_glyphs(c, line.h, glyph, owner);
+    return 0;
+}
+
 /* The median height of the glyphs, in their pixels */
 static float median_height(const blob *g, int n) {
     float h[IC_DIGITS];
@@ -457,14 +470,9 @@ int ic_print_measure(const image *card, image_box line, const char *digits, floa
     if (!card->pixels || line.h <= 0 || line.w <= 0) return 0;
     if (digits && strlen(digits) != IC_DIGITS) digits = NULL;
     line_crop c;
-    int rc = crop_line(card, line, &c);
-    if (rc != 0) {
-        line_crop_free(&c);
-        return rc < 0 ? -1 : 0;
-    }
     blob glyph[MAX_GLYPHS];
-    int owner[MAX_PARTS];
-    int n = cut_glyphs(&c, line.h, glyph, owner);
+    int owner[MAX_PARTS], n = 0, rc = cut_line(card, line, &c, glyph, owner, &n);
+    if (rc != 0) return rc < 0 ? -1 : 0;
     out->digits_found = n;
     if (n == IC_DIGITS) out->digit_height = median_height(glyph, n) * detail;
     out->too_small = n == IC_DIGITS && out->digit_height < IC_PRINT_MIN_DIGIT_PX;
@@ -488,14 +496,9 @@ int line_print_measure(const image *card, image_box line, line_print *out) {
     memset(out, 0, sizeof *out);
     if (!card->pixels || line.h <= 0 || line.w <= 0) return 0;
     line_crop c;
-    int rc = crop_line(card, line, &c);
-    if (rc != 0) {
-        line_crop_free(&c);
-        return rc < 0 ? -1 : 0;
-    }
     blob glyph[MAX_GLYPHS];
-    int owner[MAX_PARTS];
-    int n = cut_glyphs(&c, line.h, glyph, owner);
+    int owner[MAX_PARTS], n = 0, rc = cut_line(card, line, &c, glyph, owner, &n);
+    if (rc != 0) return rc < 0 ? -1 : 0;
     if (n >= 3) {
         float h[MAX_GLYPHS], stem[MAX_GLYPHS], bottom[MAX_GLYPHS];
         for (int i = 0; i < n; i++) {
