@@ -452,7 +452,12 @@ static const char *check_arguments(json_t *body, bool *passport, const char **im
     if (!*passport) {
         const char *doc_type = json_get_string(body, "docType", 64);
         *image_key = "idImageBase64Image";
-        return doc_type && *doc_type ? NULL : "MISSING_ARGUMENT";
+        if (!doc_type || !*doc_type) return "MISSING_ARGUMENT";
+        bool on;
+        for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++)
+            if (json_get_flag(body, switches[i].flag, &on) == FLAG_INVALID)
+                return "INVALID_ARGUMENT"; /* a switch neither a boolean nor "true"/"false" */
+        return NULL;
     }
     *country = json_get_string(body, "country", 16);
     if (!*country || !**country) return "MISSING_ARGUMENT";

@@ -451,6 +451,18 @@ static void test_errors(void **state) {
     r = okaydoc(id, "\"type\":\"nonpassport\",\"idImageBase64Image\":", "AAAA");
     assert_string_equal(api_str(&r, "message"), "MISSING_ARGUMENT");
     api_resp_free(&r);
+    /* a check switch that is neither a boolean nor "true"/"false": refused before any work */
+    static const char *const bad_switches[] = {"\"fontCheck\":\"yes\"", "\"hologram\":1",
+                                               "\"islamFieldTamperingDetection\":[true]"};
+    for (size_t i = 0; i < sizeof bad_switches / sizeof bad_switches[0]; i++) {
+        char fields[256];
+        snprintf(fields, sizeof fields,
+                 "\"type\":\"nonpassport\",\"docType\":\"mykad\",%s,\"idImageBase64Image\":",
+                 bad_switches[i]);
+        r = okaydoc(id, fields, "AAAA");
+        assert_string_equal(api_str(&r, "message"), "INVALID_ARGUMENT");
+        api_resp_free(&r);
+    }
     r = okaydoc("00000000-0000-4000-8000-000000000000", PASSPORT_SGP, "AAAA");
     assert_string_equal(api_str(&r, "message"), "INVALID_JOURNEY_ID");
     api_resp_free(&r);
