@@ -243,14 +243,28 @@ static bool is_mykad(const char *doc_type) {
     return doc_type && !strcasecmp(doc_type, "mykad");
 }
 
-/* A MyKad request with photoSubstitutionCheck or ghostPhotoColorDetection on: the only one
- * that pays for the faces. */
-static bool wants_ghost_check(json_t *body) {
-    bool substitution = false, colour = false;
-    return is_mykad(json_get_string(body, "docType", 64)) &&
-           ((json_get_flag(body, "photoSubstitutionCheck", &substitution) == FLAG_OK &&
-             substitution) ||
-            (json_get_flag(body, "ghostPhotoColorDetection", &colour) == FLAG_OK && colour));
+/* What a request asks of the measurement beyond the capture's quality */
+typedef struct {
+    const char *id_number; /* the caller's idNumber, or NULL */
+    bool ghost;            /* find the ghost photo: a MyKad ghost check is on */
+    bool ic_number_crop;   /* keep the IC number's line: the MyKad font check is on */
+} doc_asks;
+
+static bool switch_on(json_t *body, const char *flag) {
+    bool on = false;
+    return json_get_flag(body, flag, &on) == FLAG_OK && on;
+}
+
+/* Only a MyKad request with a ghost check on pays for the faces, and only one with the font
+ * check keeps an image of the IC number. */
+static doc_asks asks_of(json_t *body, bool passport) {
+    bool mykad = !passport && is_mykad(json_get_string(body, "docType", 64));
+    return (doc_asks){
+        .id_number = json_get_string(body, "idNumber", 64),
+        .ghost = mykad && (switch_on(body, "photoSubstitutionCheck") ||
+                           switch_on(body, "ghostPhotoColorDetection")),
+        .ic_number_crop = mykad && switch_on(body, "fontCheck"),
+    };
 }
 
 static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const mykad_facts *m) {
@@ -293,7 +307,7 @@ static void encode_crop(const image *page, document_rect r, uint8_t **out, size_
 
 /* The MyKad checks of a card read as a MyKad front, and the IC number's line as a crop.
  * -2 when out of memory. */
-static int measure_mykad(const document_reading *doc, const char *id_number, mykad_facts *m,
+static int measure_mykad(const document_reading *doc, const doc_asks *asks, mykad_facts *m,
                          doc_crops *crops) {
     memset(m, 0, sizeof *m);
     if (!doc->mykad_found) return 0;
@@ -310,9 +324,11 @@ static int measure_mykad(const document_reading *doc, const char *id_number, myk
         int margin = line.h / 2;
         document_rect around = {line.x - margin, line.y - margin, line.w + 2 * margin,
                                 line.h + 2 * margin};
-        encode_crop(&doc->page[0], around, &crops->ic_number, &crops->ic_number_len);
+        if (asks->ic_number_crop)
+            encode_crop(&doc->page[0], around, &crops->ic_number, &crops->ic_number_len);
     }
-    m->font = mykad_font_check(r, &m->print, id_number, m->font_reason, sizeof m->font_reason);
+    m->font =
+        mykad_font_check(r, &m->print, asks->id_number, m->font_reason, sizeof m->font_reason);
     return mykad_religion_check(r, &doc->page[0], document_page_detail(doc), &m->religion) == 0
                ? 0
                : -2;
@@ -338,17 +354,17 @@ static int check_ghost(app *a, const document_reading *doc, mykad_facts *m, doc_
 
 /* Measures the document region of the image: the outline found through the MRZ (a MyKad: the
  * straightened card), else the whole upright page; keeps that region and the portrait (when
- * found) as JPEG crops; compares a MyKad's ghost photo when check_ghost_photo. -1 busy, -2
+ * found) as JPEG crops; measures a MyKad and finds its ghost photo as `asks` says. -1 busy, -2
  * failure. */
-static int measure_document(app *a, const image *img, const char *id_number, bool check_ghost_photo,
-                            doc_quality *q, doc_crops *crops, mykad_facts *mykad) {
+static int measure_document(app *a, const image *img, const doc_asks *asks, doc_quality *q,
+                            doc_crops *crops, mykad_facts *mykad) {
     memset(crops, 0, sizeof *crops);
     memset(mykad, 0, sizeof *mykad);
     document_reading doc;
     int rc = api_read_document(a, img, NULL, false, &doc); /* no use for the visual zone */
     if (rc == 0) {
         document_rect r = document_front_region(&doc);
-        rc = measure_mykad(&doc, id_number, mykad, crops);
+        rc = measure_mykad(&doc, asks, mykad, crops);
         if (rc == 0) rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
         q->px_per_mm = doc.px_per_mm;
         if (rc == 0) {
@@ -356,7 +372,7 @@ static int measure_document(app *a, const image *img, const char *id_number, boo
             if (doc.portrait_found)
                 encode_crop(&doc.page[0], doc.portrait, &crops->face, &crops->face_len);
         }
-        if (rc == 0 && mykad->read && check_ghost_photo) rc = check_ghost(a, &doc, mykad, crops);
+        if (rc == 0 && mykad->read && asks->ghost) rc = check_ghost(a, &doc, mykad, crops);
         document_reading_free(&doc);
     }
     return rc;
@@ -522,8 +538,8 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
     doc_quality q;
     doc_crops crops;
     mykad_facts mykad;
-    int rc = measure_document(a, &in->img, json_get_string(body, "idNumber", 64),
-                              !passport && wants_ghost_check(body), &q, &crops, &mykad);
+    doc_asks asks = asks_of(body, passport);
+    int rc = measure_document(a, &in->img, &asks, &q, &crops, &mykad);
     if (rc != 0) {
         if (rc == -1)
             api_respond_busy(res);
