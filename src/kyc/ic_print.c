@@ -340,16 +340,16 @@ static void shape_of(const image *grey, const blob *b, float *out) {
     for (int i = 0; i < SHAPE_W * SHAPE_H; i++) out[i] = norm > 0 ? out[i] / norm : 0;
 }
 
+/* The median of up to IC_DIGITS^2 values, left as they are */
 static float median(const float *v, int n) {
     float tmp[IC_DIGITS * IC_DIGITS];
     memcpy(tmp, v, (size_t)n * sizeof *tmp);
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_float);
-    return n % 2 ? tmp[n / 2] : 0.5f * (tmp[n / 2 - 1] + tmp[n / 2]);
+    return median_of(tmp, n);
 }
 
-/* The value a quarter of the way up the sorted values */
+/* The value a quarter of the way up n (at most MAX_GLYPHS) values, left as they are */
 static float lower_quartile(const float *v, int n) {
-    float tmp[IC_DIGITS * IC_DIGITS];
+    float tmp[MAX_GLYPHS];
     memcpy(tmp, v, (size_t)n * sizeof *tmp);
     qsort(tmp, (size_t)n, sizeof *tmp, cmp_float);
     return tmp[n / 4];
