@@ -475,7 +475,7 @@ int ic_print_measure(const image *card, image_box line, const char *digits, floa
     if (rc != 0) return rc < 0 ? -1 : 0;
     out->digits_found = n;
     if (n == IC_DIGITS) out->digit_height = median_height(glyph, n) * detail;
-    out->too_small = n == IC_DIGITS && out->digit_height < IC_PRINT_MIN_DIGIT_PX;
+    out->too_small = n == IC_DIGITS && out->digit_height < IC_PRINT_MIN_GLYPH_PX;
     if (n == IC_DIGITS && !out->too_small) {
         compare_digits(&c, glyph, owner, digits, out);
         out->measured = true;

@@ -25,9 +25,9 @@
 #define IC_PRINT_STROKE_TOL 0.14f /* relative stroke width */
 #define IC_PRINT_SHAPE_TOL  0.12f /* 1 - correlation with the other prints of the digit */
 
-/* Digits shorter than this, in the photo's own pixels, are not compared (too few pixels: on
- * development cards the first false alarms came under 10.5) */
-#define IC_PRINT_MIN_DIGIT_PX 12.0f
+/* Digits (or a line's letters) shorter than this, in the photo's own pixels, are not compared (too
+ * few pixels: on development cards the first false alarms came under 10.5) */
+#define IC_PRINT_MIN_GLYPH_PX 12.0f
 
 typedef enum {
     IC_MEASURE_NONE = 0,
@@ -41,7 +41,7 @@ typedef enum {
 
 typedef struct {
     bool measured;               /* cut into exactly 12 digits, tall enough, and compared */
-    bool too_small;              /* 12 digits, but under IC_PRINT_MIN_DIGIT_PX: not compared */
+    bool too_small;              /* 12 digits, but under IC_PRINT_MIN_GLYPH_PX: not compared */
     int digits_found;            /* digit-sized glyphs found */
     float digit_height;          /* their median height, in the photo's own pixels */
     image_box glyph[IC_DIGITS];  /* each digit on the card */

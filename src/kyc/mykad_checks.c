@@ -95,7 +95,7 @@ mykad_verdict mykad_font_check(const mykad_reading *r, const ic_print *print, co
         snprintf(reason, reason_size,
                  "the digits are too small to compare their print (%.1f pixels tall in the photo, "
                  "%.0f needed)",
-                 (double)print->digit_height, (double)IC_PRINT_MIN_DIGIT_PX);
+                 (double)print->digit_height, (double)IC_PRINT_MIN_GLYPH_PX);
     else
         snprintf(reason, reason_size, "%s", why ? why : "");
     return v;
@@ -140,11 +140,11 @@ int mykad_religion_check(const mykad_reading *r, const image *card, float detail
                  "could not be cut apart");
         return 0;
     }
-    if (rel.height * detail < IC_PRINT_MIN_DIGIT_PX) {
+    if (rel.height * detail < IC_PRINT_MIN_GLYPH_PX) {
         snprintf(out->reason, sizeof out->reason,
                  "the letters are too small to compare their print (%.1f pixels tall in the "
                  "photo, %.0f needed)",
-                 (double)(rel.height * detail), (double)IC_PRINT_MIN_DIGIT_PX);
+                 (double)(rel.height * detail), (double)IC_PRINT_MIN_GLYPH_PX);
         return 0;
     }
     out->performed = true;

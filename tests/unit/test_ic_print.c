@@ -139,7 +139,7 @@ static void test_small_photo_is_not_compared(void **state) {
     image_free(&card);
     assert_false(p.measured);
     assert_true(p.too_small);
-    assert_true(p.digit_height < IC_PRINT_MIN_DIGIT_PX);
+    assert_true(p.digit_height < IC_PRINT_MIN_GLYPH_PX);
 }
 
 static void test_no_number(void **state) {
