@@ -1,5 +1,6 @@
 /* What the evaluations over synthetic card sets (build/mykad-gen) share: the set's card images
- * listed in order and decoded, the document engines loaded and freed, a sort order for times.
+ * listed in order and decoded, the document engines loaded and freed, the folders named on the
+ * command line run in turn, times sorted and printed.
  * Header-only (each evaluation is one program). */
 #ifndef EKYCD_BENCH_CARD_SET_H
 #define EKYCD_BENCH_CARD_SET_H
@@ -18,6 +19,29 @@
 static int card_set_cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Sorts n times (ms) and prints their p50 and p95 after `opening` (which ends in an open
+ * parenthesis's text, closed after the count) with `decimals` decimals; nothing when n is 0 */
+static inline void card_set_print_times(const char *opening, double *ms, int n, int decimals) {
+    if (n <= 0) return;
+    qsort(ms, (size_t)n, sizeof *ms, card_set_cmp_double);
+    printf("%sn=%d): p50 %.*f ms, p95 %.*f ms\n", opening, n, decimals, ms[n / 2], decimals,
+           ms[n * 95 / 100]);
+}
+
+/* Whether "-v" is among argv[first..] */
+static inline bool card_set_verbose(int argc, char **argv, int first) {
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "-v")) return true;
+    return false;
+}
+
+/* Runs `run` on each card-set folder among argv[first..] ("-v" is not one) */
+static inline void card_set_each(const document_engines *e, int argc, char **argv, int first,
+                                 void (*run)(const document_engines *, const char *)) {
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "-v") != 0) run(e, argv[i]);
 }
 
 /* Decodes the image file at path (up to 64 MiB, 100 MP); false when it cannot be read */

@@ -184,11 +184,7 @@ static void run_cards(const document_engines *e, const char *dir) {
                religion_rows[k], total, t->religion[k][0], t->religion[k][1], t->religion[k][2],
                t->religion[k][3]);
     }
-    if (t->timed) {
-        qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], card_set_cmp_double);
-        printf("  print measurement (n=%d): p50 %.2f ms, p95 %.2f ms\n", t->timed,
-               t->ms[t->timed / 2], t->ms[t->timed * 95 / 100]);
-    }
+    card_set_print_times("  print measurement (", t->ms, t->timed, 2);
     free(t);
 }
 
@@ -198,14 +194,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: font-eval MODELS OCR_DIR CARD_SET_DIR... [-v]\n");
         return 2;
     }
-    for (int i = 3; i < argc; i++) verbose |= !strcmp(argv[i], "-v");
+    verbose = card_set_verbose(argc, argv, 3);
     face_models *fm = NULL;
     document_engines e;
     int rc = 1;
     if (card_set_engines_load(argv[1], argv[2], false, &fm, &e)) {
         rc = 0;
-        for (int i = 3; i < argc; i++)
-            if (strcmp(argv[i], "-v") != 0) run_cards(&e, argv[i]);
+        card_set_each(&e, argc, argv, 3, run_cards);
     }
     card_set_engines_free(fm, &e);
     return rc;

@@ -61,10 +61,7 @@ static void print_counts(const char *label, const int *v) {
 }
 
 static void print_time(tally *t) {
-    if (!t->timed) return;
-    qsort(t->ms, (size_t)t->timed, sizeof t->ms[0], card_set_cmp_double);
-    printf("check time (document read, n=%d): p50 %.0f ms, p95 %.0f ms\n", t->timed,
-           t->ms[t->timed / 2], t->ms[t->timed * 95 / 100]);
+    card_set_print_times("check time (document read, ", t->ms, t->timed, 0);
 }
 
 static void run_documents(const document_engines *e, const char *dir) {
@@ -138,15 +135,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: ghost-eval MODELS OCR_DIR DOCUMENTS_DIR [CARD_SET_DIR...] [-v]\n");
         return 2;
     }
-    for (int i = 4; i < argc; i++) verbose |= !strcmp(argv[i], "-v");
+    verbose = card_set_verbose(argc, argv, 4);
     face_models *fm = NULL;
     document_engines e;
     int rc = 1;
     if (card_set_engines_load(argv[1], argv[2], false, &fm, &e)) {
         rc = 0;
         run_documents(&e, argv[3]);
-        for (int i = 4; i < argc; i++)
-            if (strcmp(argv[i], "-v") != 0) run_cards(&e, argv[i]);
+        card_set_each(&e, argc, argv, 4, run_cards);
     }
     card_set_engines_free(fm, &e);
     return rc;
