@@ -1,10 +1,12 @@
 /* Image helpers for tests that compose their own pictures at run time (nothing derived from the
  * shared data is committed): loading a file, printing a faded grey "ghost" copy of one
- * picture's rectangle into another, as ID cards print their ghost portrait, and thinning print
- * as an edit in a lighter weight would. Header-only. */
+ * picture's rectangle into another, as ID cards print their ghost portrait, thinning print
+ * as an edit in a lighter weight would, and laying a display's pixel grid over a picture as a
+ * photo of a screen shows it. Header-only. */
 #ifndef EKYCD_IMAGEUTIL_H
 #define EKYCD_IMAGEUTIL_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,5 +114,27 @@ static inline bool iu_thin_print(image *img, int x, int y, int w, int h) {
 /* The IC number's line on the MyKad fixture (drawn at x 40, baseline 170, 46-pixel bold), as
  * the reader boxes it: x, y, w, h */
 #define IU_CARD_IC_LINE 38, 134, 412, 38
+
+/* Lays the pixel grid of an RGB-stripe display over the RGB image's rectangle (x, y, w, h), as a
+ * camera that resolves the grid records it: along `angle_deg`, each channel's light swings by
+ * `depth` (0-1) with the period `period` px, red, green and blue a third of a period apart;
+ * across it the black matrix between rows dims the light with the same period. */
+static inline void iu_display_grid(image *img, int x, int y, int w, int h, float period,
+                                   float angle_deg, float depth) {
+    const float two_pi = 6.2831853f, a = angle_deg * two_pi / 360.0f;
+    for (int yy = y < 0 ? 0 : y; yy < y + h && yy < img->height; yy++)
+        for (int xx = x < 0 ? 0 : x; xx < x + w && xx < img->width; xx++) {
+            float along = (float)xx * cosf(a) + (float)yy * sinf(a);
+            float across = -(float)xx * sinf(a) + (float)yy * cosf(a);
+            float rows = 1.0f - 0.25f * depth * (1.0f - cosf(two_pi * across / period));
+            uint8_t *p = img->pixels + (size_t)yy * img->stride + (size_t)xx * 3;
+            for (int c = 0; c < 3; c++) {
+                float swing = 1.0f - 0.5f * depth *
+                                         (1.0f - cosf(two_pi * (along / period - (float)c / 3.0f)));
+                float v = (float)p[c] * swing * rows;
+                p[c] = (uint8_t)(v > 255.0f ? 255.0f : v);
+            }
+        }
+}
 
 #endif
