@@ -314,6 +314,21 @@ document_rect document_front_region(const document_reading *r) {
                                : (document_rect){0, 0, r->page[0].width, r->page[0].height};
 }
 
+const image *document_capture_region(const document_reading *r, const image *front, card_quad *q) {
+    if (r->mykad_found) {
+        *q = r->mykad.quad;
+        return front;
+    }
+    if (!r->page[0].pixels) {
+        *q = card_whole_image(front);
+        return front;
+    }
+    document_rect d = document_front_region(r);
+    float x0 = (float)d.x, y0 = (float)d.y, x1 = (float)(d.x + d.w), y1 = (float)(d.y + d.h);
+    *q = (card_quad){{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}};
+    return &r->page[0];
+}
+
 float document_page_detail(const document_reading *r) {
     return r->mykad_found && r->px_per_mm > 0 ? r->px_per_mm / ((float)MYKAD_CARD_W / CARD_WIDTH_MM)
                                               : 1.0f;

@@ -64,6 +64,12 @@ void document_reading_free(document_reading *r);
 /* The front's document region on page[0]: the outline when found, else the whole page. */
 document_rect document_front_region(const document_reading *r);
 
+/* Where the document lies in the pixels it was photographed in, for measures of the capture
+ * itself (a display's pixel grid, which resampling would blur): a MyKad's card in `front` as
+ * given, else the front's region on page[0] (the photo turned upright, not resampled). Returns
+ * the image *q lies in; front itself when nothing was read. */
+const image *document_capture_region(const document_reading *r, const image *front, card_quad *q);
+
 /* The photo's pixels per pixel of page[0]: below 1 when page[0] is a MyKad straightened from a
  * smaller card (MYKAD_CARD_W wide whatever the photo), 1 otherwise (the page is the photo). */
 float document_page_detail(const document_reading *r);
