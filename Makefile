@@ -28,7 +28,7 @@ SAN_OBJ  := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval screen-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -249,6 +249,26 @@ font-eval: models build/mykad-gen build/font-eval
 	rm -rf build/religion-cards
 	build/mykad-gen --out build/religion-cards --faces $(MYKAD_FACES) --count $(FONT_EVAL_N) --seed 111 --photo --edit-religion 100 >/dev/null
 	build/font-eval models ocr build/font-cards build/religion-cards $(FONT_EVAL_FLAGS)
+
+# OkayDoc's screen-recapture check: documents and synthetic MyKad photos as they are and
+# photographed off a simulated display (bench/doc-eval/recapture.py; Debian python3-pil,
+# python3-numpy). Development: the Arg0s1080 specimens, MyKad seed 112, recapture seed 1.
+# Evaluation (below): the other specimens, MyKad seed 113, recapture seed 2.
+SCREEN_EVAL_N ?= 40
+build/screen-eval: bench/doc-eval/screen_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+build/screen-specimens/documents.jsonl: ../shared/data/documents/dev/documents.jsonl
+	mkdir -p build/screen-specimens
+	grep -v Arg0s1080 $< > $@
+	ln -sfn $(abspath ../shared/data/documents/dev/images) build/screen-specimens/images
+
+screen-eval: models build/mykad-gen build/screen-eval build/screen-specimens/documents.jsonl
+	rm -rf build/screen-cards build/screen-set
+	build/mykad-gen --out build/screen-cards --faces $(MYKAD_FACES) --count $(SCREEN_EVAL_N) --seed 113 --photo >/dev/null
+	$(PYTHON) bench/doc-eval/recapture.py 2 build/screen-set build/screen-specimens build/screen-cards
+	build/screen-eval models ocr build/screen-set $(SCREEN_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

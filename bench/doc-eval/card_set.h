@@ -61,7 +61,7 @@ static int card_name_order(const void *a, const void *b) {
 /* The names of dir's .jpg files, sorted (card_0001.jpg first); *count of them (perhaps 0).
  * NULL when the folder cannot be opened (said on stderr) or out of memory. Free each name and
  * the array. */
-static char **card_set_list(const char *dir, size_t *count) {
+static inline char **card_set_list(const char *dir, size_t *count) {
     *count = 0;
     DIR *d = opendir(dir);
     if (!d) {
