@@ -1,8 +1,10 @@
 /* OkayDoc (emas.md §4.7, §7): authenticity and capture checks of a document image. ekycd
  * performs the checks it can measure honestly from pixels (blur, brightness, colour vs a
- * greyscale copy; kyc/doc_quality.c) on the document region found through its MRZ, and answers
- * every other requested check "NotPerformed" with the reason, never a made-up pass. What each
- * check measures and how its threshold was chosen: docs/okaydoc.md. */
+ * greyscale copy: kyc/doc_quality.c; a display's pixel grid: kyc/screen_recapture.c; a MyKad's
+ * print, landmarks and ghost photo: kyc/mykad_checks.c, kyc/ghost_photo.c) on the document
+ * region it finds, and answers every other requested check "NotPerformed" with the reason,
+ * never a made-up pass. What each check measures and how its threshold was chosen:
+ * docs/okaydoc.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "kyc/doc_quality.h"
 #include "kyc/document.h"
 #include "kyc/mykad_checks.h"
+#include "kyc/screen_recapture.h"
 #include "server/body.h"
 #include "util/ids.h"
 #include "util/pool.h"
@@ -21,7 +24,6 @@
 
 #define MAX_IMAGE_BYTES (5u * 1024u * 1024u)
 #define EMPTY_RESULT    "Empty verification result. Suspected error during verification document."
-#define NO_SCREEN_MODEL "no measured screen-recapture detector yet"
 #define NO_LAYOUT_MODEL "needs the document's layout model, not available for this docType yet"
 #define NOT_READ_MYKAD  "the image was not read as a MyKad front"
 #define NO_REFERENCE    "no reference image of this landmark in ekycd yet"
@@ -35,7 +37,7 @@ static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MM
 /* A non-passport switch and the method it answers with (emas.md §4.7.1, §4.7.3). */
 typedef struct {
     const char *flag, *method, *label;
-    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour, 4 quality */
+    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour, 4 quality, 5 screen */
 } doc_switch;
 
 static const doc_switch switches[] = {
@@ -46,7 +48,7 @@ static const doc_switch switches[] = {
     {"icTypeCheck", "docType", "Document Type", 0},
     {"colorMode", "colorMode", "Color Mode", 3},
     {"hologram", "hologram", "Hologram", 0},
-    {"screenDetection", "screen", "Screen Detection", 0},
+    {"screenDetection", "screen", "Screen Detection", 5},
     {"ghostPhotoColorDetection", "holocolor", "Ghost Photo Color Detection", 0},
     {"idBlurDetection", "idBlurDetection", "ID Blur Detection", 1},
     {"idBrightnessDetection", "idBrightnessDetc", "ID Brightness Detection", 2},
@@ -210,8 +212,34 @@ static json_t *quality_method(const char *code, const char *label, const doc_qua
     return method(code, label, "Fail", score, reason);
 }
 
-static json_t *measured(const char *code, const char *label, int which, const doc_quality *q) {
+/* Screen recapture (kyc/screen_recapture.h): a display's pixel grid across the document. The
+ * score is the share of the document's tiles that show it. */
+static json_t *screen_method(const char *code, const char *label, const screen_cues *s) {
+    if (!s->measured)
+        return method(code, label, "NotPerformed", NULL,
+                      "too little of the document is neither dark nor clipped to look for a "
+                      "display's pixel grid");
+    if (!screen_recapture_found(s))
+        return method(code, label, "Pass", json_real((double)s->share), NULL);
+    char reason[160];
+    snprintf(reason, sizeof reason,
+             "a display's pixel grid or its moire (period %.1f px) runs across the document: "
+             "photographed off a screen",
+             (double)s->period_px);
+    return method(code, label, "Fail", json_real((double)s->share), reason);
+}
+
+/* What OkayDoc measured of the capture itself */
+typedef struct {
+    doc_quality quality;
+    screen_cues screen;
+} capture_facts;
+
+static json_t *measured(const char *code, const char *label, int which, const capture_facts *f) {
+    const doc_quality *q = &f->quality;
     switch (which) {
+    case 5:
+        return screen_method(code, label, &f->screen);
     case 4:
         return quality_method(code, label, q);
     case 1:
@@ -226,7 +254,7 @@ static json_t *measured(const char *code, const char *label, int which, const do
     }
 }
 
-static json_t *passport_methods(const char *country, const doc_quality *q) {
+static json_t *passport_methods(const char *country, const capture_facts *q) {
     json_t *list = json_array();
     if (!list) return NULL;
     if (strcmp(country, "OTHER") != 0) { /* OTHER: colour and screen only (§4.7.2) */
@@ -234,8 +262,7 @@ static json_t *passport_methods(const char *country, const doc_quality *q) {
         json_array_append_new(list, measured("brightnessDetection", "Brightness Detection", 2, q));
     }
     json_array_append_new(list, measured("colorDetection", "Color Detection", 3, q));
-    json_array_append_new(
-        list, method("screenDetection", "Screen Detection", "NotPerformed", NULL, NO_SCREEN_MODEL));
+    json_array_append_new(list, measured("screenDetection", "Screen Detection", 5, q));
     return list;
 }
 
@@ -248,6 +275,7 @@ typedef struct {
     const char *id_number; /* the caller's idNumber, or NULL */
     bool ghost;            /* find the ghost photo: a MyKad ghost check is on */
     bool ic_number_crop;   /* keep the IC number's line: the MyKad font check is on */
+    bool screen;           /* look for a display's pixel grid */
 } doc_asks;
 
 static bool switch_on(json_t *body, const char *flag) {
@@ -264,10 +292,11 @@ static doc_asks asks_of(json_t *body, bool passport) {
         .ghost = mykad && (switch_on(body, "photoSubstitutionCheck") ||
                            switch_on(body, "ghostPhotoColorDetection")),
         .ic_number_crop = mykad && switch_on(body, "fontCheck"),
+        .screen = passport || switch_on(body, "screenDetection"),
     };
 }
 
-static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const mykad_facts *m) {
+static json_t *nonpassport_methods(json_t *body, const capture_facts *q, const mykad_facts *m) {
     json_t *list = json_array();
     bool mykad = is_mykad(json_get_string(body, "docType", 64));
     for (size_t i = 0; list && i < sizeof switches / sizeof switches[0]; i++) {
@@ -275,12 +304,10 @@ static json_t *nonpassport_methods(json_t *body, const doc_quality *q, const myk
         if (json_get_flag(body, switches[i].flag, &on) != FLAG_OK || !on) continue;
         const doc_switch *s = &switches[i];
         json_t *own = mykad && !s->measured ? mykad_method(s->method, m) : NULL;
-        json_array_append_new(
-            list, own ? own
-                  : s->measured
-                      ? measured(s->method, s->label, s->measured, q)
-                      : method(s->method, s->label, "NotPerformed", NULL,
-                               !strcmp(s->method, "screen") ? NO_SCREEN_MODEL : NO_LAYOUT_MODEL));
+        json_array_append_new(list, own           ? own
+                                    : s->measured ? measured(s->method, s->label, s->measured, q)
+                                                  : method(s->method, s->label, "NotPerformed",
+                                                           NULL, NO_LAYOUT_MODEL));
     }
     return list;
 }
@@ -356,7 +383,7 @@ static int check_ghost(app *a, const document_reading *doc, mykad_facts *m, doc_
  * straightened card), else the whole upright page; keeps that region and the portrait (when
  * found) as JPEG crops; measures a MyKad and finds its ghost photo as `asks` says. -1 busy, -2
  * failure. */
-static int measure_document(app *a, const image *img, const doc_asks *asks, doc_quality *q,
+static int measure_document(app *a, const image *img, const doc_asks *asks, capture_facts *f,
                             doc_crops *crops, mykad_facts *mykad) {
     memset(crops, 0, sizeof *crops);
     memset(mykad, 0, sizeof *mykad);
@@ -365,8 +392,14 @@ static int measure_document(app *a, const image *img, const doc_asks *asks, doc_
     if (rc == 0) {
         document_rect r = document_front_region(&doc);
         rc = measure_mykad(&doc, asks, mykad, crops);
-        if (rc == 0) rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, q) == 0 ? 0 : -2;
-        q->px_per_mm = doc.px_per_mm;
+        if (rc == 0)
+            rc = doc_quality_measure(&doc.page[0], r.x, r.y, r.w, r.h, &f->quality) == 0 ? 0 : -2;
+        f->quality.px_per_mm = doc.px_per_mm;
+        if (rc == 0 && asks->screen) {
+            card_quad where;
+            const image *pixels = document_capture_region(&doc, img, &where);
+            rc = screen_recapture_measure(pixels, &where, &f->screen) == 0 ? 0 : -2;
+        }
         if (rc == 0) {
             encode_crop(&doc.page[0], r, &crops->region, &crops->region_len);
             if (doc.portrait_found)
@@ -535,7 +568,7 @@ static void run_okaydoc(app *a, const char *journey_id, json_t *body, void *prep
         input_free(&own);
         return;
     }
-    doc_quality q;
+    capture_facts q = {0};
     doc_crops crops;
     mykad_facts mykad;
     doc_asks asks = asks_of(body, passport);
