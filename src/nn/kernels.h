@@ -15,7 +15,8 @@
 #endif
 
 /* Row-major C = alpha * op(A) op(B) + beta * C, through oneDNN's sgemm (chosen over OpenBLAS by
- * measurement: docs/performance.md). */
+ * measurement: docs/performance.md). Safe from any thread: it sets the thread's OpenMP team to
+ * what nn_run uses (nn_set_threads, capped by OMP_THREAD_LIMIT). */
 void nn_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
              int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 

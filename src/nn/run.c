@@ -153,6 +153,17 @@ void nn_set_threads(int threads) {
     intra_op_threads = threads > 0 ? threads : 1;
 }
 
+/* Sets the calling thread's OpenMP team size for oneDNN: the intra-op thread count, never more
+ * than OMP_THREAD_LIMIT. oneDNN splits a product into omp_get_max_threads() parts and expects a
+ * team that size; libgomp's default is one thread per core whatever the limit, and a team
+ * capped by the limit leaves the other parts undone (measured: half of C never written with
+ * OMP_THREAD_LIMIT=1 on 2 cores, which ekycd sets; util/openmp_env.h). */
+static void gemm_team_size(void) {
+    int want = intra_op_threads, limit = omp_get_thread_limit();
+    if (limit > 0 && want > limit) want = limit;
+    if (omp_get_max_threads() != want) omp_set_num_threads(want);
+}
+
 /* Tiny products: a library call costs more than the arithmetic. Row-major, no transposes. */
 NN_HOT static void gemm_tiny(int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                              int64_t lda, const float *B, int64_t ldb, float beta, float *C,
@@ -173,6 +184,7 @@ void nn_gemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float al
         gemm_tiny(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+    gemm_team_size();
     dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C,
                ldc);
 }
@@ -210,7 +222,7 @@ void nn_workspace_free(nn_workspace *ws) {
 
 int nn_run(const nn_model *m, nn_workspace *ws, const float *const *inputs, float *const *outputs) {
     if (!ws || ws->model != m) return -1;
-    omp_set_num_threads(intra_op_threads); /* this thread's GEMMs: one thread unless asked */
+    gemm_team_size(); /* this thread's GEMMs: one thread unless asked */
 #if defined(__x86_64__)
     /* flush denormals to zero on this thread: subnormal floats (< 1.2e-38) are noise in these
      * networks and cost up to 100x per operation */
