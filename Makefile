@@ -253,7 +253,8 @@ font-eval: models build/mykad-gen build/font-eval
 # OkayDoc's screen-recapture check: documents and synthetic MyKad photos as they are and
 # photographed off a simulated display (bench/doc-eval/recapture.py; Debian python3-pil,
 # python3-numpy). Development: the Arg0s1080 specimens, MyKad seed 112, recapture seed 1.
-# Evaluation (below): the other specimens, MyKad seed 113, recapture seed 2.
+# Evaluation (below): the other specimens, MyKad seed 113, recapture seed 2; and the liveness
+# development set (real webcam screen replays, measured whole).
 SCREEN_EVAL_N ?= 40
 build/screen-eval: bench/doc-eval/screen_eval.c build/release/libekycd.a
 	@echo "  LD      $@"
@@ -268,7 +269,7 @@ screen-eval: models build/mykad-gen build/screen-eval build/screen-specimens/doc
 	rm -rf build/screen-cards build/screen-set
 	build/mykad-gen --out build/screen-cards --faces $(MYKAD_FACES) --count $(SCREEN_EVAL_N) --seed 113 --photo >/dev/null
 	$(PYTHON) bench/doc-eval/recapture.py 2 build/screen-set build/screen-specimens build/screen-cards
-	build/screen-eval models ocr build/screen-set $(SCREEN_EVAL_FLAGS)
+	build/screen-eval models ocr build/screen-set ../shared/data/liveness/dev $(SCREEN_EVAL_FLAGS)
 
 build/doc-quality: bench/doc-eval/doc_quality.c build/release/libekycd.a
 	@echo "  LD      $@"

@@ -5,7 +5,10 @@
  * or screen (its simulated recapture). Every image goes through the document reader first, as in
  * OkayDoc, and the check measures the region it found (document_capture_region). Prints, per
  * set, how often each label is called a recapture, by source group and by how many camera
- * pixels saw one display pixel; -v one line per image. Times: the check alone, one core. */
+ * pixels saw one display pixel; -v one line per image. Times: the check alone, one core.
+ * A SET_DIR holding liveness.tsv instead (../shared/data/liveness/dev: webcam face crops, real
+ * or filmed off a screen) is measured whole, without the document reader, and tallied by label:
+ * the only real screen captures in the shared data. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +97,42 @@ static void print_tally(const char *dir, tally *t) {
     card_set_print_times("  check alone (", t->ms, t->timed, 1);
 }
 
+/* The liveness set's images measured whole: how many of each label show a display grid. */
+static bool run_liveness(const char *dir) {
+    char path[4096], row[8192];
+    snprintf(path, sizeof path, "%s/liveness.tsv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    int seen[2] = {0, 0}, measured[2] = {0, 0}, found[2] = {0, 0};
+    while (fgets(row, sizeof row, f)) {
+        char *file = strtok(row, "\t"), *label = strtok(NULL, "\t");
+        if (row[0] == '#' || !file || !label) continue;
+        int spoof = !strcmp(label, "spoof");
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        image img;
+        screen_cues s;
+        if (!card_set_load_image(path, &img)) continue;
+        if (screen_recapture_measure(&img, NULL, &s) == 0) {
+            seen[spoof]++, measured[spoof] += s.measured;
+            found[spoof] += screen_recapture_found(&s);
+            if (verbose && s.measured)
+                printf("  %-5s %-5s share %.2f prominence %6.1f cross %6.1f tiles %2d  %s\n", label,
+                       screen_recapture_found(&s) ? "FOUND" : "-", (double)s.share,
+                       (double)s.prominence, (double)s.cross_prominence, s.tiles, file);
+        }
+        image_free(&img);
+    }
+    fclose(f);
+    printf("%s\n", dir);
+    for (int k = 0; k < 2; k++)
+        printf("  %-5s %3d images, %3d with enough tiles, called a recapture %d\n",
+               k ? "spoof" : "real", seen[k], measured[k], found[k]);
+    return true;
+}
+
 static void run_set(const document_engines *e, const char *dir) {
     char path[4096], row[8192];
+    if (run_liveness(dir)) return;
     snprintf(path, sizeof path, "%s/truth.tsv", dir);
     FILE *f = fopen(path, "r");
     if (!f) {
