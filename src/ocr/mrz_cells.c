@@ -22,6 +22,11 @@
 #define THIN_MARK    0.25f /* an end mark this thin, over the pitch … */
 #define MARK_GAP     0.5f  /* … and this far from the next ink may be a frame, not text */
 #define CROP_MARGIN  0.8f  /* strip length beyond each end of a crop's line, over its height */
+/* A character's ink this far off the fitted cell centre, over the pitch, is left out of the
+ * fit; and above this mean top probability a line's first reading stands without a fitted one
+ * (chosen on the shared line crops, docs/accuracy.md: no exact line lost, a third of the time). */
+#define FIT_OFF             0.3f
+#define FIT_SKIP_CONFIDENCE 0.995f
 
 /* The classifiers a reader averages (mrz_cells.h says why two). */
 static const char *const model_files[MRZ_CELLS_MODELS] = {MRZ_CELLS_MODEL, MRZ_CELLS_SOFT_MODEL};
@@ -156,15 +161,29 @@ static void best_choices(const float *prob, mrz_cell *cell) {
     }
 }
 
-/* Classifies the cells of the line from x = start to x = end; returns the mean top
- * probability, or -1 on an inference failure. */
-static float classify_line(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
-                           float start, float end, int length, int ink, int paper,
-                           mrz_cell *cells) {
+/* Where each cell lies: centre x + i * pitch + bend * i^2 (bend 0 for a line printed on one
+ * pitch; otherwise perspective or a stretched crop); its pitch is the derivative. */
+typedef struct {
+    float first, pitch, bend;
+} cell_layout;
+
+static cell_layout even_layout(float start, float end, int length) {
     float pitch = (end - start) / ((float)length - 1 + GLYPH_SHARE);
-    float first = start + GLYPH_SHARE * pitch / 2, sum = 0;
+    return (cell_layout){start + GLYPH_SHARE * pitch / 2, pitch, 0.0f};
+}
+
+static float cell_centre(const cell_layout *l, int i) {
+    return l->first + (float)i * l->pitch + l->bend * (float)i * (float)i;
+}
+
+/* Classifies the line's cells; returns the mean top probability, or -1 on an inference
+ * failure. */
+static float classify_line(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
+                           const cell_layout *l, int length, int ink, int paper, mrz_cell *cells) {
+    float sum = 0;
     for (int i = 0; i < length; i++) {
-        cut_tile(strip, width, stride, first + (float)i * pitch, pitch, ink, paper, r->tile);
+        float pitch = l->pitch + 2.0f * l->bend * (float)i;
+        cut_tile(strip, width, stride, cell_centre(l, i), pitch, ink, paper, r->tile);
         if (classify_tile(r) != 0) return -1;
         best_choices(r->prob, &cells[i]);
         sum += cells[i].p[0];
@@ -216,6 +235,115 @@ static int inner_end(const uint8_t *strip, int width, int stride, int cut, float
     return 0;
 }
 
+/* Solves the 3 x 3 system a x = b (Cramer's rule); false when singular. */
+static bool solve3(const double a[3][3], const double b[3], double x[3]) {
+    double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+                 a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                 a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    if (fabs(det) < 1e-9) return false;
+    for (int k = 0; k < 3; k++) {
+        double m[3][3];
+        memcpy(m, a, sizeof m);
+        for (int row = 0; row < 3; row++) m[row][k] = b[row];
+        x[k] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) /
+               det;
+    }
+    return true;
+}
+
+/* The runs of ink columns one character wide (a quarter to 1.1 pitches) between the line's
+ * ends, by their centres, left to right; returns how many (at most `cap`). */
+static int character_runs(const uint8_t *strip, int width, int stride, int cut,
+                          const cell_layout *even, int length, float *runs, int cap) {
+    int n = 0;
+    float from = cell_centre(even, 0) - even->pitch,
+          to = cell_centre(even, length - 1) + even->pitch;
+    for (int x = (int)fmaxf(0, from), x0, x1; x < (int)fminf((float)width, to) && n < cap; x = x1) {
+        if (ink_run(strip, width, stride, cut, x, 1, &x0, &x1) != 0 || (float)x0 >= to) break;
+        float w = (float)(x1 - x0);
+        if (w >= 0.25f * even->pitch && w <= 1.1f * even->pitch)
+            runs[n++] = 0.5f * (float)(x0 + x1);
+    }
+    return n;
+}
+
+/* The cell of each run counted along the line: the first where the even layout puts it, each
+ * next one as many cells on as the gap holds pitches, the pitch followed from gap to gap (so a
+ * pitch that drifts along the line is tracked); -1 for a run too close to the previous one. */
+static void count_cells(const float *runs, int n, const cell_layout *even, int *cell) {
+    float pitch = even->pitch;
+    int prev = -1;
+    for (int k = 0; k < n; k++) {
+        if (prev < 0) {
+            long first = lroundf((runs[k] - even->first) / even->pitch);
+            cell[k] = first < 0 ? 0 : (int)first;
+            prev = k;
+            continue;
+        }
+        float gap = runs[k] - runs[prev];
+        long step = lroundf(gap / pitch);
+        if (step < 1) {
+            cell[k] = -1;
+            continue;
+        }
+        cell[k] = cell[prev] + (int)step;
+        if (step == 1) pitch = 0.8f * pitch + 0.2f * gap;
+        prev = k;
+    }
+}
+
+/* The cell nearest x under layout l (centres increase with the index). */
+static int nearest_cell(const cell_layout *l, int length, float x) {
+    long guess = lroundf((x - l->first) / l->pitch);
+    int i = guess < 0 ? 0 : guess >= length ? length - 1 : (int)guess;
+    while (i > 0 && fabsf(cell_centre(l, i - 1) - x) < fabsf(cell_centre(l, i) - x)) i--;
+    while (i + 1 < length && fabsf(cell_centre(l, i + 1) - x) < fabsf(cell_centre(l, i) - x)) i++;
+    return i;
+}
+
+/* The layout the characters' own ink says: the character runs, each given the cell counted
+ * along the line, and centre(i) fitted to them by least squares; then fitted again to the runs
+ * within FIT_OFF of a pitch of their nearest cell under that first fit. Returns 0, or -1 when
+ * fewer than half the cells have a run (touching or broken print: the even layout stands). */
+static int fitted_layout(const uint8_t *strip, int width, int stride, int cut,
+                         const cell_layout *even, int length, cell_layout *out) {
+    float runs[MRZ_CELLS_MAX * 2];
+    int cell[MRZ_CELLS_MAX * 2];
+    int n = character_runs(strip, width, stride, cut, even, length, runs, MRZ_CELLS_MAX * 2);
+    count_cells(runs, n, even, cell);
+    *out = *even;
+    for (int round = 0; round < 2; round++) {
+        double a[3][3] = {{0}}, b[3] = {0}, x[3];
+        int used = 0, last = -1;
+        for (int k = 0; k < n; k++) {
+            int i = round == 0 ? cell[k] : nearest_cell(out, length, runs[k]);
+            if (i < 0 || i >= length || i == last) continue;
+            if (round > 0 && fabsf(cell_centre(out, i) - runs[k]) > FIT_OFF * out->pitch) continue;
+            last = i;
+            double p[3] = {1, i, (double)i * i};
+            for (int u = 0; u < 3; u++) {
+                b[u] += p[u] * runs[k];
+                for (int v = 0; v < 3; v++) a[u][v] += p[u] * p[v];
+            }
+            used++;
+        }
+        if (used * 2 < length || !solve3(a, b, x)) return -1;
+        *out = (cell_layout){(float)x[0], (float)x[1], (float)x[2]};
+        float end_pitch = out->pitch + 2.0f * out->bend * (float)(length - 1);
+        if (!(out->pitch > 0.5f * even->pitch) || !(end_pitch > 0.5f * even->pitch)) return -1;
+    }
+    /* the line keeps its ends: a layout that moves the first or last cell by half a pitch
+     * holds another number of characters than the one asked for (a 44-character line read as
+     * 36 would fit its first 36 characters) */
+    float first_off = cell_centre(out, 0) - cell_centre(even, 0);
+    float last_off = cell_centre(out, length - 1) - cell_centre(even, length - 1);
+    if (!(fabsf(first_off) < 0.5f * even->pitch) || !(fabsf(last_off) < 0.5f * even->pitch))
+        return -1;
+    return 0;
+}
+
 int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stride,
                    float line_start, float line_length, int length, mrz_cell *cells) {
     if (!r || !strip || !cells || width <= 0 || stride < width || length <= 0 ||
@@ -239,18 +367,26 @@ int mrz_cells_read(mrz_cell_reader *r, const uint8_t *strip, int width, int stri
     float starts[2] = {line_start, 0}, ends[2] = {line_start + line_length, 0};
     if (inner_end(strip, width, stride, cut, starts[0], pitch, 1, &starts[1]) == 0) ns++;
     if (inner_end(strip, width, stride, cut, ends[0], pitch, -1, &ends[1]) == 0) ne++;
-    float best =
-        classify_line(r, strip, width, stride, starts[0], ends[0], length, ink, paper, cells);
+    cell_layout as_given = even_layout(starts[0], ends[0], length), fitted;
+    float best = classify_line(r, strip, width, stride, &as_given, length, ink, paper, cells);
     if (best < 0) return -1;
+    mrz_cell trial[MRZ_CELLS_MAX];
     for (int i = 0; i < ns; i++)
         for (int j = 0; j < ne; j++) {
             if (i + j == 0 || ends[j] - starts[i] < pitch * (float)length / 2) continue;
-            mrz_cell trial[MRZ_CELLS_MAX];
-            float conf = classify_line(r, strip, width, stride, starts[i], ends[j], length, ink,
-                                       paper, trial);
+            cell_layout l = even_layout(starts[i], ends[j], length);
+            float conf = classify_line(r, strip, width, stride, &l, length, ink, paper, trial);
             if (conf < 0) return -1;
             if (conf > best) best = conf, memcpy(cells, trial, sizeof *cells * (size_t)length);
         }
+    /* and the layout fitted to the characters' ink, for a line whose pitch drifts (not worth a
+     * second reading when the first is all but certain) */
+    if (best < FIT_SKIP_CONFIDENCE &&
+        fitted_layout(strip, width, stride, cut, &as_given, length, &fitted) == 0) {
+        float conf = classify_line(r, strip, width, stride, &fitted, length, ink, paper, trial);
+        if (conf < 0) return -1;
+        if (conf > best) memcpy(cells, trial, sizeof *cells * (size_t)length);
+    }
     return 0;
 }
 

@@ -1,11 +1,14 @@
 /* Reading MRZ lines cell by cell with ekycd's character classifier.
  *
  * MRZ characters are printed on a fixed pitch, so once a line's ends are known every character
- * sits in a known cell. The caller samples the line into an upright strip MRZ_STRIP_HEIGHT
- * pixels tall with the characters about MRZ_STRIP_HEIGHT / MRZ_STRIP_THICKNESS pixels high
- * and says where the line's ink starts and how long it runs; mrz_cells_read cuts one tile per
- * cell and names its character with the mean of two small convolutional networks run by the
- * inference core, both trained on rendered OCR-B by tools/ocr-mrz/train_cells.py:
+ * sits in a known cell; a line photographed at an angle or stretched has a pitch that drifts
+ * along it, so the cells are also placed by the characters' own ink (counted left to right,
+ * fitted as a quadratic) and the more confident reading kept. The caller samples the line into
+ * an upright strip MRZ_STRIP_HEIGHT pixels tall with the characters about MRZ_STRIP_HEIGHT /
+ * MRZ_STRIP_THICKNESS pixels high and says where the line's ink starts and how long it runs;
+ * mrz_cells_read cuts one tile per cell and names its character with the mean of two small
+ * convolutional networks run by the inference core, both trained on rendered OCR-B by
+ * tools/ocr-mrz/train_cells.py:
  * ocr/mrz_chars.onnx on prints as sharp as most captures, ocr/mrz_chars_soft.onnx with a share
  * of them blurred and shrunk as in soft phone photos and enlarged thumbnails. Each alone misreads
  * what the other reads (docs/accuracy.md). Each cell comes back with its best MRZ_CELL_CHOICES
