@@ -33,6 +33,8 @@ import sys
 import numpy as np
 from PIL import Image, ImageFilter
 
+from views import perspective_coefficients  # (page points, view points): PIL's coefficients
+
 SUB = 6  # sub-samples per display pixel, each way
 
 
@@ -95,17 +97,6 @@ def display_emission(doc, display_px, layout, fill, black, rng):
     masks /= np.maximum(1e-6, masks.mean(axis=(1, 2)))[:, None, None]
     big *= np.tile(masks.transpose(1, 2, 0), (h // per, w // per, 1))
     return big
-
-
-def perspective_coefficients(src, dst):
-    """PIL's PERSPECTIVE coefficients mapping dst points (output) to src points (input)."""
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(dst, src):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rhs.append(u)
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        rhs.append(v)
-    return np.linalg.solve(np.array(rows, float), np.array(rhs, float)).tolist()
 
 
 def gaussian_blur(plane, sigma):
