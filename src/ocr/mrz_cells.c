@@ -269,6 +269,12 @@ static int character_runs(const uint8_t *strip, int width, int stride, int cut,
     return n;
 }
 
+/* cells, rounded, within 0..MRZ_CELLS_MAX (a line's pitch is never near zero, but a caller's
+ * numbers are not trusted to keep the rounding in range) */
+static int cell_count(float cells) {
+    return !(cells > 0) ? 0 : cells >= (float)MRZ_CELLS_MAX ? MRZ_CELLS_MAX : (int)lroundf(cells);
+}
+
 /* The cell of each run counted along the line: the first where the even layout puts it, each
  * next one as many cells on as the gap holds pitches, the pitch followed from gap to gap (so a
  * pitch that drifts along the line is tracked); -1 for a run too close to the previous one. */
@@ -277,18 +283,17 @@ static void count_cells(const float *runs, int n, const cell_layout *even, int *
     int prev = -1;
     for (int k = 0; k < n; k++) {
         if (prev < 0) {
-            long first = lroundf((runs[k] - even->first) / even->pitch);
-            cell[k] = first < 0 ? 0 : (int)first;
+            cell[k] = cell_count((runs[k] - even->first) / even->pitch);
             prev = k;
             continue;
         }
         float gap = runs[k] - runs[prev];
-        long step = lroundf(gap / pitch);
+        int step = cell_count(gap / pitch);
         if (step < 1) {
             cell[k] = -1;
             continue;
         }
-        cell[k] = cell[prev] + (int)step;
+        cell[k] = cell[prev] + step > MRZ_CELLS_MAX ? MRZ_CELLS_MAX : cell[prev] + step;
         if (step == 1) pitch = 0.8f * pitch + 0.2f * gap;
         prev = k;
     }
@@ -296,8 +301,8 @@ static void count_cells(const float *runs, int n, const cell_layout *even, int *
 
 /* The cell nearest x under layout l (centres increase with the index). */
 static int nearest_cell(const cell_layout *l, int length, float x) {
-    long guess = lroundf((x - l->first) / l->pitch);
-    int i = guess < 0 ? 0 : guess >= length ? length - 1 : (int)guess;
+    int i = cell_count((x - l->first) / l->pitch);
+    i = i >= length ? length - 1 : i;
     while (i > 0 && fabsf(cell_centre(l, i - 1) - x) < fabsf(cell_centre(l, i) - x)) i--;
     while (i + 1 < length && fabsf(cell_centre(l, i + 1) - x) < fabsf(cell_centre(l, i) - x)) i++;
     return i;
