@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "util/linsolve.h"
 #include "vision/image.h"
 
 #define ALPHABET     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
@@ -235,24 +236,6 @@ static int inner_end(const uint8_t *strip, int width, int stride, int cut, float
     return 0;
 }
 
-/* Solves the 3 x 3 system a x = b (Cramer's rule); false when singular. */
-static bool solve3(const double a[3][3], const double b[3], double x[3]) {
-    double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
-                 a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
-                 a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
-    if (fabs(det) < 1e-9) return false;
-    for (int k = 0; k < 3; k++) {
-        double m[3][3];
-        memcpy(m, a, sizeof m);
-        for (int row = 0; row < 3; row++) m[row][k] = b[row];
-        x[k] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-                m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-                m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) /
-               det;
-    }
-    return true;
-}
-
 /* The runs of ink columns one character wide (a quarter to 1.1 pitches) between the line's
  * ends, by their centres, left to right; returns how many (at most `cap`). */
 static int character_runs(const uint8_t *strip, int width, int stride, int cut,
@@ -320,7 +303,7 @@ static int fitted_layout(const uint8_t *strip, int width, int stride, int cut,
     count_cells(runs, n, even, cell);
     *out = *even;
     for (int round = 0; round < 2; round++) {
-        double a[3][3] = {{0}}, b[3] = {0}, x[3];
+        double a[3][4] = {{0}}; /* the normal equations, right-hand side last */
         int used = 0, last = -1;
         for (int k = 0; k < n; k++) {
             int i = round == 0 ? cell[k] : nearest_cell(out, length, runs[k]);
@@ -329,13 +312,13 @@ static int fitted_layout(const uint8_t *strip, int width, int stride, int cut,
             last = i;
             double p[3] = {1, i, (double)i * i};
             for (int u = 0; u < 3; u++) {
-                b[u] += p[u] * runs[k];
+                a[u][3] += p[u] * runs[k];
                 for (int v = 0; v < 3; v++) a[u][v] += p[u] * p[v];
             }
             used++;
         }
-        if (used * 2 < length || !solve3(a, b, x)) return -1;
-        *out = (cell_layout){(float)x[0], (float)x[1], (float)x[2]};
+        if (used * 2 < length || !linear_solve(&a[0][0], 3)) return -1;
+        *out = (cell_layout){(float)a[0][3], (float)a[1][3], (float)a[2][3]};
         float end_pitch = out->pitch + 2.0f * out->bend * (float)(length - 1);
         if (!(out->pitch > 0.5f * even->pitch) || !(end_pitch > 0.5f * even->pitch)) return -1;
     }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/linsolve.h"
+
 #define WORK_SIDE      400   /* the long side of the grey copy the search runs on */
 #define MIN_AREA_SHARE 0.10f /* of the image: smaller cards are too small to read */
 #define MIN_FILL       0.55f /* region pixels / quadrilateral area (text and photo are holes) */
@@ -219,29 +221,6 @@ card_quad card_turned(const card_quad *q) {
 
 /* ---- warping ---- */
 
-/* Solves the 8x8 system a x = b by Gaussian elimination with partial pivoting; false when
- * singular. */
-static bool solve8(double a[8][9]) {
-    for (int c = 0; c < 8; c++) {
-        int pivot = c;
-        for (int r = c + 1; r < 8; r++)
-            if (fabs(a[r][c]) > fabs(a[pivot][c])) pivot = r;
-        if (fabs(a[pivot][c]) < 1e-12) return false;
-        if (pivot != c)
-            for (int k = 0; k < 9; k++) {
-                double t = a[c][k];
-                a[c][k] = a[pivot][k], a[pivot][k] = t;
-            }
-        for (int r = 0; r < 8; r++) {
-            if (r == c) continue;
-            double f = a[r][c] / a[c][c];
-            for (int k = c; k < 9; k++) a[r][k] -= f * a[c][k];
-        }
-    }
-    for (int r = 0; r < 8; r++) a[r][8] /= a[r][r];
-    return true;
-}
-
 /* The homography h (h[8] = 1) taking the output rectangle's corners to q's corners. */
 static bool homography(const card_quad *q, int out_w, int out_h, double h[9]) {
     const double dst[4][2] = {{0, 0}, {out_w, 0}, {out_w, out_h}, {0, out_h}};
@@ -253,7 +232,7 @@ static bool homography(const card_quad *q, int out_w, int out_h, double h[9]) {
         memcpy(a[2 * i], r0, sizeof r0);
         memcpy(a[2 * i + 1], r1, sizeof r1);
     }
-    if (!solve8(a)) return false;
+    if (!linear_solve(&a[0][0], 8)) return false;
     for (int i = 0; i < 8; i++) h[i] = a[i][8];
     h[8] = 1;
     return true;

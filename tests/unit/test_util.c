@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 
@@ -13,6 +14,7 @@
 #include "util/config.h"
 #include "util/crypto.h"
 #include "util/ids.h"
+#include "util/linsolve.h"
 #include "util/timeutil.h"
 #include "util/workgate.h"
 
@@ -243,6 +245,16 @@ static void test_workgate(void **state) {
     workgate_destroy(&g);
 }
 
+/* linear_solve: a 3 x 3 system needing a row swap, and a singular one */
+static void test_linear_solve(void **state) {
+    (void)state;
+    double a[3][4] = {{0, 2, 1, 7}, {1, 1, 1, 6}, {2, 1, -1, 1}}; /* x = 1, 2, 3 */
+    assert_true(linear_solve(&a[0][0], 3));
+    for (int r = 0; r < 3; r++) assert_true(fabs(a[r][3] - (r + 1)) < 1e-9);
+    double s[2][3] = {{1, 2, 3}, {2, 4, 6}};
+    assert_false(linear_solve(&s[0][0], 2));
+}
+
 int main(void) {
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
@@ -251,6 +263,7 @@ int main(void) {
         cmocka_unit_test(test_config_listen), cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_seal_open),     cmocka_unit_test(test_key_file),
         cmocka_unit_test(test_dates),         cmocka_unit_test(test_workgate),
+        cmocka_unit_test(test_linear_solve),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
