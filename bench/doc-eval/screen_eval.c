@@ -160,8 +160,7 @@ static void run_set(const document_engines *e, const char *dir) {
         tally_one(t, screen, group, params, &s);
         if (verbose)
             printf("  %-7s %-5s share %.2f prominence %6.1f cross %6.1f period %5.2f px angle "
-                   "%5.1f tiles %3d "
-                   "cpd %.2f  %s\n",
+                   "%5.1f tiles %3d cpd %.2f  %s\n",
                    screen ? "screen" : "genuine", screen_recapture_found(&s) ? "FOUND" : "-",
                    (double)s.share, (double)s.prominence, (double)s.cross_prominence,
                    (double)s.period_px, (double)s.angle_deg, s.tiles,
