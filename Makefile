@@ -3,7 +3,7 @@
 
 CC       ?= cc
 PKGS     := libmicrohttpd jansson sqlite3 libsodium libprotobuf-c libjpeg libpng lept libheif libcrypto \
-            tesseract libpq
+            tesseract libpq libqrencode
 TESTPKGS := cmocka libcurl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 BASEFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen -MMD -MP
@@ -18,7 +18,8 @@ SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/pg/*.sql))
-GEN_SRC  := build/gen/sqlite_migrations.c build/gen/pg_migrations.c build/gen/onnx.pb-c.c
+WEB_FILES := $(sort $(wildcard web/*))
+GEN_SRC  := build/gen/sqlite_migrations.c build/gen/pg_migrations.c build/gen/web_files.c build/gen/onnx.pb-c.c
 ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 API_SRC  := $(sort $(wildcard tests/api/test_*.c))
@@ -45,6 +46,11 @@ build/gen/sqlite_migrations.c: build/tools/embed $(MIGRATIONS)
 build/gen/pg_migrations.c: build/tools/embed $(PG_MIGRATIONS)
 	@mkdir -p $(@D)
 	build/tools/embed pg_migrations $@ $(PG_MIGRATIONS)
+
+# The capture page (web/), served from the binary.
+build/gen/web_files.c: build/tools/embed $(WEB_FILES)
+	@mkdir -p $(@D)
+	build/tools/embed web_files $@ $(WEB_FILES)
 
 # ONNX protobuf reader, generated from Debian's onnx.proto (package libonnx-dev).
 build/gen/onnx.pb-c.c build/gen/onnx.pb-c.h: $(ONNX_PROTO)

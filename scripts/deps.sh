@@ -10,7 +10,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev libjpeg-dev libpng-dev
   libleptonica-dev libheif-dev libwebp-dev libssl-dev
   libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-msa fonts-ocr-b
-  libpq-dev postgresql libcairo2-dev fonts-dejavu-core
+  libpq-dev postgresql libcairo2-dev fonts-dejavu-core libqrencode-dev
 )
 
 missing=()

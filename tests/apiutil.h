@@ -168,6 +168,7 @@ typedef struct {
     size_t body_len;
     const char *userpwd;  /* "user:password" for Basic auth, or NULL */
     const char *raw_auth; /* a literal Authorization header value, or NULL */
+    const char *const *headers; /* more "Name: value" lines, NULL-terminated, or NULL */
     /* streaming upload (big bodies): read_cb with declared length, or -1 for chunked */
     size_t (*read_cb)(char *, size_t, size_t, void *);
     void *read_ud;
@@ -200,6 +201,7 @@ static inline api_resp api_call(int port, const api_req *q) {
         snprintf(hdr, sizeof hdr, "Authorization: %s", q->raw_auth);
         h = curl_slist_append(h, hdr);
     }
+    for (int i = 0; q->headers && q->headers[i]; i++) h = curl_slist_append(h, q->headers[i]);
     if (q->userpwd) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERPWD, q->userpwd);

@@ -115,6 +115,22 @@ json_t *api_capture_liveness(struct app *a, const char *journey_id, const uint8_
 void api_details_get(http_request *req, http_response *res);
 void api_journey_delete(http_request *req, http_response *res);
 
+/* h5_links.c — h5-and-v3.md A.2, A.3: verification links made and read by API clients */
+void api_h5_create(http_request *req, http_response *res);
+void api_h5_get(http_request *req, http_response *res);
+
+/* h5_page.c — the capture page's own calls (docs/h5.md), the link's token as a bearer */
+void api_h5_session(http_request *req, http_response *res);
+void api_h5_document(http_request *req, http_response *res);
+void api_h5_challenge(http_request *req, http_response *res);
+void api_h5_frames(http_request *req, http_response *res);
+void api_h5_finish(http_request *req, http_response *res);
+void api_h5_qr(http_request *req, http_response *res);
+
+/* web.c — the capture page and its files (web/, embedded) */
+void api_web_page(http_request *req, http_response *res);
+void api_web_file(http_request *req, http_response *res);
+
 /* ops.c — health, readiness, Prometheus metrics */
 void api_healthz(http_request *req, http_response *res);
 void api_readyz(http_request *req, http_response *res);

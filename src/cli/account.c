@@ -21,6 +21,9 @@ static void account_usage(FILE *out) {
           "           [--retention-days N] [--disabled] [--allow-delete]\n"
           "           [--steps okayid,okaydoc,okayface,okaylive] (needed to complete a journey;\n"
           "           default okayid,okaydoc,okayface)\n"
+          "           [--display-name NAME] (shown on the capture page; default the username)\n"
+          "           [--link-minutes N] [--ocr-retries N] [--face-retries N] (verification\n"
+          "           links: lifetime, default 15; retries, default 2 and 1)\n"
           "  list     list accounts (add --json for JSON lines)\n"
           "  show     show one account as JSON, with its details key (the AES key of\n"
           "           GET /api/ekyc/details):  --username U\n"
@@ -43,7 +46,9 @@ static void account_usage(FILE *out) {
 typedef struct {
     cli_store_opts store;
     const char *username, *password, *password_file, *company_id, *expires, *steps;
+    const char *display_name;
     long long max_journeys, max_api_calls;
+    int link_minutes, ocr_retries, face_retries; /* -1: not given */
     int retention_days;
     int disabled, json, allow_delete;
 } account_opts;
@@ -101,6 +106,11 @@ static json_t *account_json_full(const store_account *a) {
     if (j) json_object_set_new(j, "requiredSteps", json_string(a->required_steps));
     if (j) json_object_set_new(j, "maxApiCalls", json_integer(a->max_api_calls));
     if (j) json_object_set_new(j, "apiCalls", json_integer(a->api_calls));
+    if (j) json_object_set_new(j, "displayName", json_string(a->display_name));
+    if (j)
+        json_object_set_new(j, "links",
+                            json_pack("{s:i,s:i,s:i}", "minutes", a->link_minutes, "ocrRetries",
+                                      a->link_ocr_retries, "faceRetries", a->link_face_retries));
     return j;
 }
 
@@ -147,6 +157,15 @@ static int account_add(store *st, const config *cfg, const account_opts *o) {
     a.retention_days = o->retention_days ? o->retention_days : cfg->retention_days;
     a.disabled = o->disabled;
     a.allow_delete = o->allow_delete;
+    if (o->display_name) {
+        size_t n = strlen(o->display_name);
+        if (n == 0 || n > STORE_USERNAME_MAX)
+            return cli_usage_error("account add: --display-name must be 1-128 characters");
+        snprintf(a.display_name, sizeof a.display_name, "%s", o->display_name);
+    }
+    a.link_minutes = o->link_minutes > 0 ? o->link_minutes : 15;
+    a.link_ocr_retries = o->ocr_retries >= 0 ? o->ocr_retries : 2;
+    a.link_face_retries = o->face_retries >= 0 ? o->face_retries : 1;
     if (o->steps) {
         /* a comma-separated subset of the steps that store results */
         char copy[128];
@@ -250,6 +269,10 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
                                          {"json", no_argument, 0, 'j'},
                                          {"allow-delete", no_argument, 0, 'A'},
                                          {"steps", required_argument, 0, 'S'},
+                                         {"display-name", required_argument, 0, 'N'},
+                                         {"link-minutes", required_argument, 0, 'L'},
+                                         {"ocr-retries", required_argument, 0, 'O'},
+                                         {"face-retries", required_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -292,6 +315,23 @@ static int parse_account_args(int argc, char **argv, account_opts *o) {
             o->max_api_calls = strtoll(optarg, &end, 10);
             if (*end || o->max_api_calls < 0) return cli_usage_error("invalid --max-api-calls");
             break;
+        case 'N':
+            o->display_name = optarg;
+            break;
+        case 'L':
+        case 'O':
+        case 'F': {
+            long v = strtol(optarg, &end, 10);
+            long max = c == 'L' ? 1440 : 10;
+            if (*end || v < (c == 'L' ? 1 : 0) || v > max)
+                return cli_usage_error("--%s: %d to %ld",
+                                       c == 'L'   ? "link-minutes"
+                                       : c == 'O' ? "ocr-retries"
+                                                  : "face-retries",
+                                       c == 'L' ? 1 : 0, max);
+            *(c == 'L' ? &o->link_minutes : c == 'O' ? &o->ocr_retries : &o->face_retries) = (int)v;
+            break;
+        }
         case 'r': {
             long v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 3650) return cli_usage_error("--retention-days: 1 to 3650");
@@ -317,6 +357,7 @@ int cli_account(int argc, char **argv) {
     const char *sub = argv[1];
     account_opts o;
     memset(&o, 0, sizeof o);
+    o.link_minutes = o.ocr_retries = o.face_retries = -1;
     int rc = parse_account_args(argc - 1, argv + 1, &o);
     if (rc != 0) return rc < 0 ? 0 : rc;
     int known = !strcmp(sub, "add") || !strcmp(sub, "list") || !strcmp(sub, "show") ||

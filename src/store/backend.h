@@ -86,6 +86,22 @@ typedef struct {
     store_status (*job_delete)(void *db, const char *id, const char *node, int attempts);
     store_status (*job_failures)(void *db, const char *journey_id, store_job_failure **out,
                                  size_t *count);
+    store_status (*client_add)(void *db, const store_client *c);
+    store_status (*client_get)(void *db, const char *client_id, store_client *out);
+    store_status (*client_list)(void *db, int64_t account_id, store_client **out, size_t *count);
+    store_status (*client_set_disabled)(void *db, const char *client_id, bool disabled);
+    store_status (*client_set_secret)(void *db, const char *client_id, const char *digest,
+                                      int64_t now_ms);
+    store_status (*rate_hit)(void *db, const char *key, int64_t window_at_ms, int64_t keep_after_ms,
+                             int64_t *hits);
+    /* record is sealed (record/record_len hold the sealed bytes) */
+    store_status (*verification_add)(void *db, store_verification *v);
+    store_status (*verification_get)(void *db, const char *token, store_verification *out);
+    store_status (*verification_update)(void *db, const store_verification *v, int64_t now_ms);
+    store_status (*verification_list)(void *db, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                                      store_verification **out, size_t *count);
+    /* pruned_at = now for the links of journey_id, or (NULL) of every journey past purge */
+    store_status (*verification_prune)(void *db, const char *journey_id, int64_t now_ms);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,7 @@ static int apply_migrations(PGconn *c, char *err, size_t errlen) {
 #define ACCOUNT_COLUMNS                                                                            \
     "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
     "journeys_created, retention_days, created_at, allow_delete, required_steps, max_api_calls, "  \
-    "api_calls"
+    "api_calls, display_name, link_minutes, link_ocr_retries, link_face_retries"
 
 static void read_account(const PGresult *r, int row, store_account *a) {
     memset(a, 0, sizeof *a);
@@ -266,6 +267,10 @@ static void read_account(const PGresult *r, int row, store_account *a) {
     col_text(r, row, 11, a->required_steps, sizeof a->required_steps);
     a->max_api_calls = col_int(r, row, 12);
     a->api_calls = col_int(r, row, 13);
+    col_text(r, row, 14, a->display_name, sizeof a->display_name);
+    a->link_minutes = (int)col_int(r, row, 15);
+    a->link_ocr_retries = (int)col_int(r, row, 16);
+    a->link_face_retries = (int)col_int(r, row, 17);
 }
 
 static store_status pg_account_add(void *p, const store_account *a, int64_t *out_id) {
@@ -281,12 +286,17 @@ static store_status pg_account_add(void *p, const store_account *a, int64_t *out
     p_int(&q, a->allow_delete ? 1 : 0);
     p_text(&q, a->required_steps[0] ? a->required_steps : "okayid,okaydoc,okayface");
     p_int(&q, a->max_api_calls);
+    p_text(&q, a->display_name);
+    p_int(&q, a->link_minutes > 0 ? a->link_minutes : 15);
+    p_int(&q, a->link_ocr_retries >= 0 ? a->link_ocr_retries : 2);
+    p_int(&q, a->link_face_retries >= 0 ? a->link_face_retries : 1);
     PGresult *r;
     store_status rc = query(p, "account_add",
                             "INSERT INTO accounts (username, password_hash, company_id, disabled, "
                             "expires_at, max_journeys, retention_days, created_at, allow_delete, "
-                            "required_steps, max_api_calls) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                            "$8, $9, $10, $11) RETURNING id",
+                            "required_steps, max_api_calls, display_name, link_minutes, "
+                            "link_ocr_retries, link_face_retries) VALUES ($1, $2, $3, $4, $5, $6, "
+                            "$7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
                             &q, &r);
     if (rc == STORE_OK && out_id) *out_id = col_int(r, 0, 0);
     PQclear(r);
@@ -935,6 +945,234 @@ static store_status pg_job_failures(void *p, const char *journey_id, store_job_f
     return STORE_OK;
 }
 
+/* ---- H5 family: clients, rate counters, verification links ---- */
+
+#define CLIENT_COLUMNS                                                                             \
+    "client_id, account_id, name, secret_digest, disabled, created_at, rotated_at"
+
+static void read_client(const PGresult *r, int row, store_client *c) {
+    memset(c, 0, sizeof *c);
+    col_text(r, row, 0, c->client_id, sizeof c->client_id);
+    c->account_id = col_int(r, row, 1);
+    col_text(r, row, 2, c->name, sizeof c->name);
+    col_text(r, row, 3, c->secret_digest, sizeof c->secret_digest);
+    c->disabled = col_int(r, row, 4) != 0;
+    c->created_at_ms = col_int(r, row, 5);
+    c->rotated_at_ms = col_int(r, row, 6);
+}
+
+static store_status pg_client_add(void *p, const store_client *c) {
+    pg_params q = {0};
+    p_text(&q, c->client_id);
+    p_int(&q, c->account_id);
+    p_text(&q, c->name);
+    p_text(&q, c->secret_digest);
+    p_int(&q, c->disabled);
+    p_int(&q, c->created_at_ms);
+    p_int(&q, c->rotated_at_ms);
+    return update(p, "client_add",
+                  "INSERT INTO api_clients (" CLIENT_COLUMNS
+                  ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  &q, NULL);
+}
+
+static store_status pg_client_get(void *p, const char *client_id, store_client *out) {
+    pg_params q = {0};
+    p_text(&q, client_id);
+    PGresult *r;
+    store_status rc = query_row(
+        p, "client_get", "SELECT " CLIENT_COLUMNS " FROM api_clients WHERE client_id = $1", &q, &r);
+    if (rc == STORE_OK) read_client(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_client_list(void *p, int64_t account_id, store_client **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    pg_params q = {0};
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc = query(p, "client_list",
+                            "SELECT " CLIENT_COLUMNS " FROM api_clients WHERE $1 = 0 OR "
+                            "account_id = $1 ORDER BY created_at, client_id",
+                            &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r);
+    store_client *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    for (int i = 0; arr && i < n; i++) read_client(r, i, &arr[i]);
+    PQclear(r);
+    if (!arr) return STORE_ERROR;
+    *out = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+static store_status one_changed(store_status rc, int64_t changes) {
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static store_status pg_client_set_disabled(void *p, const char *client_id, bool disabled) {
+    pg_params q = {0};
+    p_int(&q, disabled);
+    p_text(&q, client_id);
+    int64_t changes = 0;
+    store_status rc =
+        update(p, "client_set_disabled",
+               "UPDATE api_clients SET disabled = $1 WHERE client_id = $2", &q, &changes);
+    return one_changed(rc, changes);
+}
+
+static store_status pg_client_set_secret(void *p, const char *client_id, const char *digest,
+                                         int64_t now_ms) {
+    pg_params q = {0};
+    p_text(&q, digest);
+    p_int(&q, now_ms);
+    p_text(&q, client_id);
+    int64_t changes = 0;
+    store_status rc = update(p, "client_set_secret",
+                             "UPDATE api_clients SET secret_digest = $1, rotated_at = $2 "
+                             "WHERE client_id = $3",
+                             &q, &changes);
+    return one_changed(rc, changes);
+}
+
+static store_status pg_rate_hit(void *p, const char *key, int64_t window_at_ms,
+                                int64_t keep_after_ms, int64_t *hits) {
+    *hits = 0;
+    if (randombytes_uniform(100) == 0) { /* now and then: old windows */
+        pg_params d = {0};
+        p_int(&d, keep_after_ms);
+        if (update(p, "rate_sweep", "DELETE FROM rate_counters WHERE window_at < $1", &d, NULL) !=
+            STORE_OK)
+            return STORE_ERROR;
+    }
+    pg_params q = {0};
+    p_text(&q, key);
+    p_int(&q, window_at_ms);
+    PGresult *r;
+    store_status rc =
+        query_row(p, "rate_hit",
+                  "INSERT INTO rate_counters (key, window_at, hits) VALUES ($1, $2, 1) "
+                  "ON CONFLICT (key, window_at) DO UPDATE SET hits = "
+                  "rate_counters.hits + 1 RETURNING hits",
+                  &q, &r);
+    if (rc == STORE_OK) *hits = col_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+#define LINK_COLUMNS                                                                               \
+    "id, token, account_id, client_id, journey_id, created_at, updated_at, expire_at, pruned_at, " \
+    "version, record"
+
+/* One row into v; false when out of memory. */
+static bool read_link(const PGresult *r, int row, store_verification *v) {
+    memset(v, 0, sizeof *v);
+    v->id = col_int(r, row, 0);
+    col_text(r, row, 1, v->token, sizeof v->token);
+    v->account_id = col_int(r, row, 2);
+    col_text(r, row, 3, v->client_id, sizeof v->client_id);
+    col_text(r, row, 4, v->journey_id, sizeof v->journey_id);
+    v->created_at_ms = col_int(r, row, 5);
+    v->updated_at_ms = col_int(r, row, 6);
+    v->expire_at_ms = col_int(r, row, 7);
+    v->pruned_at_ms = col_int(r, row, 8);
+    v->version = col_int(r, row, 9);
+    v->record = (char *)col_bytes(r, row, 10, &v->record_len);
+    return v->record != NULL;
+}
+
+static store_status pg_verification_add(void *p, store_verification *v) {
+    pg_params q = {0};
+    p_text(&q, v->token);
+    p_int(&q, v->account_id);
+    p_text(&q, v->client_id);
+    p_text(&q, v->journey_id);
+    p_int(&q, v->created_at_ms);
+    p_int(&q, v->expire_at_ms);
+    p_bytes(&q, (const uint8_t *)v->record, v->record_len);
+    PGresult *r;
+    store_status rc = query_row(p, "verification_add",
+                                "INSERT INTO verifications (token, account_id, client_id, "
+                                "journey_id, created_at, updated_at, expire_at, record) VALUES "
+                                "($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
+                                &q, &r);
+    if (rc == STORE_OK) v->id = col_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_verification_get(void *p, const char *token, store_verification *out) {
+    pg_params q = {0};
+    p_text(&q, token);
+    PGresult *r;
+    store_status rc =
+        query_row(p, "verification_get",
+                  "SELECT " LINK_COLUMNS " FROM verifications WHERE token = $1", &q, &r);
+    if (rc == STORE_OK && !read_link(r, 0, out)) rc = STORE_ERROR;
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_verification_update(void *p, const store_verification *v, int64_t now_ms) {
+    pg_params q = {0};
+    p_bytes(&q, (const uint8_t *)v->record, v->record_len);
+    p_int(&q, now_ms);
+    p_text(&q, v->token);
+    p_int(&q, v->version);
+    int64_t changes = 0;
+    store_status rc = update(p, "verification_update",
+                             "UPDATE verifications SET record = $1, version = version + 1, "
+                             "updated_at = $2 WHERE token = $3 AND version = $4",
+                             &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
+static store_status pg_verification_list(void *p, int64_t account_id, int64_t from_ms,
+                                         int64_t to_ms, store_verification **out, size_t *count) {
+    *out = NULL;
+    *count = 0;
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_int(&q, from_ms);
+    p_int(&q, to_ms);
+    PGresult *r;
+    store_status rc = query(p, "verification_list",
+                            "SELECT " LINK_COLUMNS " FROM verifications WHERE account_id = $1 AND "
+                            "created_at >= $2 AND created_at < $3 ORDER BY created_at, id",
+                            &q, &r);
+    if (rc != STORE_OK) return rc;
+    int n = PQntuples(r), done = 0;
+    store_verification *arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    while (arr && done < n && read_link(r, done, &arr[done])) done++;
+    PQclear(r);
+    if (!arr || done < n) {
+        for (int i = 0; arr && i < done; i++) free(arr[i].record);
+        free(arr);
+        return STORE_ERROR;
+    }
+    *out = arr;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+static store_status pg_verification_prune(void *p, const char *journey_id, int64_t now_ms) {
+    pg_params q = {0};
+    p_int(&q, now_ms);
+    if (journey_id) {
+        p_text(&q, journey_id);
+        return update(p, "verification_prune",
+                      "UPDATE verifications SET pruned_at = $1 WHERE journey_id = $2 AND "
+                      "pruned_at = 0",
+                      &q, NULL);
+    }
+    return update(p, "verification_prune",
+                  "UPDATE verifications SET pruned_at = $1 WHERE pruned_at = 0 AND journey_id IN "
+                  "(SELECT id FROM journeys WHERE purge_at <= $1)",
+                  &q, NULL);
+}
+
 static const backend_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
@@ -972,6 +1210,17 @@ static const backend_ops pg_ops = {
     .capture_nonce_redeem = pg_capture_nonce_redeem,
     .public_image_add = pg_public_image_add,
     .public_image_find = pg_public_image_find,
+    .client_add = pg_client_add,
+    .client_get = pg_client_get,
+    .client_list = pg_client_list,
+    .client_set_disabled = pg_client_set_disabled,
+    .client_set_secret = pg_client_set_secret,
+    .rate_hit = pg_rate_hit,
+    .verification_add = pg_verification_add,
+    .verification_get = pg_verification_get,
+    .verification_update = pg_verification_update,
+    .verification_list = pg_verification_list,
+    .verification_prune = pg_verification_prune,
 };
 
 static void drop_notice(void *arg, const char *message) {

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,8 +177,9 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
     store_status rc = STORE_ERROR;
     sqlite3_stmt *s = prepare(c, "INSERT INTO accounts (username, password_hash, company_id, "
                                  "disabled, expires_at, max_journeys, retention_days, created_at, "
-                                 "allow_delete, required_steps, max_api_calls) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                 "allow_delete, required_steps, max_api_calls, display_name, "
+                                 "link_minutes, link_ocr_retries, link_face_retries) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (s) {
         sqlite3_bind_text(s, 1, a->username, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, a->password_hash, -1, SQLITE_STATIC);
@@ -191,6 +194,10 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
                           a->required_steps[0] ? a->required_steps : "okayid,okaydoc,okayface", -1,
                           SQLITE_STATIC);
         sqlite3_bind_int64(s, 11, a->max_api_calls);
+        sqlite3_bind_text(s, 12, a->display_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 13, a->link_minutes > 0 ? a->link_minutes : 15);
+        sqlite3_bind_int(s, 14, a->link_ocr_retries >= 0 ? a->link_ocr_retries : 2);
+        sqlite3_bind_int(s, 15, a->link_face_retries >= 0 ? a->link_face_retries : 1);
         int step = sqlite3_step(s);
         if (step == SQLITE_DONE) {
             rc = STORE_OK;
@@ -209,7 +216,7 @@ static store_status sqlite_account_add(void *p, const store_account *a, int64_t 
 #define ACCOUNT_COLUMNS                                                                            \
     "id, username, password_hash, company_id, disabled, expires_at, max_journeys, "                \
     "journeys_created, retention_days, created_at, allow_delete, required_steps, max_api_calls, "  \
-    "api_calls"
+    "api_calls, display_name, link_minutes, link_ocr_retries, link_face_retries"
 
 static void copy_text(char *dst, size_t len, const unsigned char *src) {
     snprintf(dst, len, "%s", src ? (const char *)src : "");
@@ -231,6 +238,10 @@ static void read_account(sqlite3_stmt *s, store_account *a) {
     copy_text(a->required_steps, sizeof a->required_steps, sqlite3_column_text(s, 11));
     a->max_api_calls = sqlite3_column_int64(s, 12);
     a->api_calls = sqlite3_column_int64(s, 13);
+    copy_text(a->display_name, sizeof a->display_name, sqlite3_column_text(s, 14));
+    a->link_minutes = sqlite3_column_int(s, 15);
+    a->link_ocr_retries = sqlite3_column_int(s, 16);
+    a->link_face_retries = sqlite3_column_int(s, 17);
 }
 
 static store_status sqlite_account_get(void *p, const char *username, int64_t id,
@@ -1336,6 +1347,277 @@ static store_status sqlite_job_failures(void *p, const char *journey_id, store_j
     return STORE_OK;
 }
 
+/* ---- H5 family: clients, rate counters, verification links ---- */
+
+/* Binds values by a format: 't' text, 'i' int64, 'b' blob (pointer, size_t length). */
+static void bind_values(sqlite3_stmt *s, const char *fmt, va_list ap) {
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't') {
+            sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+        } else if (fmt[i] == 'i') {
+            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        } else {
+            const void *data = va_arg(ap, const void *);
+            size_t len = va_arg(ap, size_t);
+            sqlite3_bind_blob(s, i + 1, data, (int)len, SQLITE_TRANSIENT);
+        }
+    }
+}
+
+/* One statement with values bound by fmt; *changes (may be NULL) = rows touched. */
+static store_status exec_bound(sqlite_db *db, const char *op, const char *sql, int *changes,
+                               const char *fmt, ...) {
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, sql);
+    if (s) {
+        va_list ap;
+        va_start(ap, fmt);
+        bind_values(s, fmt, ap);
+        va_end(ap);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_DONE || step == SQLITE_ROW) {
+            rc = STORE_OK;
+            if (changes) *changes = sqlite3_changes(c);
+        } else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+                   sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_UNIQUE) {
+            rc = STORE_CONFLICT;
+        } else {
+            log_sqlite_error(c, op);
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+#define CLIENT_COLUMNS                                                                             \
+    "client_id, account_id, name, secret_digest, disabled, created_at, rotated_at"
+
+static void read_client(sqlite3_stmt *s, store_client *c) {
+    memset(c, 0, sizeof *c);
+    copy_text(c->client_id, sizeof c->client_id, sqlite3_column_text(s, 0));
+    c->account_id = sqlite3_column_int64(s, 1);
+    copy_text(c->name, sizeof c->name, sqlite3_column_text(s, 2));
+    copy_text(c->secret_digest, sizeof c->secret_digest, sqlite3_column_text(s, 3));
+    c->disabled = sqlite3_column_int(s, 4) != 0;
+    c->created_at_ms = sqlite3_column_int64(s, 5);
+    c->rotated_at_ms = sqlite3_column_int64(s, 6);
+}
+
+static store_status sqlite_client_add(void *p, const store_client *c) {
+    return exec_bound(p, "client_add",
+                      "INSERT INTO api_clients (" CLIENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      NULL, "tittiii", c->client_id, c->account_id, c->name, c->secret_digest,
+                      (int64_t)c->disabled, c->created_at_ms, c->rotated_at_ms);
+}
+
+/* Runs a SELECT bound by fmt and hands each row to read (size bytes per row) into a malloc'd
+ * array. */
+static store_status select_rows(sqlite_db *db, const char *op, const char *sql,
+                                void (*read)(sqlite3_stmt *, void *), size_t size, void **out,
+                                size_t *count, const char *fmt, ...) {
+    *out = NULL;
+    *count = 0;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    unsigned char *arr = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = prepare(c, sql);
+    if (s) {
+        va_list ap;
+        va_start(ap, fmt);
+        bind_values(s, fmt, ap);
+        va_end(ap);
+        int step;
+        rc = STORE_OK;
+        while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+            void *grown = n == cap ? grow_rows(arr, &cap, size) : arr;
+            if (!grown) {
+                rc = STORE_ERROR;
+                break;
+            }
+            arr = grown;
+            read(s, arr + n * size);
+            n++;
+        }
+        if (rc == STORE_OK && step != SQLITE_DONE) {
+            log_sqlite_error(c, op);
+            rc = STORE_ERROR;
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    *out = arr;
+    *count = n;
+    return rc;
+}
+
+static void read_client_row(sqlite3_stmt *s, void *row) {
+    read_client(s, row);
+}
+
+static store_status sqlite_client_get(void *p, const char *client_id, store_client *out) {
+    store_client *rows = NULL;
+    size_t n = 0;
+    store_status rc = select_rows(
+        p, "client_get", "SELECT " CLIENT_COLUMNS " FROM api_clients WHERE client_id = ?",
+        read_client_row, sizeof *rows, (void **)&rows, &n, "t", client_id);
+    if (rc == STORE_OK && n == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) *out = rows[0];
+    free(rows);
+    return rc;
+}
+
+static store_status sqlite_client_list(void *p, int64_t account_id, store_client **out,
+                                       size_t *count) {
+    return select_rows(p, "client_list",
+                       "SELECT " CLIENT_COLUMNS " FROM api_clients WHERE ? = 0 OR account_id = ? "
+                       "ORDER BY created_at, client_id",
+                       read_client_row, sizeof **out, (void **)out, count, "ii", account_id,
+                       account_id);
+}
+
+static store_status changed_one(store_status rc, int changes) {
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static store_status sqlite_client_set_disabled(void *p, const char *client_id, bool disabled) {
+    int changes = 0;
+    store_status rc = exec_bound(p, "client_set_disabled",
+                                 "UPDATE api_clients SET disabled = ? WHERE client_id = ?",
+                                 &changes, "it", (int64_t)disabled, client_id);
+    return changed_one(rc, changes);
+}
+
+static store_status sqlite_client_set_secret(void *p, const char *client_id, const char *digest,
+                                             int64_t now_ms) {
+    int changes = 0;
+    store_status rc = exec_bound(p, "client_set_secret",
+                                 "UPDATE api_clients SET secret_digest = ?, rotated_at = ? "
+                                 "WHERE client_id = ?",
+                                 &changes, "tit", digest, now_ms, client_id);
+    return changed_one(rc, changes);
+}
+
+static store_status sqlite_rate_hit(void *p, const char *key, int64_t window_at_ms,
+                                    int64_t keep_after_ms, int64_t *hits) {
+    sqlite_db *db = p;
+    *hits = 0;
+    if (randombytes_uniform(100) == 0 && /* now and then: old windows */
+        exec_bound(db, "rate_sweep", "DELETE FROM rate_counters WHERE window_at < ?", NULL, "i",
+                   keep_after_ms) != STORE_OK)
+        return STORE_ERROR;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s =
+        prepare(c, "INSERT INTO rate_counters (key, window_at, hits) VALUES (?, ?, 1) "
+                   "ON CONFLICT (key, window_at) DO UPDATE SET hits = hits + 1 "
+                   "RETURNING hits");
+    if (s) {
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, window_at_ms);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            *hits = sqlite3_column_int64(s, 0);
+            rc = STORE_OK;
+        } else {
+            log_sqlite_error(c, "rate_hit");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+#define LINK_COLUMNS                                                                               \
+    "id, token, account_id, client_id, journey_id, created_at, updated_at, expire_at, pruned_at, " \
+    "version, record"
+
+static void read_link_row(sqlite3_stmt *s, void *row) {
+    store_verification *v = row;
+    memset(v, 0, sizeof *v);
+    v->id = sqlite3_column_int64(s, 0);
+    copy_text(v->token, sizeof v->token, sqlite3_column_text(s, 1));
+    v->account_id = sqlite3_column_int64(s, 2);
+    copy_text(v->client_id, sizeof v->client_id, sqlite3_column_text(s, 3));
+    copy_text(v->journey_id, sizeof v->journey_id, sqlite3_column_text(s, 4));
+    v->created_at_ms = sqlite3_column_int64(s, 5);
+    v->updated_at_ms = sqlite3_column_int64(s, 6);
+    v->expire_at_ms = sqlite3_column_int64(s, 7);
+    v->pruned_at_ms = sqlite3_column_int64(s, 8);
+    v->version = sqlite3_column_int64(s, 9);
+    v->record = (char *)copy_blob_column(s, 10, &v->record_len); /* NULL: opening fails */
+}
+
+static store_status sqlite_verification_add(void *p, store_verification *v) {
+    store_status rc =
+        exec_bound(p, "verification_add",
+                   "INSERT INTO verifications (token, account_id, client_id, journey_id, "
+                   "created_at, updated_at, expire_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   NULL, "tittiiib", v->token, v->account_id, v->client_id, v->journey_id,
+                   v->created_at_ms, v->created_at_ms, v->expire_at_ms, v->record, v->record_len);
+    if (rc != STORE_OK) return rc;
+    store_verification *rows = NULL;
+    size_t n = 0;
+    rc = select_rows(p, "verification_id",
+                     "SELECT " LINK_COLUMNS " FROM verifications WHERE token = ?", read_link_row,
+                     sizeof *rows, (void **)&rows, &n, "t", v->token);
+    if (rc == STORE_OK && n == 1) v->id = rows[0].id;
+    for (size_t i = 0; i < n; i++) free(rows[i].record);
+    free(rows);
+    return rc == STORE_OK && n != 1 ? STORE_ERROR : rc;
+}
+
+static store_status sqlite_verification_get(void *p, const char *token, store_verification *out) {
+    store_verification *rows = NULL;
+    size_t n = 0;
+    store_status rc = select_rows(p, "verification_get",
+                                  "SELECT " LINK_COLUMNS " FROM verifications WHERE token = ?",
+                                  read_link_row, sizeof *rows, (void **)&rows, &n, "t", token);
+    if (rc == STORE_OK && n == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        *out = rows[0];
+        rows[0].record = NULL;
+    }
+    for (size_t i = 0; i < n; i++) free(rows[i].record);
+    free(rows);
+    return rc;
+}
+
+static store_status sqlite_verification_update(void *p, const store_verification *v,
+                                               int64_t now_ms) {
+    int changes = 0;
+    store_status rc =
+        exec_bound(p, "verification_update",
+                   "UPDATE verifications SET record = ?, version = version + 1, "
+                   "updated_at = ? WHERE token = ? AND version = ?",
+                   &changes, "biti", v->record, v->record_len, now_ms, v->token, v->version);
+    return rc == STORE_OK && changes == 0 ? STORE_CONFLICT : rc;
+}
+
+static store_status sqlite_verification_list(void *p, int64_t account_id, int64_t from_ms,
+                                             int64_t to_ms, store_verification **out,
+                                             size_t *count) {
+    return select_rows(p, "verification_list",
+                       "SELECT " LINK_COLUMNS " FROM verifications WHERE account_id = ? AND "
+                       "created_at >= ? AND created_at < ? ORDER BY created_at, id",
+                       read_link_row, sizeof **out, (void **)out, count, "iii", account_id, from_ms,
+                       to_ms);
+}
+
+static store_status sqlite_verification_prune(void *p, const char *journey_id, int64_t now_ms) {
+    if (journey_id)
+        return exec_bound(p, "verification_prune",
+                          "UPDATE verifications SET pruned_at = ? WHERE journey_id = ? AND "
+                          "pruned_at = 0",
+                          NULL, "it", now_ms, journey_id);
+    return exec_bound(
+        p, "verification_prune",
+        "UPDATE verifications SET pruned_at = ? WHERE pruned_at = 0 AND journey_id IN "
+        "(SELECT id FROM journeys WHERE purge_at <= ?)",
+        NULL, "ii", now_ms, now_ms);
+}
+
 static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
@@ -1373,6 +1655,17 @@ static const backend_ops sqlite_ops = {
     .job_failures = sqlite_job_failures,
     .public_image_add = sqlite_public_image_add,
     .public_image_find = sqlite_public_image_find,
+    .client_add = sqlite_client_add,
+    .client_get = sqlite_client_get,
+    .client_list = sqlite_client_list,
+    .client_set_disabled = sqlite_client_set_disabled,
+    .client_set_secret = sqlite_client_set_secret,
+    .rate_hit = sqlite_rate_hit,
+    .verification_add = sqlite_verification_add,
+    .verification_get = sqlite_verification_get,
+    .verification_update = sqlite_verification_update,
+    .verification_list = sqlite_verification_list,
+    .verification_prune = sqlite_verification_prune,
 };
 
 static int make_dirs_for(const char *path) {

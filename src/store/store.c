@@ -7,6 +7,7 @@
 
 #include "store/backend.h"
 #include "store/blob_dir.h"
+#include "util/timeutil.h"
 
 struct store {
     void *db;
@@ -182,11 +183,15 @@ store_status store_journey_delete(store *st, const char *id) {
     if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
     /* files first: a failure leaves the journey whole and the deletion can be retried */
     if (remove_blob_files(st, id) != STORE_OK) return STORE_ERROR;
+    if (st->ops->verification_prune(st->db, id, time_now_ms()) != STORE_OK) return STORE_ERROR;
     return st->ops->journey_delete(st->db, id);
 }
 
 store_status store_purge_expired(store *st, int64_t now_ms, size_t *purged) {
     char(*ids)[UUID_STR_LEN] = NULL;
+    *purged = 0;
+    /* links first: a link whose journey is gone says when its captures were pruned */
+    if (st->ops->verification_prune(st->db, NULL, now_ms) != STORE_OK) return STORE_ERROR;
     store_status rc = st->ops->purge_expired(st->db, now_ms, &ids, purged);
     /* rows are gone already; files that cannot be removed hold sealed bytes only, and the
      * error status makes the sweeper log it */
@@ -568,4 +573,141 @@ void store_job_free(store_job *job) {
     free(job->input);
     job->input = NULL;
     job->input_len = 0;
+}
+
+/* ---- H5 family ---- */
+
+void store_secret_digest(store *st, const char *secret, char out[65]) {
+    crypto_digest_hex(&st->keys, (const uint8_t *)secret, strlen(secret), out);
+}
+
+static bool client_id_valid(const char *id) {
+    if (!id || strlen(id) != STORE_CLIENT_ID_HEX) return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    return true;
+}
+
+store_status store_client_add(store *st, const store_client *client) {
+    if (!client_id_valid(client->client_id)) return STORE_ERROR;
+    return st->ops->client_add(st->db, client);
+}
+
+store_status store_client_get(store *st, const char *client_id, store_client *out) {
+    if (!client_id_valid(client_id)) return STORE_NOT_FOUND;
+    return st->ops->client_get(st->db, client_id, out);
+}
+
+store_status store_client_list(store *st, int64_t account_id, store_client **out, size_t *count) {
+    return st->ops->client_list(st->db, account_id, out, count);
+}
+
+store_status store_client_set_disabled(store *st, const char *client_id, bool disabled) {
+    if (!client_id_valid(client_id)) return STORE_NOT_FOUND;
+    return st->ops->client_set_disabled(st->db, client_id, disabled);
+}
+
+store_status store_client_set_secret(store *st, const char *client_id, const char *secret_digest,
+                                     int64_t now_ms) {
+    if (!client_id_valid(client_id)) return STORE_NOT_FOUND;
+    return st->ops->client_set_secret(st->db, client_id, secret_digest, now_ms);
+}
+
+store_status store_rate_hit(store *st, const char *key, int64_t window_at_ms, int64_t keep_after_ms,
+                            int64_t *hits) {
+    return st->ops->rate_hit(st->db, key, window_at_ms, keep_after_ms, hits);
+}
+
+static bool link_token_valid(const char *token) {
+    if (!token || strlen(token) != STORE_LINK_TOKEN_LEN) return false;
+    for (const char *p = token; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))) return false;
+    return true;
+}
+
+/* Seals v->record for its token into *sealed; STORE_ERROR when out of memory. */
+static store_status seal_record(store *st, const store_verification *v, uint8_t **sealed,
+                                size_t *len) {
+    char ad[96];
+    row_ad(ad, sizeof ad, "verifications", v->token);
+    *sealed = crypto_seal(&st->keys, ad, (const uint8_t *)v->record, v->record_len, len);
+    return *sealed ? STORE_OK : STORE_ERROR;
+}
+
+/* Replaces the sealed bytes a backend read into v->record by the opened JSON. */
+static store_status open_record(store *st, store_verification *v) {
+    char ad[96];
+    row_ad(ad, sizeof ad, "verifications", v->token);
+    size_t n = 0;
+    uint8_t *plain = crypto_open(&st->keys, ad, (const uint8_t *)v->record, v->record_len, &n);
+    free(v->record);
+    v->record = (char *)plain;
+    v->record_len = plain ? n : 0;
+    return plain ? STORE_OK : STORE_ERROR;
+}
+
+/* Runs op with v->record sealed in place of the JSON, then puts the JSON back. */
+static store_status with_sealed_record(store *st, store_verification *v, int64_t now_ms, bool add) {
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    store_status rc = seal_record(st, v, &sealed, &len);
+    if (rc != STORE_OK) return rc;
+    char *json = v->record;
+    size_t json_len = v->record_len;
+    v->record = (char *)sealed;
+    v->record_len = len;
+    rc = add ? st->ops->verification_add(st->db, v)
+             : st->ops->verification_update(st->db, v, now_ms);
+    v->record = json;
+    v->record_len = json_len;
+    free(sealed);
+    return rc;
+}
+
+store_status store_verification_add(store *st, store_verification *v) {
+    if (!link_token_valid(v->token)) return STORE_ERROR;
+    return with_sealed_record(st, v, v->created_at_ms, true);
+}
+
+store_status store_verification_get(store *st, const char *token, store_verification *out) {
+    memset(out, 0, sizeof *out);
+    if (!link_token_valid(token)) return STORE_NOT_FOUND;
+    store_status rc = st->ops->verification_get(st->db, token, out);
+    if (rc == STORE_OK) rc = open_record(st, out);
+    if (rc != STORE_OK) store_verification_free(out);
+    return rc;
+}
+
+store_status store_verification_update(store *st, store_verification *v, int64_t now_ms) {
+    store_status rc = with_sealed_record(st, v, now_ms, false);
+    if (rc == STORE_OK) {
+        v->version++;
+        v->updated_at_ms = now_ms;
+    }
+    return rc;
+}
+
+store_status store_verification_list(store *st, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                                     store_verification **out, size_t *count) {
+    store_status rc = st->ops->verification_list(st->db, account_id, from_ms, to_ms, out, count);
+    for (size_t i = 0; rc == STORE_OK && i < *count; i++) rc = open_record(st, &(*out)[i]);
+    if (rc != STORE_OK && *out) {
+        store_verifications_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+void store_verification_free(store_verification *v) {
+    if (v->record) sodium_memzero(v->record, v->record_len);
+    free(v->record);
+    v->record = NULL;
+    v->record_len = 0;
+}
+
+void store_verifications_free(store_verification *v, size_t count) {
+    if (!v) return;
+    for (size_t i = 0; i < count; i++) store_verification_free(&v[i]);
+    free(v);
 }

@@ -44,6 +44,10 @@ typedef struct {
     char required_steps[128]; /* comma-separated components needed to complete a journey */
     int64_t max_api_calls;    /* eKYC step calls allowed; 0 = unlimited */
     int64_t api_calls;        /* eKYC step calls made */
+    char display_name[STORE_USERNAME_MAX + 1]; /* the name the capture page shows; "" = username */
+    int link_minutes;                          /* H5 link lifetime (default 15) */
+    int link_ocr_retries;                      /* OCR retries per link (default 2) */
+    int link_face_retries;                     /* face retries per link (default 1) */
 } store_account;
 
 typedef struct {
@@ -256,6 +260,64 @@ store_status store_job_finish(store *st, const store_job *job, const char *node)
 store_status store_job_failures(store *st, const char *journey_id, store_job_failure **out,
                                 size_t *count);
 void store_job_free(store_job *job);
+
+/* ---- H5 family: API clients, rate counters, verification links (docs/h5.md) ---- */
+#define STORE_CLIENT_ID_HEX  32 /* 16 random bytes */
+#define STORE_CLIENT_NAME    64
+#define STORE_LINK_TOKEN_LEN 30
+
+typedef struct {
+    char client_id[STORE_CLIENT_ID_HEX + 1];
+    int64_t account_id;
+    char name[STORE_CLIENT_NAME + 1];
+    char secret_digest[65]; /* store_secret_digest of the secret; the secret is never stored */
+    bool disabled;
+    int64_t created_at_ms, rotated_at_ms;
+} store_client;
+
+/* Keyed BLAKE2b-256 of a client secret (hex): what is stored and compared. */
+void store_secret_digest(store *st, const char *secret, char out[65]);
+store_status store_client_add(store *st, const store_client *client);
+/* NOT_FOUND for an unknown or malformed id. */
+store_status store_client_get(store *st, const char *client_id, store_client *out);
+/* The account's clients (every client when account_id is 0), oldest first; *out malloc'd. */
+store_status store_client_list(store *st, int64_t account_id, store_client **out, size_t *count);
+store_status store_client_set_disabled(store *st, const char *client_id, bool disabled);
+store_status store_client_set_secret(store *st, const char *client_id, const char *secret_digest,
+                                     int64_t now_ms);
+
+/* Counts one hit of key in the fixed window starting at window_at_ms and answers the window's
+ * count so far (every node shares it). Windows older than keep_after_ms are dropped now and
+ * then. */
+store_status store_rate_hit(store *st, const char *key, int64_t window_at_ms, int64_t keep_after_ms,
+                            int64_t *hits);
+
+typedef struct {
+    int64_t id;
+    char token[STORE_LINK_TOKEN_LEN + 1];
+    int64_t account_id;
+    char client_id[STORE_CLIENT_ID_HEX + 1];
+    char journey_id[UUID_STR_LEN];
+    int64_t created_at_ms, updated_at_ms, expire_at_ms;
+    int64_t pruned_at_ms; /* 0 while the journey's captures and results are kept */
+    int64_t version;      /* bumped by every update */
+    char *record;         /* the link's JSON record, opened; NUL-terminated */
+    size_t record_len;
+} store_verification;
+
+/* Stores a new link (v->record sealed, bound to the token); fills v->id. CONFLICT when the
+ * token is taken. */
+store_status store_verification_add(store *st, store_verification *v);
+/* NOT_FOUND for an unknown or malformed token. Free with store_verification_free. */
+store_status store_verification_get(store *st, const char *token, store_verification *out);
+/* Replaces the record if the row is still at v->version (then v->version and v->updated_at_ms
+ * move on); CONFLICT when another request updated it first. */
+store_status store_verification_update(store *st, store_verification *v, int64_t now_ms);
+/* The account's links created in [from_ms, to_ms), oldest first. */
+store_status store_verification_list(store *st, int64_t account_id, int64_t from_ms, int64_t to_ms,
+                                     store_verification **out, size_t *count);
+void store_verification_free(store_verification *v);
+void store_verifications_free(store_verification *v, size_t count);
 
 const char *store_status_name(store_status s);
 

@@ -21,6 +21,7 @@ void config_defaults(config *cfg) {
     config_copy_string(cfg->models_dir, sizeof cfg->models_dir, "models");
     config_copy_string(cfg->ocr_dir, sizeof cfg->ocr_dir, "ocr");
     cfg->max_body_bytes = 5u * 1024u * 1024u;
+    cfg->client_rate_per_minute = 400;
     cfg->threads = 8;
     cfg->connection_timeout_s = 30;
     cfg->max_connections = 512;
@@ -100,6 +101,18 @@ int config_set_liveness_threshold(config *cfg, const char *text, char *err, size
     return 0;
 }
 
+int config_set_public_url(config *cfg, const char *url, char *err, size_t errlen) {
+    size_t n = strlen(url);
+    bool scheme = !strncmp(url, "https://", 8) || !strncmp(url, "http://", 7);
+    if (!scheme || n >= sizeof cfg->public_url || strpbrk(url, "?#\"<> \t\r\n")) {
+        snprintf(err, errlen, "config: 'public_url' must be an http(s) URL without query");
+        return -1;
+    }
+    snprintf(cfg->public_url, sizeof cfg->public_url, "%.*s",
+             (int)(n && url[n - 1] == '/' ? n - 1 : n), url);
+    return 0;
+}
+
 static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t errlen) {
     unsigned long u = 0;
     if (strcmp(key, "liveness_threshold") == 0) {
@@ -123,7 +136,7 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
         strcmp(key, "store") == 0 || strcmp(key, "ready_file") == 0 ||
         strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0 ||
-        strcmp(key, "blob_dir") == 0) {
+        strcmp(key, "blob_dir") == 0 || strcmp(key, "public_url") == 0) {
         if (!json_is_string(v)) {
             snprintf(err, errlen, "config: '%s' must be a string", key);
             return -1;
@@ -143,6 +156,7 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
             return set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, s, key, err, errlen);
         if (strcmp(key, "blob_dir") == 0)
             return set_path(cfg->blob_dir, sizeof cfg->blob_dir, s, key, err, errlen);
+        if (strcmp(key, "public_url") == 0) return config_set_public_url(cfg, s, err, errlen);
         return set_path(cfg->log_level, sizeof cfg->log_level, s, key, err, errlen);
     }
     struct {
@@ -156,7 +170,8 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
                 {"work_queue", 0, 100000},
                 {"retention_days", 1, 3650},
                 {"store_pool", 1, 64},
-                {"job_lease_seconds", 2, 3600}};
+                {"job_lease_seconds", 2, 3600},
+                {"client_rate_per_minute", 1, 1000000}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (strcmp(key, ints[i].name) != 0) continue;
         if (get_uint(v, key, ints[i].min, ints[i].max, &u, err, errlen) != 0) return -1;
@@ -185,8 +200,11 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
         case 7:
             cfg->store_pool = (unsigned)u;
             break;
-        default:
+        case 8:
             cfg->job_lease_seconds = (unsigned)u;
+            break;
+        default:
+            cfg->client_rate_per_minute = (unsigned)u;
             break;
         }
         return 0;
@@ -234,6 +252,8 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
         return -1;
     if ((v = getenv("EKYCD_BLOB_DIR")) && *v &&
         set_path(cfg->blob_dir, sizeof cfg->blob_dir, v, "EKYCD_BLOB_DIR", err, errlen) != 0)
+        return -1;
+    if ((v = getenv("EKYCD_PUBLIC_URL")) && *v && config_set_public_url(cfg, v, err, errlen) != 0)
         return -1;
     if ((v = getenv("EKYCD_OCR")) && *v &&
         set_path(cfg->ocr_dir, sizeof cfg->ocr_dir, v, "EKYCD_OCR", err, errlen) != 0)

@@ -23,14 +23,16 @@ typedef struct {
     unsigned threads;              /* HTTP thread pool size */
     unsigned connection_timeout_s; /* idle/slow-client timeout */
     unsigned max_connections;
-    unsigned work_slots;        /* CPU-heavy work running at once */
-    unsigned work_queue;        /* CPU-heavy requests allowed to wait; more get 503 */
-    int retention_days;         /* default per-account retention for new accounts */
-    unsigned store_pool;        /* PostgreSQL connections per process */
-    unsigned job_lease_seconds; /* a job whose node is silent this long is taken over */
-    bool liveness_calibrated;   /* passive liveness answers only once calibrated */
-    double liveness_threshold;  /* live logit of equal error on the operator's own captures */
-    bool okayid_visual_zone;    /* OkayID compares the visual zone with the MRZ (Matrix[5]) */
+    unsigned work_slots;             /* CPU-heavy work running at once */
+    unsigned work_queue;             /* CPU-heavy requests allowed to wait; more get 503 */
+    int retention_days;              /* default per-account retention for new accounts */
+    unsigned store_pool;             /* PostgreSQL connections per process */
+    unsigned job_lease_seconds;      /* a job whose node is silent this long is taken over */
+    bool liveness_calibrated;        /* passive liveness answers only once calibrated */
+    double liveness_threshold;       /* live logit of equal error on the operator's own captures */
+    bool okayid_visual_zone;         /* OkayID compares the visual zone with the MRZ (Matrix[5]) */
+    char public_url[512];            /* base of the H5 links' URLs ("" = http://<Host header>) */
+    unsigned client_rate_per_minute; /* H5 calls per client key and minute (spec: 400) */
 } config;
 
 void config_defaults(config *cfg);
@@ -38,12 +40,12 @@ void config_defaults(config *cfg);
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, blob_dir, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
  * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold,
- * okayid_visual_zone.
+ * okayid_visual_zone, public_url, client_rate_per_minute.
  * Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
 /* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_BLOB_DIR, EKYCD_LOG_LEVEL,
- * EKYCD_MODELS,
+ * EKYCD_MODELS, EKYCD_PUBLIC_URL,
  * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD, EKYCD_OKAYID_VISUAL_ZONE ("true"/"false"/"1"/"0"). */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
@@ -54,6 +56,9 @@ int config_set_data_dir(config *cfg, const char *dir, char *err, size_t errlen);
 
 /* Parses a liveness threshold (a live logit in [-16, 16]) into cfg. */
 int config_set_liveness_threshold(config *cfg, const char *text, char *err, size_t errlen);
+
+/* An http(s) base URL for the H5 links (trailing slash dropped). */
+int config_set_public_url(config *cfg, const char *url, char *err, size_t errlen);
 
 /* Fills key_file and store_url from data_dir when they were not set explicitly. */
 void config_finish(config *cfg);

@@ -1,0 +1,199 @@
+/* The H5 family's shared steps: key check, rate limit, the page's bearer token, the record. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api/h5.h"
+#include "app.h"
+#include "util/timeutil.h"
+
+#define MINUTE_MS        60000
+#define PAGE_RATE_MINUTE 300 /* the page's calls per link and minute: frames, polls, uploads */
+
+void h5_error(http_response *res, int status, const char *message, const char *code) {
+    json_t *body = json_pack("{s:i,s:s}", "status", status, "message", message);
+    if (body && code) json_object_set_new(body, "code", json_string(code));
+    respond_json(res, status, body);
+    snprintf(res->code, sizeof res->code, "%s", code ? code : message);
+}
+
+void h5_ok(http_response *res, json_t *result) {
+    respond_json(res, 200, json_pack("{s:i,s:o}", "status", 200, "result", result));
+}
+
+/* Counts a call against key's limit per minute: true when within it; else answers 429 (or 500)
+ * and returns false. */
+static bool within_rate(http_request *req, http_response *res, const char *key, int64_t limit) {
+    int64_t now = time_now_ms(), window = now - now % MINUTE_MS, hits = 0;
+    store_status st = store_rate_hit(req->app->store, key, window, window - MINUTE_MS, &hits);
+    if (st != STORE_OK) {
+        respond_internal_error(res);
+        return false;
+    }
+    if (hits <= limit) return true;
+    h5_error(res, 429, "Too many requests, please try again later.", "rate_limited");
+    char retry[24];
+    snprintf(retry, sizeof retry, "%lld", (long long)((window + MINUTE_MS - now + 999) / 1000));
+    respond_add_header(res, "Retry-After", retry);
+    return false;
+}
+
+bool h5_client_auth(http_request *req, http_response *res, store_client *client,
+                    store_account *account) {
+    const char *id = request_header(req, "client_id");
+    const char *secret = request_header(req, "client_secret");
+    static const char denied[] = "Invalid client_id or client_secret.";
+    if (!id || !secret || strlen(secret) > 256) {
+        h5_error(res, 401, denied, NULL);
+        return false;
+    }
+    store_status st = store_client_get(req->app->store, id, client);
+    if (st != STORE_OK && st != STORE_NOT_FOUND) {
+        respond_internal_error(res);
+        return false;
+    }
+    char digest[65];
+    store_secret_digest(req->app->store, secret, digest);
+    /* compared whatever the lookup found, so an unknown id costs the same */
+    bool match = st == STORE_OK && sodium_memcmp(digest, client->secret_digest, 64) == 0;
+    if (match) {
+        st = store_account_get_by_id(req->app->store, client->account_id, account);
+        if (st != STORE_OK) {
+            respond_internal_error(res);
+            return false;
+        }
+        request_audit(req, account->id, NULL);
+    }
+    int64_t now = time_now_ms();
+    bool usable = match && !client->disabled && !account->disabled &&
+                  (account->expires_at_ms == 0 || account->expires_at_ms > now);
+    if (!usable) {
+        h5_error(res, 401, denied, NULL);
+        return false;
+    }
+    char key[64];
+    snprintf(key, sizeof key, "client:%s", client->client_id);
+    return within_rate(req, res, key, req->app->cfg.client_rate_per_minute);
+}
+
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+static const char *bearer_token(const http_request *req) {
+    const char *h = request_header(req, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
+    h += 7;
+    while (*h == ' ') h++;
+    return *h ? h : NULL;
+}
+
+bool h5_page_link(http_request *req, http_response *res, bool allow_expired,
+                  store_verification *link, json_t **record) {
+    *record = NULL;
+    memset(link, 0, sizeof *link);
+    const char *token = bearer_token(req);
+    if (!token) token = request_query(req, "token"); /* <img src> cannot send a header */
+    store_status st =
+        token ? store_verification_get(req->app->store, token, link) : STORE_NOT_FOUND;
+    if (st == STORE_OK) *record = json_loadb(link->record, link->record_len, 0, NULL);
+    if (st == STORE_OK && !*record) st = STORE_ERROR;
+    if (st != STORE_OK) {
+        store_verification_free(link);
+        if (st == STORE_NOT_FOUND)
+            h5_error(res, 401, "This verification link is not valid.", "invalid_token");
+        else
+            respond_internal_error(res);
+        return false;
+    }
+    request_audit(req, link->account_id, link->journey_id);
+    char key[64];
+    snprintf(key, sizeof key, "link:%s", link->token);
+    bool ok = within_rate(req, res, key, PAGE_RATE_MINUTE);
+    if (ok && !allow_expired && h5_expired(link, *record, time_now_ms())) {
+        h5_error(res, 410, "This verification link has expired.", "expired");
+        ok = false;
+    }
+    if (!ok) {
+        json_decref(*record);
+        *record = NULL;
+        store_verification_free(link);
+    }
+    return ok;
+}
+
+store_status h5_save(http_request *req, store_verification *link, json_t *record) {
+    char *text = json_dumps(record, JSON_COMPACT);
+    if (!text) return STORE_ERROR;
+    char *old = link->record;
+    size_t old_len = link->record_len;
+    link->record = text;
+    link->record_len = strlen(text);
+    store_status st = store_verification_update(req->app->store, link, time_now_ms());
+    link->record = old;
+    link->record_len = old_len;
+    sodium_memzero(text, strlen(text));
+    free(text);
+    return st;
+}
+
+int h5_int(json_t *record, const char *key) {
+    return (int)json_integer_value(json_object_get(record, key));
+}
+
+const char *h5_str(json_t *record, const char *key) {
+    return json_string_value(json_object_get(record, key));
+}
+
+bool h5_expired(const store_verification *link, json_t *record, int64_t now_ms) {
+    const char *step = h5_str(record, "step");
+    bool finished = step && (!strcmp(step, H5_STEP_DONE) || !strcmp(step, H5_STEP_FAILED));
+    return !finished && now_ms >= link->expire_at_ms;
+}
+
+const char *h5_step(const store_verification *link, json_t *record, int64_t now_ms) {
+    if (h5_expired(link, record, now_ms)) return "expired";
+    const char *step = h5_str(record, "step");
+    return step ? step : H5_STEP_DOCUMENT;
+}
+
+void h5_finish(json_t *record, bool success) {
+    json_object_set_new(record, "step", json_string(success ? H5_STEP_DONE : H5_STEP_FAILED));
+    json_object_set_new(record, "is_success", json_integer(success ? 1 : 0));
+}
+
+char *h5_redirect(const store_verification *link, json_t *record) {
+    const char *step = h5_str(record, "step");
+    const char *url = h5_str(record, "redirect_url");
+    if (!step || !url || (strcmp(step, H5_STEP_DONE) && strcmp(step, H5_STEP_FAILED))) return NULL;
+    const char *hash = strchr(url, '#');
+    size_t base = hash ? (size_t)(hash - url) : strlen(url);
+    size_t len = strlen(url) + 80;
+    char *out = malloc(len);
+    if (!out) return NULL;
+    snprintf(out, len, "%.*s%ctoken=%s&is_success=%d%s", (int)base, url,
+             memchr(url, '?', base) ? '&' : '?', link->token, h5_int(record, "is_success"),
+             hash ? hash : "");
+    return out;
+}
+
+void h5_time(int64_t ms, char out[32]) {
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+json_t *h5_latest_result(http_request *req, const store_verification *link, const char *component) {
+    if (link->pruned_at_ms) return NULL;
+    store_result *rows = NULL;
+    size_t n = 0;
+    if (store_result_list(req->app->store, link->journey_id, &rows, &n) != STORE_OK) return NULL;
+    json_t *out = NULL;
+    for (size_t i = n; i-- > 0 && !out;)
+        if (!strcmp(rows[i].component, component))
+            out = json_loadb(rows[i].payload, rows[i].payload_len, 0, NULL);
+    store_results_free(rows, n);
+    return out;
+}

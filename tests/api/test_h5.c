@@ -1,0 +1,651 @@
+/* API tests of the H5 family (docs/h5.md) against the real server: client keys (missing, wrong,
+ * unknown, disabled, rotated: one answer for all), the rate limit, every validation message of
+ * the create call, another account's token, the record's fields, the capture page's session,
+ * document step (MyKad fixture accepted; a passport photo on an ID-card link uses up the
+ * retries and ends the link), bad input to the page's calls, expired links, pruned links and
+ * `ekycd usage`. Uses only committed fixtures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+
+#include "apiutil.h"
+
+#define MYKAD    "tests/data/mykad/photo.jpg"
+#define PASSPORT "tests/data/mrz_td3.png"
+
+static char *g_dir, *g_dir_limited;
+static api_server g_srv, g_limited;
+static char g_id[64], g_secret[128], g_id_b[64], g_secret_b[128];
+static char g_id_l[64], g_secret_l[128];
+
+/* `ekycd client ARGS...` in dir; the printed client_id / client_secret into id and secret. */
+static int run_client(const char *dir, const char *const *args, char *id, char *secret) {
+    char out[700];
+    snprintf(out, sizeof out, "%s/client.out", dir);
+    unlink(out);
+    const char *argv[16] = {"client"};
+    int n = 1;
+    for (int i = 0; args[i] && n < 13; i++) argv[n++] = args[i];
+    argv[n++] = "--data";
+    argv[n++] = dir;
+    argv[n] = NULL;
+    int rc = api_run_cli(out, argv);
+    size_t len = 0;
+    char *text = (char *)tu_read_file(out, &len);
+    if (text && id && secret) {
+        const char *a = strstr(text, "client_id: "), *b = strstr(text, "client_secret: ");
+        if (a) sscanf(a + 11, "%63s", id);
+        if (b) sscanf(b + 15, "%127s", secret);
+    }
+    free(text);
+    return rc;
+}
+
+static int add_client(const char *dir, const char *account, char *id, char *secret) {
+    const char *args[] = {"add", "--account", account, "--name", "test", NULL};
+    return run_client(dir, args, id, secret);
+}
+
+static int group_setup(void **state) {
+    (void)state;
+    curl_global_init(CURL_GLOBAL_ALL);
+    g_dir = tu_mkdtemp();
+    g_dir_limited = tu_mkdtemp();
+    char config[700];
+    snprintf(config, sizeof config, "%s/limited.json", g_dir_limited);
+    const char *limited = "{\"client_rate_per_minute\": 5}";
+    if (tu_write_file(config, limited, strlen(limited)) != 0) return -1;
+    if (api_add_account(g_dir, "acme", "acme-secret-1", "--display-name", "Acme Bank", NULL) ||
+        api_add_account(g_dir, "other", "other-secret-1", "--ocr-retries", "1", NULL) ||
+        api_add_account(g_dir_limited, "lim", "lim-secret-1", NULL) ||
+        add_client(g_dir, "acme", g_id, g_secret) ||
+        add_client(g_dir, "other", g_id_b, g_secret_b) ||
+        add_client(g_dir_limited, "lim", g_id_l, g_secret_l))
+        return -1;
+    if (api_server_start(&g_srv, g_dir, NULL, NULL) != 0 ||
+        api_server_start(&g_limited, g_dir_limited, config, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+static int group_teardown(void **state) {
+    (void)state;
+    int rc = api_server_stop(&g_limited);
+    tu_rmtree(g_dir_limited);
+    free(g_dir_limited);
+    return api_group_end(&g_srv, g_dir) || rc;
+}
+
+/* An H5 API call with the given key (NULL: no key headers). */
+static api_resp h5_call(int port, const char *method, const char *path, const char *id,
+                        const char *secret, const char *json) {
+    char h1[160], h2[200];
+    snprintf(h1, sizeof h1, "client_id: %s", id ? id : "");
+    snprintf(h2, sizeof h2, "client_secret: %s", secret ? secret : "");
+    const char *headers[] = {h1, h2, NULL};
+    api_req q = {.method = method,
+                 .path = path,
+                 .content_type = json ? "application/json" : NULL,
+                 .body = json,
+                 .body_len = json ? strlen(json) : 0,
+                 .headers = id ? headers : NULL};
+    return api_call(port, &q);
+}
+
+/* A page call with the link's token as a bearer. */
+static api_resp page_call(int port, const char *method, const char *path, const char *token,
+                          const char *json) {
+    char auth[80];
+    snprintf(auth, sizeof auth, "Bearer %s", token);
+    api_req q = {.method = method,
+                 .path = path,
+                 .content_type = json ? "application/json" : NULL,
+                 .body = json,
+                 .body_len = json ? strlen(json) : 0,
+                 .raw_auth = auth};
+    return api_call(port, &q);
+}
+
+static json_t *result_of(api_resp *r) {
+    assert_int_equal(r->status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "status")), 200);
+    json_t *res = json_object_get(r->json, "result");
+    assert_true(json_is_object(res));
+    return res;
+}
+
+static void expect_error(api_resp *r, int status, const char *message) {
+    assert_int_equal(r->status, status);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "status")), status);
+    if (message) assert_string_equal(api_str(r, "message"), message);
+}
+
+/* Makes a link with body; token gets its token. */
+static void make_link(int port, const char *id, const char *secret, const char *body,
+                      char token[64]) {
+    api_resp r = h5_call(port, "POST", "/api/ekyc/verifications", id, secret, body);
+    json_t *res = result_of(&r);
+    snprintf(token, 64, "%s", json_string_value(json_object_get(res, "token")));
+    api_resp_free(&r);
+}
+
+#define MYKAD_LINK                                                                                 \
+    "{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\","                             \
+    "\"redirect_url\":\"https://merchant.example/kyc/cb?x=1\"}"
+#define OCR_ONLY_LINK                                                                              \
+    "{\"type\":\"01\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\","                             \
+    "\"redirect_url\":\"https://merchant.example/done\"}"
+
+static void test_create_and_read(void **state) {
+    (void)state;
+    api_resp r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", g_id, g_secret,
+                         "{\"type\":\"00\",\"select_id_country\":true,\"select_id_type\":true,"
+                         "\"redirect_url\":\"https://merchant.example/cb\","
+                         "\"wallet_address\":\"0xAbC123\"}");
+    json_t *res = result_of(&r);
+    const char *token = json_string_value(json_object_get(res, "token"));
+    const char *url = json_string_value(json_object_get(res, "url"));
+    assert_non_null(token);
+    assert_int_equal(strlen(token), 30);
+    for (const char *p = token; *p; p++)
+        assert_true(isupper((unsigned char)*p) || isdigit((unsigned char)*p));
+    char tail[64];
+    snprintf(tail, sizeof tail, "/verifications?token=%s", token);
+    assert_non_null(strstr(url, tail));
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    api_resp g = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    json_t *rec = result_of(&g);
+    static const char *const keys[] = {"id",
+                                       "organisation_id",
+                                       "type",
+                                       "token",
+                                       "url",
+                                       "redirect_url",
+                                       "medias",
+                                       "ocr_country",
+                                       "ocr_type",
+                                       "ocr_success",
+                                       "ocr_result",
+                                       "ocr_charged",
+                                       "face_id_success",
+                                       "face_id_result",
+                                       "face_id_charged",
+                                       "is_success",
+                                       "latest_error",
+                                       "retries",
+                                       "face_retries",
+                                       "expire_at",
+                                       "created_at",
+                                       "updated_at",
+                                       "pruned_at"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        assert_non_null(json_object_get(rec, keys[i]));
+    assert_string_equal(json_string_value(json_object_get(rec, "type")), "00");
+    assert_string_equal(json_string_value(json_object_get(rec, "token")), token);
+    assert_true(json_is_null(json_object_get(rec, "ocr_country")));
+    assert_true(json_is_null(json_object_get(rec, "ocr_result")));
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 0);
+    assert_string_equal(json_string_value(json_object_get(rec, "wallet_address")), "0xAbC123");
+    /* 15 minutes between created_at and expire_at (same day in the test) */
+    const char *c = json_string_value(json_object_get(rec, "created_at"));
+    const char *e = json_string_value(json_object_get(rec, "expire_at"));
+    assert_int_equal(strlen(c), 24);
+    assert_int_equal(c[23], 'Z');
+    int ch, cm, cs, eh, em, es;
+    assert_int_equal(sscanf(c + 11, "%d:%d:%d", &ch, &cm, &cs), 3);
+    assert_int_equal(sscanf(e + 11, "%d:%d:%d", &eh, &em, &es), 3);
+    int diff = ((eh * 60 + em) * 60 + es) - ((ch * 60 + cm) * 60 + cs);
+    assert_true(diff == 900 || diff == 900 - 86400);
+    assert_true(json_is_null(json_object_get(rec, "pruned_at")));
+    api_resp_free(&g);
+    api_resp_free(&r);
+}
+
+static void test_keys(void **state) {
+    (void)state;
+    const char *denied = "Invalid client_id or client_secret.";
+    const char *body = MYKAD_LINK;
+    api_resp r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", NULL, NULL, body);
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", g_id, "sk_wrong", body);
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", "00112233445566778899aabbccddeeff",
+                g_secret, body);
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", g_id_b, g_secret, body); /* mixed */
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    /* disabled, enabled; rotated: the old secret stops working, the new one works */
+    char id[64], secret[128], id2[64], secret2[128];
+    assert_int_equal(add_client(g_dir, "acme", id, secret), 0);
+    const char *disable[] = {"disable", "--client-id", id, NULL};
+    assert_int_equal(run_client(g_dir, disable, NULL, NULL), 0);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", id, secret, body);
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    const char *enable[] = {"enable", "--client-id", id, NULL};
+    assert_int_equal(run_client(g_dir, enable, NULL, NULL), 0);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", id, secret, body);
+    assert_int_equal(r.status, 200);
+    api_resp_free(&r);
+    const char *rotate[] = {"rotate", "--client-id", id, NULL};
+    assert_int_equal(run_client(g_dir, rotate, id2, secret2), 0);
+    assert_string_equal(id2, id);
+    assert_string_not_equal(secret2, secret);
+    assert_memory_equal(secret2, "sk_", 3);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", id, secret, body);
+    expect_error(&r, 401, denied);
+    api_resp_free(&r);
+    r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", id, secret2, body);
+    assert_int_equal(r.status, 200);
+    api_resp_free(&r);
+    /* the secret is not in the store, only its digest */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM api_clients WHERE secret_digest = '%s'",
+             secret2);
+    assert_int_equal(api_store_count(g_dir, sql), 0);
+}
+
+static void test_rate_limit(void **state) {
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", "NOSUCHTOKEN0000000000000000000");
+    for (int i = 0; i < 5; i++) {
+        api_resp r = h5_call(g_limited.port, "GET", path, g_id_l, g_secret_l, NULL);
+        assert_int_equal(r.status, 404);
+        api_resp_free(&r);
+    }
+    api_resp r = h5_call(g_limited.port, "GET", path, g_id_l, g_secret_l, NULL);
+    expect_error(&r, 429, "Too many requests, please try again later.");
+    api_resp_free(&r);
+}
+
+static void test_validation(void **state) {
+    (void)state;
+    long long before = api_store_count(g_dir, "SELECT count(*) FROM verifications");
+    static const char *const cases[][2] = {
+        {"{}", "type is required: \"00\" (OCR + face + liveness) or \"01\" (OCR only)."},
+        {"{\"type\":\"02\"}", "type must be \"00\" (OCR + face + liveness) or \"01\" (OCR only)."},
+        {"{\"type\":0}", "type is required: \"00\" (OCR + face + liveness) or \"01\" (OCR only)."},
+        {"{\"type\":\"00\",\"select_id_country\":\"yes\"}",
+         "select_id_country must be true or false."},
+        {"{\"type\":\"00\",\"id_type\":\"PASSPORT\",\"redirect_url\":\"https://a.b\"}",
+         "id_country is required unless select_id_country is true."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"select_id_country\":true}",
+         "Give either id_country or select_id_country, not both."},
+        {"{\"type\":\"00\",\"id_country\":\"mys\"}",
+         "id_country must be an ISO 3166 alpha-3 country code such as MYS."},
+        {"{\"type\":\"00\",\"id_country\":\"XYZ\"}",
+         "id_country must be an ISO 3166 alpha-3 country code such as MYS."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\"}",
+         "id_type is required unless select_id_type is true."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"DRIVING\"}",
+         "id_type must be ID_CARD or PASSPORT."},
+        {"{\"type\":\"00\",\"id_country\":\"SGP\",\"id_type\":\"ID_CARD\"}",
+         "id_type ID_CARD is supported only for id_country MYS."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\"}",
+         "redirect_url is required: an http or https URL."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\",\"redirect_url\":"
+         "\"javascript:alert(1)\"}",
+         "redirect_url must be an absolute http or https URL of at most 2048 characters."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\",\"redirect_url\":"
+         "\"https://a b.example\"}",
+         "redirect_url must be an absolute http or https URL of at most 2048 characters."},
+        {"{\"type\":\"00\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\",\"redirect_url\":"
+         "\"https://a.example\",\"wallet_address\":\"<script>\"}",
+         "wallet_address must be 1-128 letters, digits or _-.: characters."},
+        {"[1,2]", "The body must be a JSON object."},
+        {"{\"type\":", "The body must be a JSON object."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        api_resp r =
+            h5_call(g_srv.port, "POST", "/api/ekyc/verifications", g_id, g_secret, cases[i][0]);
+        expect_error(&r, 400, cases[i][1]);
+        api_resp_free(&r);
+    }
+    /* a redirect longer than 2048 characters */
+    char body[3000] = "{\"type\":\"01\",\"id_country\":\"MYS\",\"id_type\":\"ID_CARD\",\"redirect_"
+                      "url\":\"https://a.example/";
+    size_t n = strlen(body);
+    memset(body + n, 'x', 2100);
+    snprintf(body + n + 2100, sizeof body - n - 2100, "\"}");
+    api_resp r = h5_call(g_srv.port, "POST", "/api/ekyc/verifications", g_id, g_secret, body);
+    expect_error(&r, 400,
+                 "redirect_url must be an absolute http or https URL of at most 2048 characters.");
+    api_resp_free(&r);
+    /* wrong content type */
+    char h1[160], h2[200];
+    snprintf(h1, sizeof h1, "client_id: %s", g_id);
+    snprintf(h2, sizeof h2, "client_secret: %s", g_secret);
+    const char *headers[] = {h1, h2, NULL};
+    api_req q = {.method = "POST",
+                 .path = "/api/ekyc/verifications",
+                 .content_type = "text/plain",
+                 .body = MYKAD_LINK,
+                 .body_len = strlen(MYKAD_LINK),
+                 .headers = headers};
+    r = api_call(g_srv.port, &q);
+    expect_error(&r, 415, "Content-Type must be application/json.");
+    api_resp_free(&r);
+    /* nothing was made by any of them */
+    assert_int_equal(api_store_count(g_dir, "SELECT count(*) FROM verifications"), before);
+}
+
+static void test_other_account(void **state) {
+    (void)state;
+    char token[64], path[128];
+    make_link(g_srv.port, g_id, g_secret, MYKAD_LINK, token);
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    api_resp mine = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    assert_int_equal(mine.status, 200);
+    api_resp theirs = h5_call(g_srv.port, "GET", path, g_id_b, g_secret_b, NULL);
+    expect_error(&theirs, 404, "Verification not found.");
+    api_resp unknown =
+        h5_call(g_srv.port, "GET", "/api/ekyc/verifications/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", g_id_b,
+                g_secret_b, NULL);
+    expect_error(&unknown, 404, "Verification not found.");
+    assert_string_equal(theirs.body, unknown.body); /* not a hint that it exists */
+    api_resp bad =
+        h5_call(g_srv.port, "GET", "/api/ekyc/verifications/..%2f..", g_id, g_secret, NULL);
+    assert_int_equal(bad.status, 404);
+    api_resp_free(&bad);
+    api_resp_free(&unknown);
+    api_resp_free(&theirs);
+    api_resp_free(&mine);
+}
+
+static void test_page_session_and_assets(void **state) {
+    (void)state;
+    char token[64];
+    make_link(g_srv.port, g_id, g_secret, MYKAD_LINK, token);
+    api_resp r = page_call(g_srv.port, "GET", "/api/h5/session", token, NULL);
+    json_t *s = result_of(&r);
+    assert_string_equal(json_string_value(json_object_get(s, "merchant")), "Acme Bank");
+    assert_string_equal(json_string_value(json_object_get(s, "step")), "document");
+    assert_int_equal(json_integer_value(json_object_get(s, "ocr_attempts_left")), 3);
+    assert_int_equal(json_integer_value(json_object_get(s, "face_attempts_left")), 2);
+    assert_int_equal(json_integer_value(json_object_get(s, "retention_days")), 14);
+    api_resp_free(&r);
+    r = page_call(g_srv.port, "GET", "/api/h5/session", "NOTATOKEN", NULL);
+    assert_int_equal(r.status, 401);
+    assert_string_equal(api_str(&r, "code"), "invalid_token");
+    api_resp_free(&r);
+    api_req none = {.method = "GET", .path = "/api/h5/session"};
+    r = api_call(g_srv.port, &none);
+    assert_int_equal(r.status, 401);
+    api_resp_free(&r);
+    /* the page and its files, with a strict policy; the QR code of the link */
+    char path[128];
+    snprintf(path, sizeof path, "/verifications?token=%s", token);
+    r = api_get(g_srv.port, path, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/html"));
+    assert_non_null(strstr(r.body, "/h5/app.js"));
+    assert_null(strstr(r.body, "<script>")); /* no inline script */
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/h5/app.js", NULL);
+    assert_int_equal(r.status, 200);
+    api_resp_free(&r);
+    r = api_get(g_srv.port, "/h5/nothing.js", NULL);
+    assert_int_equal(r.status, 404);
+    api_resp_free(&r);
+    snprintf(path, sizeof path, "/api/h5/qr.svg?token=%s", token);
+    r = api_get(g_srv.port, path, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "image/svg+xml"));
+    assert_non_null(strstr(r.body, "<svg"));
+    api_resp_free(&r);
+}
+
+/* {"image": base64 of path} */
+static char *image_body(const char *path, const char *extra) {
+    char *b64 = api_file_base64(path);
+    assert_non_null(b64);
+    size_t n = strlen(b64) + 200;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{%s\"image\":\"%s\"}", extra ? extra : "", b64);
+    free(b64);
+    return body;
+}
+
+static void test_document_ocr_only(void **state) {
+    (void)state;
+    char token[64], path[128];
+    make_link(g_srv.port, g_id, g_secret, OCR_ONLY_LINK, token);
+    char *body = image_body(MYKAD, NULL);
+    api_resp r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    json_t *res = result_of(&r);
+    assert_true(json_is_true(json_object_get(res, "accepted")));
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "done");
+    char expect[160];
+    snprintf(expect, sizeof expect, "https://merchant.example/done?token=%s&is_success=1", token);
+    assert_string_equal(json_string_value(json_object_get(res, "redirect")), expect);
+    api_resp_free(&r);
+    /* a second photo after the end is refused */
+    r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    assert_int_equal(r.status, 409);
+    api_resp_free(&r);
+    free(body);
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    r = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    json_t *rec = result_of(&r);
+    json_t *ocr = json_object_get(rec, "ocr_result");
+    assert_string_equal(json_string_value(json_object_get(ocr, "ID")), "591020-02-6098");
+    assert_string_equal(json_string_value(json_object_get(ocr, "Type")), "MyKad");
+    assert_string_equal(json_string_value(json_object_get(ocr, "Sex")), "PEREMPUAN");
+    assert_string_equal(json_string_value(json_object_get(ocr, "Birthday")), "20/10/1959");
+    assert_true(json_is_array(json_object_get(ocr, "WarnCardInfos")));
+    assert_true(strlen(json_string_value(json_object_get(ocr, "Image"))) > 100);
+    assert_int_equal(json_integer_value(json_object_get(rec, "ocr_success")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "ocr_charged")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "retries")), 0);
+    assert_int_equal(json_array_size(json_object_get(rec, "medias")), 1);
+    api_resp_free(&r);
+    /* nothing personal in the row: the record is sealed */
+    assert_int_equal(api_store_count(g_dir, "SELECT count(*) FROM verifications WHERE "
+                                            "CAST(record AS TEXT) LIKE '%merchant.example%'"),
+                     0);
+}
+
+static void test_document_retries_end_the_link(void **state) {
+    (void)state;
+    char token[64], path[128];
+    /* account "other" allows 1 OCR retry: two counted failures end the link */
+    make_link(g_srv.port, g_id_b, g_secret_b, MYKAD_LINK, token);
+    char *body = image_body(PASSPORT, NULL);
+    api_resp r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    json_t *res = result_of(&r);
+    assert_false(json_is_true(json_object_get(res, "accepted")));
+    assert_true(json_is_true(json_object_get(res, "counted")));
+    const char *hint = json_string_value(json_object_get(res, "hint"));
+    assert_non_null(hint);
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "document");
+    assert_int_equal(json_integer_value(json_object_get(res, "ocr_attempts_left")), 1);
+    api_resp_free(&r);
+    r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    res = result_of(&r);
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "failed");
+    char expect[160];
+    snprintf(expect, sizeof expect, "https://merchant.example/kyc/cb?x=1&token=%s&is_success=0",
+             token);
+    assert_string_equal(json_string_value(json_object_get(res, "redirect")), expect);
+    api_resp_free(&r);
+    free(body);
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    r = h5_call(g_srv.port, "GET", path, g_id_b, g_secret_b, NULL);
+    json_t *rec = result_of(&r);
+    assert_int_equal(json_integer_value(json_object_get(rec, "retries")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "ocr_success")), 0);
+    assert_int_equal(json_integer_value(json_object_get(rec, "ocr_charged")), 0);
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 0);
+    assert_non_null(json_string_value(json_object_get(rec, "latest_error")));
+    assert_true(json_is_null(json_object_get(rec, "ocr_result")));
+    api_resp_free(&r);
+}
+
+static void test_page_bad_input(void **state) {
+    (void)state;
+    char token[64];
+    make_link(g_srv.port, g_id, g_secret, MYKAD_LINK, token);
+    static const char *const bodies[][2] = {
+        {"not json", "The body must be a JSON object."},
+        {"{}", "image is required: a base64 JPEG or PNG."},
+        {"{\"image\":42}", "image is required: a base64 JPEG or PNG."},
+        {"{\"image\":\"@@@@\"}", "The photo could not be read as a JPEG or PNG image."},
+        {"{\"image\":\"/9j/4AAQSkZJRg==\"}", "The photo could not be read as a JPEG or PNG image."},
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        api_resp r = page_call(g_srv.port, "POST", "/api/h5/document", token, bodies[i][0]);
+        expect_error(&r, 400, bodies[i][1]);
+        api_resp_free(&r);
+    }
+    /* zeros in base64, too large once decoded (over the 3.5 MB cap) */
+    size_t n = 4900u * 1024u; /* 4.9 MB of base64: 3.7 MB decoded, under the body cap */
+    char *big = malloc(n + 32);
+    assert_non_null(big);
+    memcpy(big, "{\"image\":\"", 10);
+    memset(big + 10, 'A', n);
+    memcpy(big + 10 + n, "\"}", 3);
+    api_resp r = page_call(g_srv.port, "POST", "/api/h5/document", token, big);
+    expect_error(&r, 413, "The photo is too large.");
+    api_resp_free(&r);
+    free(big);
+    /* a link that leaves the document open needs the choice */
+    char open_token[64];
+    make_link(g_srv.port, g_id, g_secret,
+              "{\"type\":\"01\",\"select_id_country\":true,\"select_id_type\":true,"
+              "\"redirect_url\":\"https://merchant.example/cb\"}",
+              open_token);
+    char *body = image_body(MYKAD, NULL);
+    r = page_call(g_srv.port, "POST", "/api/h5/document", open_token, body);
+    expect_error(&r, 400, "Choose the country of your document.");
+    api_resp_free(&r);
+    free(body);
+    body = image_body(MYKAD, "\"id_country\":\"SGP\",\"id_type\":\"ID_CARD\",");
+    r = page_call(g_srv.port, "POST", "/api/h5/document", open_token, body);
+    expect_error(&r, 400, "An identity card can be used only for Malaysia (MYS).");
+    api_resp_free(&r);
+    free(body);
+    /* the refusals used no attempt and changed nothing */
+    r = page_call(g_srv.port, "GET", "/api/h5/session", token, NULL);
+    json_t *s = result_of(&r);
+    assert_int_equal(json_integer_value(json_object_get(s, "ocr_attempts_left")), 3);
+    assert_string_equal(json_string_value(json_object_get(s, "step")), "document");
+    api_resp_free(&r);
+}
+
+/* A link made by a server whose clock stood `ago_ms` in the past (same data directory). */
+static void make_old_link(long long ago_ms, char token[64]) {
+    api_server_stop(&g_srv);
+    char env[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(env, sizeof env, "EKYCD_FAKE_NOW_MS=%lld",
+             (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - ago_ms);
+    api_server past;
+    assert_int_equal(api_server_start(&past, g_dir, NULL, env), 0);
+    make_link(past.port, g_id, g_secret, OCR_ONLY_LINK, token);
+    char *body = image_body(MYKAD, NULL);
+    api_resp r = page_call(past.port, "POST", "/api/h5/document", token, body);
+    assert_int_equal(r.status, 200);
+    api_resp_free(&r);
+    free(body);
+    assert_int_equal(api_server_stop(&past), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, NULL, NULL), 0);
+}
+
+static void test_expired_link(void **state) {
+    (void)state;
+    char token[64], path[128];
+    api_server_stop(&g_srv);
+    char env[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(env, sizeof env, "EKYCD_FAKE_NOW_MS=%lld",
+             (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - 20LL * 60 * 1000);
+    api_server past;
+    assert_int_equal(api_server_start(&past, g_dir, NULL, env), 0);
+    make_link(past.port, g_id, g_secret, MYKAD_LINK, token);
+    assert_int_equal(api_server_stop(&past), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, NULL, NULL), 0);
+    api_resp r = page_call(g_srv.port, "GET", "/api/h5/session", token, NULL);
+    json_t *s = result_of(&r);
+    assert_string_equal(json_string_value(json_object_get(s, "step")), "expired");
+    api_resp_free(&r);
+    char *body = image_body(MYKAD, NULL);
+    r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    expect_error(&r, 410, "This verification link has expired.");
+    assert_string_equal(api_str(&r, "code"), "expired");
+    api_resp_free(&r);
+    free(body);
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    r = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    json_t *rec = result_of(&r);
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 0);
+    api_resp_free(&r);
+}
+
+static void test_pruned_link_and_usage(void **state) {
+    (void)state;
+    char token[64], path[128];
+    make_old_link(15LL * 24 * 3600 * 1000, token); /* past the 14 days' retention */
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    api_resp r = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    json_t *rec = result_of(&r);
+    assert_true(json_is_string(json_object_get(rec, "pruned_at")));
+    assert_true(json_is_null(json_object_get(rec, "ocr_result")));
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 1);
+    api_resp_free(&r);
+    /* ekycd usage counts this month's links of the account */
+    char out[700];
+    snprintf(out, sizeof out, "%s/usage.out", g_dir);
+    unlink(out);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    time_t now = ts.tv_sec;
+    gmtime_r(&now, &tm);
+    char month[16];
+    strftime(month, sizeof month, "%Y-%m", &tm);
+    const char *args[] = {"usage", "--account", "acme", "--month", month, "--data", g_dir, NULL};
+    assert_int_equal(api_run_cli(out, args), 0);
+    size_t len = 0;
+    char *text = (char *)tu_read_file(out, &len);
+    assert_non_null(text);
+    json_t *u = json_loads(strstr(text, "{\"account\""), JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(u);
+    json_t *ocr_only = json_object_get(u, "01");
+    assert_true(json_integer_value(json_object_get(ocr_only, "links")) >= 1);
+    assert_true(json_integer_value(json_object_get(ocr_only, "ocr_charged")) >= 1);
+    json_decref(u);
+    free(text);
+    const char *bad[] = {"usage", "--account", "acme", "--month", "2026-13", "--data", g_dir, NULL};
+    assert_int_equal(api_run_cli(out, bad), 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_and_read),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_other_account),
+        cmocka_unit_test(test_page_session_and_assets),
+        cmocka_unit_test(test_document_ocr_only),
+        cmocka_unit_test(test_document_retries_end_the_link),
+        cmocka_unit_test(test_page_bad_input),
+        cmocka_unit_test(test_expired_link),
+        cmocka_unit_test(test_pruned_link_and_usage),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
