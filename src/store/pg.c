@@ -19,7 +19,7 @@ extern const size_t pg_migrations_count;
 
 #define PG_POOL_DEFAULT    4
 #define PG_POOL_MAX        64
-#define PG_MAX_PARAMS      12
+#define PG_MAX_PARAMS      16
 #define MIGRATION_LOCK_KEY 7325001 /* pg_advisory_lock key: "ekycd migrations" */
 #define SWEEPER_LOCK_KEY   7325002 /* pg_try_advisory_xact_lock key: "ekycd retention sweep" */
 
