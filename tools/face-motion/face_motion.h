@@ -1,0 +1,92 @@
+/* Synthetic videos of a face following (or not following) a liveness challenge, made from ONE
+ * face photo, for tests and evaluation: no real video of people is available to the project.
+ *
+ * The person is the photo's face region (head ellipse and shoulders, feathered) placed in the
+ * middle of a plain, mildly textured background. A head turn is a cylindrical re-projection of
+ * the head: the head as a cylinder about the vertical axis through the face centre, rotated by
+ * the yaw angle (one side compressed, the other widened, the nose moved). A blink is eyelids
+ * painted over the eye landmarks (skin colour sampled below each eye, a darker lash line).
+ * Every frame gets a little noise so no two frames are byte-identical.
+ *
+ * Sign convention: fr_pose's (measured on LFW photos, docs/h5.md): yaw_deg < 0 is the person
+ * turned to their OWN left, which in an unmirrored front-camera frame puts the nose towards the
+ * image's right; yaw_deg > 0 their own right.
+ *
+ * Used by tools/face-motion/main.c (build/face-motion) and compiled into tests/unit/
+ * test_challenge.c and bench/challenge-eval (they include face_motion.c). */
+#ifndef EKYCD_FACE_MOTION_H
+#define EKYCD_FACE_MOTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kyc/face.h"
+#include "vision/image.h"
+
+typedef enum { FM_TURN_LEFT, FM_TURN_RIGHT, FM_BLINK } fm_action;
+
+/* "turn_left", "turn_right", "blink" -> action; -1 when unknown. */
+int fm_action_parse(const char *name, fm_action *out);
+
+/* A face photo prepared for rendering. */
+typedef struct {
+    image src;          /* RGB copy of the photo */
+    float fcx, fcy;     /* face box centre, source pixels */
+    float fw, fh;       /* face box size */
+    float eye[2][12];   /* landmarks 36-41 and 42-47, (x, y) */
+    float skin[2][3];   /* skin colour sampled below each eye */
+    float others[4][4]; /* other faces of the photo (x1, y1, x2, y2): left out of the person */
+    int nothers;
+} fm_person;
+
+/* Finds the largest face of photo (detector + landmarks) and keeps a copy; other faces of the
+ * photo are cut out of the person (a plain background shows there). -1 with err. */
+int fm_person_init(face_engine *e, const image *photo, fm_person *out, char *err, size_t errlen);
+void fm_person_free(fm_person *p);
+
+/* How the person stands in one frame. */
+typedef struct {
+    float yaw_deg; /* fr_pose's sign: < 0 the person's own left (nose to the image's right) */
+    float closed;  /* eyelids: 0 open .. 1 closed */
+    float dx, dy;  /* sway of the head, in face widths */
+} fm_pose;
+
+/* The frame: size, face size, background and noise. */
+typedef struct {
+    int width, height;
+    float face_frac; /* face box width / frame width (0.38 by default) */
+    float noise;     /* per-pixel noise amplitude, grey levels (3 by default) */
+    uint64_t seed;
+    image bg;     /* prepared by fm_canvas_init */
+    uint64_t rng; /* the noise generator's state */
+} fm_canvas;
+
+int fm_canvas_init(fm_canvas *c, int width, int height, float face_frac, uint64_t seed);
+void fm_canvas_free(fm_canvas *c);
+
+/* Renders one RGB frame into *out (allocated): the background, optionally a second person
+ * (smaller, to the right, frontal), the main person at `pose`, noise. */
+int fm_render(fm_canvas *c, const fm_person *main_person, const fm_pose *pose,
+              const fm_person *second, image *out);
+
+/* Renders `photo` (any image, e.g. a document) fitted into the frame on the plain background,
+ * with noise. */
+int fm_render_still_image(fm_canvas *c, const image *photo, image *out);
+
+/* The timeline of a challenge video: ~1 s frontal, each action in a slot of step_ms (turns
+ * ramp to `turn_deg` and back; a blink keeps the eyes closed ~300 ms), ~1 s frontal. With
+ * still, the same duration with no motion at all. */
+typedef struct {
+    int64_t t_ms;
+    fm_pose pose;
+} fm_plan_frame;
+
+int fm_plan(const fm_action *actions, int n, int step_ms, int fps, float turn_deg, int still,
+            fm_plan_frame **out, int *count);
+
+/* Writes a YUV4MPEG2 stream header / one frame (4:2:0, JPEG full-range BT.601). */
+int fm_y4m_header(FILE *f, int width, int height, int fps);
+int fm_y4m_frame(FILE *f, const image *rgb);
+
+#endif
