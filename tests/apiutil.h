@@ -120,6 +120,7 @@ typedef struct {
     char request_id[64];
     char allow[64];
     char content_type[128];
+    char retry_after[32];
     CURLcode err;
     curl_off_t uploaded;
     json_t *json; /* parsed body when it is JSON */
@@ -155,6 +156,8 @@ static inline size_t api_header_cb(char *p, size_t size, size_t n, void *ud) {
         snprintf(r->request_id, sizeof r->request_id, "%.63s", line + 14);
     if (strncasecmp(line, "Allow: ", 7) == 0)
         snprintf(r->allow, sizeof r->allow, "%.63s", line + 7);
+    if (strncasecmp(line, "Retry-After: ", 13) == 0)
+        snprintf(r->retry_after, sizeof r->retry_after, "%.31s", line + 13);
     if (strncasecmp(line, "Content-Type: ", 14) == 0)
         snprintf(r->content_type, sizeof r->content_type, "%.127s", line + 14);
     return len;
@@ -166,8 +169,8 @@ typedef struct {
     const char *content_type; /* NULL: none */
     const void *body;
     size_t body_len;
-    const char *userpwd;  /* "user:password" for Basic auth, or NULL */
-    const char *raw_auth; /* a literal Authorization header value, or NULL */
+    const char *userpwd;        /* "user:password" for Basic auth, or NULL */
+    const char *raw_auth;       /* a literal Authorization header value, or NULL */
     const char *const *headers; /* more "Name: value" lines, NULL-terminated, or NULL */
     /* streaming upload (big bodies): read_cb with declared length, or -1 for chunked */
     size_t (*read_cb)(char *, size_t, size_t, void *);

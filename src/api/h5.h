@@ -62,7 +62,6 @@ char *h5_redirect(const store_verification *link, json_t *record);
 void h5_time(int64_t ms, char out[32]);
 
 /* The latest result of component on the link's journey as JSON (NULL when none or pruned). */
-json_t *h5_latest_result(http_request *req, const store_verification *link,
-                         const char *component);
+json_t *h5_latest_result(http_request *req, const store_verification *link, const char *component);
 
 #endif

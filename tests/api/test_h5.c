@@ -11,6 +11,9 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "apiutil.h"
 
@@ -74,7 +77,7 @@ static int group_setup(void **state) {
 
 static int group_teardown(void **state) {
     (void)state;
-    int rc = api_server_stop(&g_limited);
+    int rc = g_limited.pid > 0 ? api_server_stop(&g_limited) : 0;
     tu_rmtree(g_dir_limited);
     free(g_dir_limited);
     return api_group_end(&g_srv, g_dir) || rc;
@@ -265,7 +268,11 @@ static void test_rate_limit(void **state) {
     }
     api_resp r = h5_call(g_limited.port, "GET", path, g_id_l, g_secret_l, NULL);
     expect_error(&r, 429, "Too many requests, please try again later.");
+    int retry = atoi(r.retry_after);
+    assert_true(retry >= 1 && retry <= 60);
     api_resp_free(&r);
+    /* done with it: under PostgreSQL its purge sweeper would share the other server's database */
+    assert_int_equal(api_server_stop(&g_limited), 0);
 }
 
 static void test_validation(void **state) {
@@ -633,6 +640,285 @@ static void test_pruned_link_and_usage(void **state) {
     assert_int_equal(api_run_cli(out, bad), 2);
 }
 
+/* ---- the selfie challenge ----
+ * Frames made by build/face-motion from the committed card's portrait (the document photo's own
+ * face, so the match with the portrait is not what these tests are about): the person following
+ * the challenge, or not. Frames are sent in batches of 4 at their capture pace, as the page does.
+ */
+
+#define SECOND_FACE "tests/data/mykad/flat.jpg"
+#define FPS         8
+
+/* Runs build/face-motion with args into dir (frames as JPEG files); 0 on success. */
+static int face_motion(const char *dir, const char *actions, const char *extra,
+                       const char *extra_value) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen("/dev/null", "w", stdout);
+        (void)f;
+        char fps[8];
+        snprintf(fps, sizeof fps, "%d", FPS);
+        const char *argv[24] = {"build/face-motion", "--face",   MYKAD,    "--actions", actions,
+                                "--step-ms",         "1500",     "--fps",  fps,         "--size",
+                                "480x360",           "--models", "models", "--frames",  dir};
+        int n = 15;
+        if (extra) argv[n++] = extra;
+        if (extra_value) argv[n++] = extra_value;
+        argv[n] = NULL;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The challenge's actions joined with commas, reversed when `reverse`. */
+static void actions_of(json_t *challenge, bool reverse, char *out, size_t len) {
+    json_t *a = json_object_get(challenge, "actions");
+    size_t n = json_array_size(a);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_array_get(a, reverse ? n - 1 - i : i));
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "", name);
+    }
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends dir's frames (frame_*.jpg in name order) in batches of 4 at their pace; t_scale
+ * multiplies the capture times claimed. Returns the last answer's HTTP status. */
+static long send_frames(const char *token, const char *challenge_id, const char *dir, int t_scale) {
+    long status = 0;
+    int64_t start = mono_ms();
+    int seq = 0;
+    for (int i = 0, in_batch = 0;; i++) {
+        char path[760];
+        snprintf(path, sizeof path, "%.700s/frame_%04d.jpg", dir, i);
+        bool last = access(path, R_OK) != 0;
+        static char body[4 * 140000];
+        if (!last) {
+            int64_t t = (int64_t)i * 1000 / FPS;
+            while (mono_ms() - start < t) usleep(5000);
+            char *b64 = api_file_base64(path);
+            assert_non_null(b64);
+            if (in_batch == 0)
+                snprintf(body, sizeof body, "{\"challenge_id\":\"%s\",\"seq\":%d,\"frames\":[",
+                         challenge_id, seq);
+            snprintf(body + strlen(body), sizeof body - strlen(body),
+                     "%s{\"t\":%lld,\"image\":\"%s\"}", in_batch ? "," : "",
+                     (long long)(t * t_scale), b64);
+            free(b64);
+            in_batch++;
+        }
+        if ((last && in_batch) || in_batch == 4) {
+            snprintf(body + strlen(body), sizeof body - strlen(body), "]}");
+            api_resp r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+            status = r.status;
+            assert_int_equal(r.status, 200);
+            api_resp_free(&r);
+            seq++;
+            in_batch = 0;
+        }
+        if (last) break;
+    }
+    return status;
+}
+
+/* A type-00 link past its document step. */
+static void link_at_selfie(char token[64]) {
+    make_link(g_srv.port, g_id, g_secret, MYKAD_LINK, token);
+    char *body = image_body(MYKAD, NULL);
+    api_resp r = page_call(g_srv.port, "POST", "/api/h5/document", token, body);
+    json_t *res = result_of(&r);
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "selfie");
+    api_resp_free(&r);
+    free(body);
+}
+
+typedef enum { FOLLOW, STILL, REVERSED, SECOND_FACE_IN, CLAIMS_FUTURE } attempt_kind;
+
+/* One challenge answered as kind says; the finish call's answer into *finish (caller frees). */
+static void attempt(const char *token, attempt_kind kind, api_resp *finish) {
+    api_resp c = page_call(g_srv.port, "POST", "/api/h5/challenge", token, NULL);
+    json_t *ch = result_of(&c);
+    char actions[64], dir[700], id[64];
+    actions_of(ch, kind == REVERSED, actions, sizeof actions);
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(ch, "challenge_id")));
+    assert_int_equal(json_integer_value(json_object_get(ch, "batch_max")), 8);
+    snprintf(dir, sizeof dir, "%s/frames-%s", g_dir, id);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    int rc = face_motion(dir, actions,
+                         kind == STILL            ? "--still"
+                         : kind == SECOND_FACE_IN ? "--second-face"
+                                                  : NULL,
+                         kind == SECOND_FACE_IN ? SECOND_FACE : NULL);
+    assert_int_equal(rc, 0);
+    send_frames(token, id, dir, kind == CLAIMS_FUTURE ? 4 : 1);
+    char body[128];
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\"}", id);
+    *finish = page_call(g_srv.port, "POST", "/api/h5/challenge/finish", token, body);
+    api_resp_free(&c);
+}
+
+static json_t *record_of(const char *token, api_resp *r) {
+    char path[128];
+    snprintf(path, sizeof path, "/api/ekyc/verifications/%s", token);
+    *r = h5_call(g_srv.port, "GET", path, g_id, g_secret, NULL);
+    return result_of(r);
+}
+
+static void test_challenge_followed(void **state) {
+    (void)state;
+    char token[64];
+    link_at_selfie(token);
+    api_resp f;
+    attempt(token, FOLLOW, &f);
+    json_t *res = result_of(&f);
+    assert_true(json_is_true(json_object_get(res, "passed")));
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "done");
+    char expect[160];
+    snprintf(expect, sizeof expect, "https://merchant.example/kyc/cb?x=1&token=%s&is_success=1",
+             token);
+    assert_string_equal(json_string_value(json_object_get(res, "redirect")), expect);
+    api_resp_free(&f);
+    api_resp g;
+    json_t *rec = record_of(token, &g);
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "face_id_success")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rec, "face_id_charged")), 1);
+    json_t *face = json_object_get(rec, "face_id_result");
+    assert_string_equal(json_string_value(json_object_get(face, "Result")), "Success");
+    assert_true(json_number_value(json_object_get(face, "Sim")) >= 75.0);
+    assert_true(strlen(json_string_value(json_object_get(face, "BestFrameBase64"))) > 1000);
+    api_resp_free(&g);
+    /* the challenge was single-use: its id answers no more */
+    api_resp again = page_call(g_srv.port, "POST", "/api/h5/challenge", token, NULL);
+    assert_int_equal(again.status, 409);
+    api_resp_free(&again);
+}
+
+/* An attack fails with `reason` and uses a face attempt; a second one ends the link. */
+static void expect_refused(attempt_kind kind, const char *reason) {
+    char token[64];
+    link_at_selfie(token);
+    api_resp f;
+    attempt(token, kind, &f);
+    json_t *res = result_of(&f);
+    assert_false(json_is_true(json_object_get(res, "passed")));
+    if (reason) assert_string_equal(json_string_value(json_object_get(res, "reason")), reason);
+    assert_int_equal(json_integer_value(json_object_get(res, "face_attempts_left")), 1);
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "selfie");
+    api_resp_free(&f);
+    if (kind != STILL) return;
+    attempt(token, kind, &f); /* the retry, used up */
+    res = result_of(&f);
+    assert_false(json_is_true(json_object_get(res, "passed")));
+    assert_string_equal(json_string_value(json_object_get(res, "step")), "failed");
+    api_resp_free(&f);
+    api_resp g;
+    json_t *rec = record_of(token, &g);
+    assert_int_equal(json_integer_value(json_object_get(rec, "is_success")), 0);
+    assert_int_equal(json_integer_value(json_object_get(rec, "face_retries")), 1);
+    assert_non_null(json_string_value(json_object_get(rec, "latest_error")));
+    api_resp_free(&g);
+}
+
+static void test_challenge_still_photo(void **state) {
+    (void)state;
+    expect_refused(STILL, NULL);
+}
+
+static void test_challenge_replayed_order(void **state) {
+    (void)state;
+    expect_refused(REVERSED, NULL);
+}
+
+static void test_challenge_second_face(void **state) {
+    (void)state;
+    expect_refused(SECOND_FACE_IN, "one_face");
+}
+
+static void test_challenge_claimed_times(void **state) {
+    (void)state;
+    expect_refused(CLAIMS_FUTURE, NULL); /* frames claiming later capture than their arrival */
+}
+
+static void test_challenge_bad_input(void **state) {
+    (void)state;
+    char token[64];
+    link_at_selfie(token);
+    api_resp c = page_call(g_srv.port, "POST", "/api/h5/challenge", token, NULL);
+    json_t *ch = result_of(&c);
+    const char *id = json_string_value(json_object_get(ch, "challenge_id"));
+    char *frame = api_file_base64(MYKAD);
+    static char body[400000];
+    /* a stale id, a missing seq, an empty batch, a batch out of turn, a non-image, too many */
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[]}", "0000");
+    api_resp r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    assert_int_equal(r.status, 409);
+    assert_string_equal(api_str(&r, "code"), "stale_challenge");
+    api_resp_free(&r);
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\",\"frames\":[]}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 400, "seq (the batch's number from 0) is required.");
+    api_resp_free(&r);
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[]}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 400, "frames must be a non-empty array.");
+    api_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"challenge_id\":\"%s\",\"seq\":3,\"frames\":[{\"t\":1,\"image\":\"x\"}]}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 409, "This batch was sent already or out of turn.");
+    api_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[{\"t\":1,\"image\":\"QUJD\"}]}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 400, "A frame is not a JPEG or PNG image.");
+    api_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[{\"t\":-5,\"image\":\"QUJD\"}]}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 400, "Each frame needs t (ms, an integer) and image (base64 JPEG).");
+    api_resp_free(&r);
+    /* the card photo is over the frame size limit (1280 x 960 pixels, 215 KB) */
+    snprintf(body, sizeof body,
+             "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[{\"t\":1,\"image\":\"%s\"}]}", id,
+             frame);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 413, "A frame is too large.");
+    api_resp_free(&r);
+    size_t n = strlen(body);
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\",\"seq\":0,\"frames\":[", id);
+    for (int i = 0; i < 9; i++)
+        snprintf(body + strlen(body), sizeof body - strlen(body), "%s{\"t\":%d,\"image\":\"QUJD\"}",
+                 i ? "," : "", i);
+    snprintf(body + strlen(body), sizeof body - strlen(body), "]}");
+    (void)n;
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/frames", token, body);
+    expect_error(&r, 400, "Too many frames in one batch.");
+    api_resp_free(&r);
+    /* a finish with no frames fails the attempt, it does not crash */
+    snprintf(body, sizeof body, "{\"challenge_id\":\"%s\"}", id);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge/finish", token, body);
+    json_t *res = result_of(&r);
+    assert_false(json_is_true(json_object_get(res, "passed")));
+    api_resp_free(&r);
+    /* an OCR-only link has no selfie step */
+    char ocr_only[64];
+    make_link(g_srv.port, g_id, g_secret, OCR_ONLY_LINK, ocr_only);
+    r = page_call(g_srv.port, "POST", "/api/h5/challenge", ocr_only, NULL);
+    expect_error(&r, 409, "This link has no selfie step.");
+    api_resp_free(&r);
+    free(frame);
+    api_resp_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_read),
@@ -644,6 +930,12 @@ int main(void) {
         cmocka_unit_test(test_document_ocr_only),
         cmocka_unit_test(test_document_retries_end_the_link),
         cmocka_unit_test(test_page_bad_input),
+        cmocka_unit_test(test_challenge_followed),
+        cmocka_unit_test(test_challenge_still_photo),
+        cmocka_unit_test(test_challenge_replayed_order),
+        cmocka_unit_test(test_challenge_second_face),
+        cmocka_unit_test(test_challenge_claimed_times),
+        cmocka_unit_test(test_challenge_bad_input),
         cmocka_unit_test(test_expired_link),
         cmocka_unit_test(test_pruned_link_and_usage),
     };
