@@ -101,13 +101,15 @@ asan: build/asan/ekycd $(UNIT_BIN) $(API_BIN)
 models:
 	@scripts/fetch-models.sh
 
-# Every test, under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every test: unit and API tests under AddressSanitizer + UndefinedBehaviorSanitizer (SQLite, then
+# PostgreSQL), then the capture page in Chromium (tests/browser).
 test: deps
 	@scripts/fetch-models.sh
 	@scripts/fetch-ort.sh
-	$(MAKE) asan build/ekycd
+	$(MAKE) asan build/ekycd build/face-motion
 	tests/run.sh $(UNIT_BIN) $(API_BIN)
 	tests/run.sh --pg $(API_BIN)
+	tests/browser/run.sh
 
 run: deps
 	@scripts/fetch-models.sh
@@ -301,3 +303,32 @@ build/face-bench: bench/face/face_bench.c build/release/libekycd.a
 # One OkayFace comparison of two 1-MP JPEGs, one core: p50/p95 (docs/performance.md).
 bench-face: models build/face-bench
 	build/face-bench 100
+
+# ---- challenge liveness ----
+# build/face-motion: synthetic videos (y4m, JPEG frames) of a face following or not following a
+# challenge, from one photo (tools/face-motion; the browser tests' fake camera).
+# challenge-eval: kyc/challenge's verifier on honest and attack sequences made that way from
+# LFW identities, thresholds chosen on the even-indexed identities and reported on the odd ones
+# (bench/challenge-eval; docs/accuracy.md "Challenge liveness").
+build/face-motion: tools/face-motion/main.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+build/challenge-eval: bench/challenge-eval/challenge_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -Itools/face-motion -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+CHALLENGE_EVAL_N ?= 100
+.PHONY: challenge-eval
+challenge-eval: models build/challenge-eval
+	build/challenge-eval ../shared/data/faces-pairs/dev models $(CHALLENGE_EVAL_N) $(CHALLENGE_EVAL_FLAGS)
+
+# ---- browser tests ----
+# The capture page (web/) in real Chromium (Debian's chromium, playwright-core and axe-core from
+# npm; tests/browser/run.sh installs what is missing): a type-00 MyKad flow, a type-01 passport
+# flow across two devices, a failed challenge, invalid and expired links, axe on every step.
+# Screenshots of every step: build/browser-shots/<test>/NN-step.png.
+.PHONY: test-browser
+test-browser: models build/ekycd build/face-motion
+	tests/browser/run.sh
+# ---- browser tests ----
