@@ -319,6 +319,11 @@ build/challenge-eval: bench/challenge-eval/challenge_eval.c build/release/libeky
 	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -Itools/face-motion -o $@ $< build/release/libekycd.a $(PKG_LIBS)
 
 CHALLENGE_EVAL_N ?= 100
+# Server time of the capture page's calls over whole type-00 flows (docs/performance.md).
+.PHONY: bench-h5
+bench-h5: models build/ekycd build/face-motion
+	bench/h5/h5_bench.py $(or $(FLOWS),5)
+
 .PHONY: challenge-eval
 challenge-eval: models build/challenge-eval
 	build/challenge-eval ../shared/data/faces-pairs/dev models $(CHALLENGE_EVAL_N) $(CHALLENGE_EVAL_FLAGS)

@@ -827,6 +827,12 @@
     if (why && why !== 'attempts_used') {
       var w = slot(node, 'why'); w.hidden = false; setText(w, hintKey(why));
     }
+    /* the spec's page goes back to the merchant when the attempts are used, too: after a
+     * longer pause than a success, so that the reason can be read */
+    if (to) {
+      setText(slot(node, 'redir'), 'redirecting');
+      later(function () { location.assign(to); }, 8000);
+    }
   }
 
   function showExpired() { show('expired'); }

@@ -33,6 +33,10 @@ json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool image
  * shows a document ekycd cannot read yet, else UNRECOGNIZED_IMAGE), NULL when it has one. */
 const char *api_okayid_error(const document_reading *doc);
 
+/* An MRZ date (YYMMDD) as a calendar date, in the century OkayID gives it (birth dates not in the
+ * future, expiry dates at most 50 years ahead); false when it is not six digits. */
+bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day);
+
 /* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
 void api_okaydoc(http_request *req, http_response *res);
 
@@ -165,6 +169,9 @@ bool api_charge_call(http_request *req, http_response *res, int64_t account_id);
 #define API_NOT_AN_IMAGE     "not an image"
 const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, uint8_t **bytes,
                              size_t *len, image *img);
+/* The same with a smaller pixel cap, checked from the header before any allocation. */
+const char *api_decode_image_capped(const char *b64, size_t b64_len, size_t max_bytes,
+                                    size_t max_pixels, uint8_t **bytes, size_t *len, image *img);
 
 /* 503 SERVER_BUSY with Retry-After: 1, when every work slot and queue place is taken. */
 void api_respond_busy(http_response *res);

@@ -73,6 +73,11 @@ bool api_charge_call(http_request *req, http_response *res, int64_t account_id) 
 
 const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, uint8_t **bytes,
                              size_t *len, image *img) {
+    return api_decode_image_capped(b64, b64_len, max_bytes, API_MAX_IMAGE_PIXELS, bytes, len, img);
+}
+
+const char *api_decode_image_capped(const char *b64, size_t b64_len, size_t max_bytes,
+                                    size_t max_pixels, uint8_t **bytes, size_t *len, image *img) {
     memset(img, 0, sizeof *img);
     *bytes = NULL;
     *len = 0;
@@ -87,7 +92,7 @@ const char *api_decode_image(const char *b64, size_t b64_len, size_t max_bytes, 
         return API_NOT_AN_IMAGE;
     }
     char err[256];
-    image_status st = image_decode(*bytes, *len, API_MAX_IMAGE_PIXELS, img, err, sizeof err);
+    image_status st = image_decode(*bytes, *len, max_pixels, img, err, sizeof err);
     if (st == IMG_OK) return NULL;
     if (st == IMG_TOO_LARGE) return "PAYLOAD_TOO_LARGE";
     return st == IMG_NOMEM ? "Internal Server Error" : API_NOT_AN_IMAGE;

@@ -37,11 +37,18 @@ void h5_ok(http_response *res, json_t *result);
 bool h5_client_auth(http_request *req, http_response *res, store_client *client,
                     store_account *account);
 
-/* The page's link: the bearer token of `Authorization`, looked up and opened with its record
- * (*record, caller decrefs). Answers 401 invalid_token, 410 expired (when !allow_expired), 429,
- * 500 and returns false. */
-bool h5_page_link(http_request *req, http_response *res, bool allow_expired,
-                  store_verification *link, json_t **record);
+/* How a page call finds its link. */
+typedef enum {
+    H5_LINK_LIVE,        /* captures: expired or pruned links answer 410 */
+    H5_LINK_ANY,         /* the session: any link, its step says "expired" */
+    H5_LINK_QUERY_TOKEN, /* <img src=…?token=…> (the QR code): the token may be in the query */
+} h5_link_use;
+
+/* The page's link: the bearer token of `Authorization` (or the query's, for
+ * H5_LINK_QUERY_TOKEN), looked up and opened with its record (*record, caller decrefs).
+ * Answers 401 invalid_token, 410 expired, 429, 500 and returns false. */
+bool h5_page_link(http_request *req, http_response *res, h5_link_use use, store_verification *link,
+                  json_t **record);
 
 /* Stores *record as the link's new record (optimistic: CONFLICT when another request changed
  * the link first). */
@@ -49,6 +56,8 @@ store_status h5_save(http_request *req, store_verification *link, json_t *record
 
 /* Record accessors. */
 int h5_int(json_t *record, const char *key);
+/* The record's value of key (a new reference), or null. */
+json_t *h5_field(json_t *record, const char *key);
 const char *h5_str(json_t *record, const char *key);
 bool h5_expired(const store_verification *link, json_t *record, int64_t now_ms);
 /* The page's step word, "expired" included. */
@@ -61,7 +70,20 @@ char *h5_redirect(const store_verification *link, json_t *record);
 /* ISO-8601 UTC with milliseconds ("2024-09-10T08:01:31.000Z"). */
 void h5_time(int64_t ms, char out[32]);
 
-/* The latest result of component on the link's journey as JSON (NULL when none or pruned). */
-json_t *h5_latest_result(http_request *req, const store_verification *link, const char *component);
+/* The result the record names under id_key (its id on the link's journey) as JSON; NULL when
+ * none, or pruned. Results are written before the record names them, so a request that loses
+ * the race for the record (h5_save's CONFLICT) leaves only results nobody reads. */
+json_t *h5_result(http_request *req, const store_verification *link, json_t *record,
+                  const char *id_key);
+/* Stores json as a result of component on the link's journey and names it in the record under
+ * id_key (the record still has to be saved). */
+store_status h5_add_result(http_request *req, const store_verification *link, json_t *record,
+                           const char *component, const char *id_key, json_t *json);
+
+/* Whether country is one the page offers for id_type ("ID_CARD": MYS; "PASSPORT": the spec's
+ * list; NULL: either). */
+bool h5_country_supported(const char *country, const char *id_type);
+/* The documents the page offers: {"ID_CARD":[…],"PASSPORT":[…]}. */
+json_t *h5_documents(void);
 
 #endif

@@ -23,6 +23,42 @@
 #define FRAME_MAX_PIXELS 400000u /* 480 x 360 is 172 800 */
 #define FRAME_LONG_SIDE  480
 #define MATCH_PASS       75.0f /* face_confidence: the recommended pass level */
+#define MAX_CHALLENGES   10    /* challenges a link may be issued, abandoned ones included */
+
+/* A challenge failure reason (the page's hint word) as the spec's face code and in words. */
+typedef struct {
+    const char *reason, *code, *description;
+} failure;
+
+static const failure failures[] = {
+    {"turn_left_not_seen", "FailedOperation.ActionFirstAction", "The head did not turn left."},
+    {"turn_right_not_seen", "FailedOperation.ActionFirstAction", "The head did not turn right."},
+    {"blink_not_seen", "FailedOperation.ActionCloseEye", "No blink was seen."},
+    {"no_face", "FailedOperation.ActionNodetectFace", "No full face was seen."},
+    {"one_face", "FailedOperation.LifePhotoDetectFaces", "More than one face was seen."},
+    {"face_mismatch", "FailedOperation.LivessDetectFake", "The face changed during the challenge."},
+    {"too_dark", "FailedOperation.ActionLightDark", "The face was too dark."},
+    {"too_bright", "FailedOperation.ActionLightStrong", "The face was too bright."},
+    {"move_closer", "FailedOperation.ActionFaceFar", "The face was too far from the camera."},
+    {"move_back", "FailedOperation.ActionFaceClose", "The face was too close to the camera."},
+    {"hold_still", "FailedOperation.LifePhotoPoorQuality", "The frames were too blurred."},
+    {"not_live", "FailedOperation.SilentThreshold", "Passive liveness was below the pass level."},
+    {"portrait_mismatch", "FailedOperation.CompareLowSimilarity",
+     "The face does not match the document portrait."},
+    {"no_portrait", "FailedOperation.CompareFail", "The document has no portrait to compare."},
+    {"out_of_order", "FailedOperation.LivessDetectFail", "The actions were not done in order."},
+    {"too_slow", "FailedOperation.LivessDetectFail", "The challenge was not finished in time."},
+};
+
+/* The reason's entry; an unknown reason is answered as out_of_order, the generic failure. */
+static const failure *failure_of(const char *reason) {
+    const failure *generic = &failures[0];
+    for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++) {
+        if (reason && !strcmp(reason, failures[i].reason)) return &failures[i];
+        if (!strcmp(failures[i].reason, "out_of_order")) generic = &failures[i];
+    }
+    return generic;
+}
 
 /* The link's current challenge as its record keeps it; NULL when there is none. */
 static json_t *current(json_t *rec) {
@@ -51,7 +87,7 @@ static bool spec_of(json_t *c, challenge_spec *spec) {
 static bool selfie_step(http_request *req, http_response *res, store_verification *link,
                         json_t **rec, json_t **body, bool need_challenge) {
     *body = NULL;
-    if (!h5_page_link(req, res, false, link, rec)) return false;
+    if (!h5_page_link(req, res, H5_LINK_LIVE, link, rec)) return false;
     const char *type = h5_str(*rec, "type"), *step = h5_str(*rec, "step");
     const char *problem = NULL, *code = "finished";
     int status = 409;
@@ -96,10 +132,44 @@ static void answer_saved(http_response *res, store_status st, json_t *out) {
         respond_internal_error(res);
 }
 
+/* Counts a judged or abandoned challenge as a face attempt; ends the link when they are used. */
+static void count_attempt(json_t *rec, const char *reason) {
+    int attempts = h5_int(rec, "face_attempts") + 1;
+    json_object_set_new(rec, "face_attempts", json_integer(attempts));
+    json_object_set_new(rec, "face_retries", json_integer(attempts - 1));
+    json_object_set_new(rec, "face_id_charged", json_integer(1));
+    json_object_set_new(rec, "face_id_success", json_integer(reason ? 0 : 1));
+    json_object_set_new(rec, "latest_error",
+                        reason ? json_string(failure_of(reason)->code) : json_null());
+    json_object_del(rec, "challenge"); /* single use */
+    if (!reason)
+        h5_finish(rec, true);
+    else if (attempts > h5_int(rec, "max_face_retries"))
+        h5_finish(rec, false);
+}
+
 void api_h5_challenge(http_request *req, http_response *res) {
     store_verification link;
     json_t *rec, *body;
     if (!selfie_step(req, res, &link, &rec, &body, false)) return;
+    /* a challenge that received frames and was left for a new one counts as a failed attempt
+     * (else a replayed recording could wait, free, for an order it matches); challenges that
+     * received nothing (a camera slow to start) are capped */
+    json_t *old = current(rec);
+    if (old && json_integer_value(json_object_get(old, "frames")) > 0)
+        count_attempt(rec, "out_of_order");
+    int issued = h5_int(rec, "challenges_issued");
+    if (strcmp(h5_str(rec, "step"), H5_STEP_SELFIE) || issued >= MAX_CHALLENGES) {
+        if (issued >= MAX_CHALLENGES) h5_finish(rec, false);
+        store_status st = h5_save(req, &link, rec);
+        if (st == STORE_OK)
+            h5_error(res, 409, "The selfie attempts of this link are used up.", "attempts_used");
+        else
+            answer_saved(res, st, NULL);
+        release(&link, rec, body);
+        return;
+    }
+    json_object_set_new(rec, "challenges_issued", json_integer(issued + 1));
     challenge_spec spec;
     challenge_draw(&spec);
     char id[33];
@@ -107,10 +177,10 @@ void api_h5_challenge(http_request *req, http_response *res) {
     json_t *actions = json_array();
     for (int i = 0; actions && i < spec.count; i++)
         json_array_append_new(actions, json_string(challenge_action_name(spec.actions[i])));
-    json_t *c = json_pack("{s:s,s:O,s:I,s:I,s:I,s:i,s:i,s:n,s:f}", "id", id, "actions", actions,
-                          "issued_at", (json_int_t)time_now_ms(), "step_ms",
+    json_t *c = json_pack("{s:s,s:O,s:I,s:I,s:I,s:i,s:i,s:n,s:f,s:[]}", "id", id, "actions",
+                          actions, "issued_at", (json_int_t)time_now_ms(), "step_ms",
                           (json_int_t)spec.step_ms, "deadline_ms", (json_int_t)spec.deadline_ms,
-                          "next_seq", 0, "frames", 0, "best_blob", "best_score", -1.0);
+                          "next_seq", 0, "frames", 0, "best_blob", "best_score", -1.0, "batches");
     json_t *out = c ? json_pack("{s:s,s:o,s:I,s:I,s:i,s:i,s:i,s:i}", "challenge_id", id, "actions",
                                 actions, "step_ms", (json_int_t)spec.step_ms, "deadline_ms",
                                 (json_int_t)spec.deadline_ms, "max_frames", CHALLENGE_MAX_FRAMES,
@@ -184,10 +254,9 @@ static const char *measure_batch(http_request *req, json_t *frames, int64_t issu
         uint8_t *bytes = NULL;
         size_t len = 0;
         image img;
-        const char *err = api_decode_image(json_string_value(img64), json_string_length(img64),
-                                           FRAME_MAX_BYTES, &bytes, &len, &img);
-        if (!err && (size_t)img.width * (size_t)img.height > FRAME_MAX_PIXELS)
-            err = "PAYLOAD_TOO_LARGE";
+        const char *err =
+            api_decode_image_capped(json_string_value(img64), json_string_length(img64),
+                                    FRAME_MAX_BYTES, FRAME_MAX_PIXELS, &bytes, &len, &img);
         if (err) {
             problem = !strcmp(err, "PAYLOAD_TOO_LARGE") ? "A frame is too large."
                                                         : "A frame is not a JPEG or PNG image.";
@@ -220,8 +289,8 @@ static const char *measure_batch(http_request *req, json_t *frames, int64_t issu
     return problem;
 }
 
-/* The measured frames of challenge id on the link's journey, in the order they came. */
-static store_status load_frames(http_request *req, const store_verification *link, const char *id,
+/* The measured frames of challenge c: the batches its record names (seq order), nothing else. */
+static store_status load_frames(http_request *req, const store_verification *link, json_t *c,
                                 challenge_frame **out, size_t *count) {
     *out = NULL;
     *count = 0;
@@ -232,12 +301,15 @@ static store_status load_frames(http_request *req, const store_verification *lin
     challenge_frame *all = calloc(CHALLENGE_MAX_FRAMES, sizeof *all);
     size_t got = 0;
     if (!all) st = STORE_ERROR;
-    for (size_t i = 0; st == STORE_OK && i < n; i++) {
-        if (strcmp(rows[i].component, H5_FRAMES_RESULT)) continue;
-        json_t *j = json_loadb(rows[i].payload, rows[i].payload_len, 0, NULL);
-        const char *cid = json_string_value(json_object_get(j, "challenge"));
+    json_t *batches = json_object_get(c, "batches");
+    for (size_t b = 0; st == STORE_OK && b < json_array_size(batches); b++) {
+        const char *id = json_string_value(json_array_get(batches, b));
+        size_t i = 0;
+        while (i < n && (!id || strcmp(rows[i].id, id))) i++;
+        json_t *j = i < n ? json_loadb(rows[i].payload, rows[i].payload_len, 0, NULL) : NULL;
         json_t *frames = json_object_get(j, "frames");
-        for (size_t k = 0; cid && !strcmp(cid, id) && k < json_array_size(frames); k++) {
+        if (!json_is_array(frames)) st = STORE_ERROR;
+        for (size_t k = 0; st == STORE_OK && k < json_array_size(frames); k++) {
             const char *text = json_string_value(json_array_get(frames, k));
             uint8_t *packed = NULL;
             size_t len = 0;
@@ -286,6 +358,8 @@ static store_status store_batch(http_request *req, const store_verification *lin
     store_status st = store_result_add(req->app->store, link->journey_id, H5_FRAMES_RESULT, text,
                                        strlen(text), now, id);
     free(text);
+    json_t *batches = json_object_get(c, "batches");
+    if (st == STORE_OK && json_is_array(batches)) json_array_append_new(batches, json_string(id));
     double best = json_real_value(json_object_get(c, "best_score"));
     if (st == STORE_OK && b->best_jpeg && b->best_score > best) {
         st = store_blob_put(req->app->store, link->journey_id, "h5_frame", "image/jpeg",
@@ -309,24 +383,27 @@ void api_h5_frames(http_request *req, http_response *res) {
     json_t *seq = json_object_get(body, "seq");
     json_t *frames = json_object_get(body, "frames");
     int64_t next = json_integer_value(json_object_get(c, "next_seq"));
+    int64_t issued_at = json_integer_value(json_object_get(c, "issued_at"));
     int total = (int)json_integer_value(json_object_get(c, "frames"));
     int status = 409;
-    const char *problem = NULL;
+    const char *problem = NULL, *code = NULL;
     if (!json_is_integer(seq))
         problem = "seq (the batch's number from 0) is required.", status = 400;
     else if (json_integer_value(seq) != next)
-        problem = "This batch was sent already or out of turn.";
+        problem = "This batch was sent already or out of turn.", code = "out_of_turn";
     else if (total + (int)json_array_size(frames) > CHALLENGE_MAX_FRAMES)
-        problem = "The challenge has all the frames it takes.";
+        problem = "The challenge has all the frames it takes.", code = "full";
+    else if (time_now_ms() - issued_at >
+             json_integer_value(json_object_get(c, "deadline_ms")) + CHALLENGE_GRACE_MS)
+        problem = "The challenge's time is over.", code = "too_slow";
     else
-        problem = measure_batch(req, frames, json_integer_value(json_object_get(c, "issued_at")),
-                                &b, &status);
+        problem = measure_batch(req, frames, issued_at, &b, &status);
     if (problem && status == 503) {
         api_respond_busy(res);
     } else if (problem) {
         h5_error(res, status, problem,
-                 status == 413   ? "too_large"
-                 : status == 409 ? "out_of_turn"
+                 code            ? code
+                 : status == 413 ? "too_large"
                  : status == 500 ? "internal"
                                  : "bad_request");
     } else {
@@ -334,7 +411,7 @@ void api_h5_frames(http_request *req, http_response *res) {
         json_object_set_new(c, "next_seq", json_integer(next + 1));
         json_object_set_new(c, "frames", json_integer(total + (json_int_t)b.count));
         if (st == STORE_OK) st = h5_save(req, &link, rec);
-        if (st == STORE_OK) st = load_frames(req, &link, h5_str(c, "id"), &all, &n);
+        if (st == STORE_OK) st = load_frames(req, &link, c, &all, &n);
         challenge_spec spec;
         json_t *out = NULL;
         if (st == STORE_OK && spec_of(c, &spec)) {
@@ -356,37 +433,6 @@ void api_h5_frames(http_request *req, http_response *res) {
 
 /* ---- the verdict ---- */
 
-/* A challenge failure reason (the page's hint word) as the spec's face code and in words. */
-typedef struct {
-    const char *reason, *code, *description;
-} failure;
-
-static const failure failures[] = {
-    {"turn_left_not_seen", "FailedOperation.ActionFirstAction", "The head did not turn left."},
-    {"turn_right_not_seen", "FailedOperation.ActionFirstAction", "The head did not turn right."},
-    {"blink_not_seen", "FailedOperation.ActionCloseEye", "No blink was seen."},
-    {"no_face", "FailedOperation.ActionNodetectFace", "No full face was seen."},
-    {"one_face", "FailedOperation.LifePhotoDetectFaces", "More than one face was seen."},
-    {"face_mismatch", "FailedOperation.LivessDetectFake", "The face changed during the challenge."},
-    {"too_dark", "FailedOperation.ActionLightDark", "The face was too dark."},
-    {"too_bright", "FailedOperation.ActionLightStrong", "The face was too bright."},
-    {"move_closer", "FailedOperation.ActionFaceFar", "The face was too far from the camera."},
-    {"move_back", "FailedOperation.ActionFaceClose", "The face was too close to the camera."},
-    {"hold_still", "FailedOperation.LifePhotoPoorQuality", "The frames were too blurred."},
-    {"not_live", "FailedOperation.SilentThreshold", "Passive liveness was below the pass level."},
-    {"portrait_mismatch", "FailedOperation.CompareLowSimilarity",
-     "The face does not match the document portrait."},
-    {"no_portrait", "FailedOperation.CompareFail", "The document has no portrait to compare."},
-    {"out_of_order", "FailedOperation.LivessDetectFail", "The actions were not done in order."},
-    {"too_slow", "FailedOperation.LivessDetectFail", "The challenge was not finished in time."},
-};
-
-static const failure *failure_of(const char *reason) {
-    for (size_t i = 0; reason && i < sizeof failures / sizeof failures[0]; i++)
-        if (!strcmp(reason, failures[i].reason)) return &failures[i];
-    return &failures[14]; /* out of order: the generic liveness failure */
-}
-
 typedef struct {
     const char *reason; /* NULL: passed */
     float sim;          /* 0-100 against the document portrait; 0 when not compared */
@@ -396,9 +442,9 @@ typedef struct {
 } face_outcome;
 
 /* The document portrait's template stored by the document step; false when there is none. */
-static bool portrait_template(http_request *req, const store_verification *link,
+static bool portrait_template(http_request *req, const store_verification *link, json_t *rec,
                               float out[FACE_EMBEDDING_DIM]) {
-    json_t *p = h5_latest_result(req, link, H5_PORTRAIT_RESULT);
+    json_t *p = h5_result(req, link, rec, "portrait_result_id");
     const char *text = json_string_value(json_object_get(p, "template"));
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -410,12 +456,20 @@ static bool portrait_template(http_request *req, const store_verification *link,
     return ok;
 }
 
-/* The best frame against the document portrait, and its passive liveness. -1 busy, -2 failure. */
-static int judge_best_frame(http_request *req, const store_verification *link, json_t *c,
-                            face_outcome *o) {
+/* The kept best frame against the document portrait, and its passive liveness. The kept frame
+ * must be the face of the verifier's best frame (`best`, which the same-face rule ties to every
+ * compared frame), so that no frame outside the challenge's checks is what gets matched. -1
+ * busy, -2 failure. */
+static int judge_best_frame(http_request *req, const store_verification *link, json_t *rec,
+                            const challenge_frame *best, face_outcome *o) {
     app *a = req->app;
+    json_t *c = current(rec);
     float doc[FACE_EMBEDDING_DIM], selfie[FACE_EMBEDDING_DIM];
-    if (!portrait_template(req, link, doc)) {
+    if (!best || !best->has_embedding) {
+        o->reason = "no_face";
+        return 0;
+    }
+    if (!portrait_template(req, link, rec, doc)) {
         o->reason = "no_portrait";
         return 0;
     }
@@ -442,6 +496,8 @@ static int judge_best_frame(http_request *req, const store_verification *link, j
             rc = -2;
         } else if (check.faces_found == 0) {
             o->reason = "no_face";
+        } else if (check.code && !strcmp(check.code, "TOO_MANY_FACES")) {
+            o->reason = "one_face"; /* (no landmarks were located then) */
         } else if (face_embed(e, &img, &check.face, selfie) != 0 ||
                    liveness_assess(e, &img, &check, (float)a->cfg.liveness_threshold, &o->live) !=
                        0) {
@@ -449,7 +505,9 @@ static int judge_best_frame(http_request *req, const store_verification *link, j
         } else {
             o->sim = face_confidence(face_cosine(doc, selfie));
             o->live_judged = a->cfg.liveness_calibrated;
-            if (o->sim < MATCH_PASS)
+            if (face_cosine(best->embedding, selfie) < CHALLENGE_SAME_FACE)
+                o->reason = "face_mismatch";
+            else if (o->sim < MATCH_PASS)
                 o->reason = "portrait_mismatch";
             else if (o->live_judged && o->live.probability < 0.5f)
                 o->reason = "not_live";
@@ -487,39 +545,29 @@ void api_h5_finish(http_request *req, http_response *res) {
     challenge_frame *frames = NULL;
     size_t n = 0;
     face_outcome o = {0};
-    store_status st =
-        spec_of(c, &spec) ? load_frames(req, &link, h5_str(c, "id"), &frames, &n) : STORE_ERROR;
+    if (store_account_charge_call(req->app->store, link.account_id) == STORE_QUOTA) {
+        h5_error(res, 403, "The account's API call quota is used up.", "quota");
+        release(&link, rec, body);
+        return;
+    }
+    store_status st = spec_of(c, &spec) ? load_frames(req, &link, c, &frames, &n) : STORE_ERROR;
     challenge_verdict v = {0};
     int rc = st == STORE_OK && challenge_verify(&spec, frames, n, &v) == 0 ? 0 : -2;
     if (rc == 0 && !v.passed) o.reason = v.reason ? v.reason : "out_of_order";
-    if (rc == 0 && v.passed) rc = judge_best_frame(req, &link, c, &o);
+    if (rc == 0 && v.passed)
+        rc =
+            judge_best_frame(req, &link, rec, v.best_frame >= 0 ? &frames[v.best_frame] : NULL, &o);
     if (rc == -1) {
         api_respond_busy(res);
     } else if (rc != 0) {
         respond_internal_error(res);
     } else {
         json_t *result = face_result(&o, req->request_id);
-        char *text = result ? json_dumps(result, JSON_COMPACT) : NULL;
-        char id[UUID_STR_LEN];
-        st = text ? store_result_add(req->app->store, link.journey_id, H5_FACE_RESULT, text,
-                                     strlen(text), time_now_ms(), id)
-                  : STORE_ERROR;
-        free(text);
+        st = h5_add_result(req, &link, rec, H5_FACE_RESULT, "face_result_id", result);
         json_decref(result);
-        int attempts = h5_int(rec, "face_attempts") + 1;
-        json_object_set_new(rec, "face_attempts", json_integer(attempts));
-        json_object_set_new(rec, "face_retries", json_integer(attempts - 1));
-        json_object_set_new(rec, "face_id_charged", json_integer(1));
-        json_object_set_new(rec, "face_id_success", json_integer(o.reason ? 0 : 1));
-        json_object_set_new(rec, "latest_error",
-                            o.reason ? json_string(failure_of(o.reason)->code) : json_null());
-        json_object_del(rec, "challenge"); /* single use */
-        if (!o.reason)
-            h5_finish(rec, true);
-        else if (attempts > h5_int(rec, "max_face_retries"))
-            h5_finish(rec, false);
+        count_attempt(rec, o.reason);
         if (st == STORE_OK) st = h5_save(req, &link, rec);
-        int left = h5_int(rec, "max_face_retries") + 1 - attempts;
+        int left = h5_int(rec, "max_face_retries") + 1 - h5_int(rec, "face_attempts");
         char *redirect = h5_redirect(&link, rec);
         json_t *out = json_pack("{s:b,s:s?,s:i,s:s,s:s?}", "passed", o.reason == NULL, "reason",
                                 o.reason, "face_attempts_left", left < 0 ? 0 : left, "step",

@@ -8,6 +8,7 @@
 
 #include "api/h5.h"
 #include "app.h"
+#include "util/ids.h"
 #include "util/timeutil.h"
 
 #define MINUTE_MS        60000
@@ -88,12 +89,12 @@ static const char *bearer_token(const http_request *req) {
     return *h ? h : NULL;
 }
 
-bool h5_page_link(http_request *req, http_response *res, bool allow_expired,
-                  store_verification *link, json_t **record) {
+bool h5_page_link(http_request *req, http_response *res, h5_link_use use, store_verification *link,
+                  json_t **record) {
     *record = NULL;
     memset(link, 0, sizeof *link);
     const char *token = bearer_token(req);
-    if (!token) token = request_query(req, "token"); /* <img src> cannot send a header */
+    if (!token && use == H5_LINK_QUERY_TOKEN) token = request_query(req, "token");
     store_status st =
         token ? store_verification_get(req->app->store, token, link) : STORE_NOT_FOUND;
     if (st == STORE_OK) *record = json_loadb(link->record, link->record_len, 0, NULL);
@@ -110,7 +111,8 @@ bool h5_page_link(http_request *req, http_response *res, bool allow_expired,
     char key[64];
     snprintf(key, sizeof key, "link:%s", link->token);
     bool ok = within_rate(req, res, key, PAGE_RATE_MINUTE);
-    if (ok && !allow_expired && h5_expired(link, *record, time_now_ms())) {
+    if (ok && use != H5_LINK_ANY &&
+        (link->pruned_at_ms || h5_expired(link, *record, time_now_ms()))) {
         h5_error(res, 410, "This verification link has expired.", "expired");
         ok = false;
     }
@@ -135,6 +137,11 @@ store_status h5_save(http_request *req, store_verification *link, json_t *record
     sodium_memzero(text, strlen(text));
     free(text);
     return st;
+}
+
+json_t *h5_field(json_t *record, const char *key) {
+    json_t *v = json_object_get(record, key);
+    return v ? json_incref(v) : json_null();
 }
 
 int h5_int(json_t *record, const char *key) {
@@ -185,15 +192,54 @@ void h5_time(int64_t ms, char out[32]) {
     snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 }
 
-json_t *h5_latest_result(http_request *req, const store_verification *link, const char *component) {
-    if (link->pruned_at_ms) return NULL;
+json_t *h5_result(http_request *req, const store_verification *link, json_t *record,
+                  const char *id_key) {
+    const char *id = h5_str(record, id_key);
+    if (link->pruned_at_ms || !id) return NULL;
     store_result *rows = NULL;
     size_t n = 0;
     if (store_result_list(req->app->store, link->journey_id, &rows, &n) != STORE_OK) return NULL;
     json_t *out = NULL;
-    for (size_t i = n; i-- > 0 && !out;)
-        if (!strcmp(rows[i].component, component))
+    for (size_t i = 0; i < n && !out; i++)
+        if (!strcmp(rows[i].id, id))
             out = json_loadb(rows[i].payload, rows[i].payload_len, 0, NULL);
     store_results_free(rows, n);
     return out;
+}
+
+store_status h5_add_result(http_request *req, const store_verification *link, json_t *record,
+                           const char *component, const char *id_key, json_t *json) {
+    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+    if (!text) return STORE_ERROR;
+    char id[UUID_STR_LEN];
+    store_status st = store_result_add(req->app->store, link->journey_id, component, text,
+                                       strlen(text), time_now_ms(), id);
+    sodium_memzero(text, strlen(text));
+    free(text);
+    if (st == STORE_OK) json_object_set_new(record, id_key, json_string(id));
+    return st;
+}
+
+/* The passports the vendor documents for the hosted page (h5-and-v3.md A.2). */
+static const char *const passport_countries[] = {
+    "AUS", "BGD", "CAN", "CHN", "CUB", "DEU", "FRA", "IND", "IDN", "IRN", "ITA",
+    "JPN", "KAZ", "KOR", "LAO", "MYS", "MNG", "NLD", "NZL", "NGA", "PAK", "PHL",
+    "RUS", "SAU", "SGP", "SYR", "THA", "UKR", "GBR", "USA", "VNM", "ZAF"};
+
+bool h5_country_supported(const char *country, const char *id_type) {
+    if (!country) return false;
+    bool card = !strcmp(country, "MYS");
+    bool passport = false;
+    for (size_t i = 0; i < sizeof passport_countries / sizeof *passport_countries; i++)
+        passport |= !strcmp(country, passport_countries[i]);
+    if (!id_type) return card || passport;
+    return !strcmp(id_type, "ID_CARD") ? card : passport;
+}
+
+json_t *h5_documents(void) {
+    json_t *passports = json_array();
+    for (size_t i = 0; passports && i < sizeof passport_countries / sizeof *passport_countries; i++)
+        json_array_append_new(passports, json_string(passport_countries[i]));
+    return json_pack("{s:[s],s:o}", "ID_CARD", "MYS", "PASSPORT",
+                     passports ? passports : json_array());
 }

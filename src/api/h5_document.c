@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
 #include "api/h5.h"
@@ -13,7 +12,6 @@
 #include "kyc/doc_quality.h"
 #include "kyc/face.h"
 #include "kyc/screen_recapture.h"
-#include "kyc/states.h"
 #include "util/b64.h"
 #include "util/pool.h"
 #include "util/timeutil.h"
@@ -58,17 +56,11 @@ static json_t *warnings(const document_reading *doc, const image *photo, const d
     return w;
 }
 
-/* DD/MM/YYYY of an MRZ YYMMDD date (birth dates in the past century when needed). */
+/* DD/MM/YYYY of an MRZ YYMMDD date as OkayID reads it; "" when it is not a full date. */
 static void mrz_date(const char *yymmdd, bool birth, char out[16]) {
+    int y, m, d;
     out[0] = '\0';
-    if (strlen(yymmdd) != 6) return;
-    int yy = (yymmdd[0] - '0') * 10 + (yymmdd[1] - '0');
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    int this_yy = tm.tm_year % 100;
-    int century = birth ? (yy > this_yy ? 1900 : 2000) : (yy >= 70 ? 1900 : 2000);
-    snprintf(out, 16, "%.2s/%.2s/%04d", yymmdd + 4, yymmdd + 2, century + yy);
+    if (api_mrz_date(yymmdd, birth, &y, &m, &d)) snprintf(out, 16, "%02d/%02d/%04d", d, m, y);
 }
 
 static const char *mrz_value(const document_reading *doc, const char *name) {
@@ -260,7 +252,7 @@ static const char *read_input(http_request *req, json_t *rec, json_t *body, docu
     in->type = h5_str(rec, "id_type");
     if (!in->country) {
         const char *c = json_string_value(json_object_get(body, "id_country"));
-        if (!c || strlen(c) != 3 || !state_name(c)) return "Choose the country of your document.";
+        if (!c || !h5_country_supported(c, NULL)) return "Choose the country of your document.";
         in->country = c;
     }
     if (!in->type) {
@@ -271,6 +263,7 @@ static const char *read_input(http_request *req, json_t *rec, json_t *body, docu
     }
     if (!strcmp(in->type, "ID_CARD") && strcmp(in->country, "MYS"))
         return "An identity card can be used only for Malaysia (MYS).";
+    if (!h5_country_supported(in->country, in->type)) return "Choose the country of your document.";
     json_t *image_field = json_object_get(body, "image");
     if (!json_is_string(image_field)) return "image is required: a base64 JPEG or PNG.";
     const char *err =
@@ -318,34 +311,24 @@ static store_status record_capture(http_request *req, store_verification *link, 
     else
         json_object_set_new(rec, "step", json_string(H5_STEP_SELFIE));
     char id[UUID_STR_LEN];
-    store_status st = store_blob_put(a->store, link->journey_id, "h5_document", "image/jpeg",
-                                     in->bytes, in->len, now, id);
-    json_t *medias = json_object_get(rec, "medias");
-    if (st == STORE_OK && json_is_array(medias)) {
+    bool png = in->len > 4 && !memcmp(in->bytes, "\x89PNG", 4);
+    store_status st = store_blob_put(a->store, link->journey_id, "h5_document",
+                                     png ? "image/png" : "image/jpeg", in->bytes, in->len, now, id);
+    if (st == STORE_OK) {
         char when[32];
         h5_time(now, when);
+        json_t *medias = json_object_get(rec, "medias");
+        if (!json_is_array(medias)) json_object_set_new(rec, "medias", medias = json_array());
         json_array_append_new(
             medias, json_pack("{s:s,s:s,s:s}", "type", "document", "id", id, "created_at", when));
+        st = h5_add_result(req, link, rec, H5_OCR_RESULT, "ocr_result_id", o->ocr_result);
     }
-    char *text = st == STORE_OK ? json_dumps(o->ocr_result, JSON_COMPACT) : NULL;
-    if (st == STORE_OK && !text) st = STORE_ERROR;
-    if (st == STORE_OK)
-        st = store_result_add(a->store, link->journey_id, H5_OCR_RESULT, text, strlen(text), now,
-                              id);
-    free(text);
-    text = st == STORE_OK ? json_dumps(o->okayid, JSON_COMPACT) : NULL;
-    if (st == STORE_OK && !text) st = STORE_ERROR;
-    if (st == STORE_OK)
-        st = store_result_add(a->store, link->journey_id, "okayid", text, strlen(text), now, id);
-    free(text);
+    if (st == STORE_OK) /* the same reading as OkayID answers it, for the journey's scorecard */
+        st = h5_add_result(req, link, rec, "okayid", "okayid_result_id", o->okayid);
     if (st == STORE_OK && o->portrait_found) {
         char *b64 = b64_encode((const uint8_t *)o->portrait, sizeof o->portrait);
         json_t *p = b64 ? json_pack("{s:s}", "template", b64) : NULL;
-        text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-        st = text ? store_result_add(a->store, link->journey_id, H5_PORTRAIT_RESULT, text,
-                                     strlen(text), now, id)
-                  : STORE_ERROR;
-        free(text);
+        st = h5_add_result(req, link, rec, H5_PORTRAIT_RESULT, "portrait_result_id", p);
         json_decref(p);
         free(b64);
     }
@@ -366,7 +349,7 @@ static json_t *answer(const store_verification *link, json_t *rec, const capture
 void api_h5_document(http_request *req, http_response *res) {
     store_verification link;
     json_t *rec;
-    if (!h5_page_link(req, res, false, &link, &rec)) return;
+    if (!h5_page_link(req, res, H5_LINK_LIVE, &link, &rec)) return;
     json_t *body = NULL;
     document_input in = {0};
     capture_outcome o = {0};
@@ -384,6 +367,10 @@ void api_h5_document(http_request *req, http_response *res) {
     const char *problem = read_input(req, rec, body, &in, &status);
     if (problem) {
         h5_error(res, status, problem, status == 413 ? "too_large" : "bad_request");
+        goto done;
+    }
+    if (store_account_charge_call(req->app->store, link.account_id) == STORE_QUOTA) {
+        h5_error(res, 403, "The account's API call quota is used up.", "quota");
         goto done;
     }
     int free_left = FREE_REJECTIONS - h5_int(rec, "quality_refusals");

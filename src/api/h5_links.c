@@ -81,21 +81,21 @@ static const char *check_request(json_t *body, link_request *r) {
     r->select_country = sc == 1;
     r->select_type = st == 1;
     r->country = string_field(body, "id_country", &bad);
-    if (bad) return "id_country must be an ISO 3166 alpha-3 country code such as MYS.";
+    if (bad) return "id_country must be a supported ISO 3166 alpha-3 country code such as MYS.";
     r->id_type = string_field(body, "id_type", &bad);
     if (bad) return "id_type must be ID_CARD or PASSPORT.";
     if (r->country && r->select_country)
         return "Give either id_country or select_id_country, not both.";
     if (!r->country && !r->select_country)
         return "id_country is required unless select_id_country is true.";
-    if (r->country && !iso_country(r->country))
-        return "id_country must be an ISO 3166 alpha-3 country code such as MYS.";
+    if (r->country && !h5_country_supported(r->country, r->id_type))
+        return r->id_type && !strcmp(r->id_type, "ID_CARD") && iso_country(r->country)
+                   ? "id_type ID_CARD is supported only for id_country MYS."
+                   : "id_country must be a supported ISO 3166 alpha-3 country code such as MYS.";
     if (r->id_type && r->select_type) return "Give either id_type or select_id_type, not both.";
     if (!r->id_type && !r->select_type) return "id_type is required unless select_id_type is true.";
     if (r->id_type && strcmp(r->id_type, "ID_CARD") && strcmp(r->id_type, "PASSPORT"))
         return "id_type must be ID_CARD or PASSPORT.";
-    if (r->id_type && !strcmp(r->id_type, "ID_CARD") && r->country && strcmp(r->country, "MYS"))
-        return "id_type ID_CARD is supported only for id_country MYS.";
     r->redirect = string_field(body, "redirect_url", &bad);
     if (bad || !r->redirect) return "redirect_url is required: an http or https URL.";
     if (!redirect_ok(r->redirect))
@@ -138,7 +138,7 @@ static json_t *new_record(const link_request *r, const store_account *account, c
     if (rec) {
         json_object_set_new(rec, "ocr_country", r->country ? json_string(r->country) : json_null());
         json_object_set_new(rec, "ocr_type", r->id_type ? json_string(r->id_type) : json_null());
-        json_object_set_new(rec, "medias", json_array());
+        json_object_set_new(rec, "medias", json_null()); /* until something is captured */
     }
     return rec;
 }
@@ -178,7 +178,10 @@ static store_status create_link(http_request *req, const store_account *account,
         if (st != STORE_CONFLICT) break;
         store_verification_free(link);
     }
-    if (st != STORE_OK) store_journey_delete(req->app->store, journey.id); /* nothing half-made */
+    if (st != STORE_OK) {
+        store_verification_free(link);
+        store_journey_delete(req->app->store, journey.id); /* nothing half-made */
+    }
     return st;
 }
 
@@ -224,12 +227,6 @@ void api_h5_create(http_request *req, http_response *res) {
     store_verification_free(&link);
 }
 
-/* The record's value of key, or null. */
-static json_t *field(json_t *rec, const char *key) {
-    json_t *v = json_object_get(rec, key);
-    return v ? json_incref(v) : json_null();
-}
-
 static json_t *time_or_null(int64_t ms) {
     char text[32];
     if (!ms) return json_null();
@@ -249,23 +246,23 @@ static json_t *link_json(http_request *req, const store_verification *link, json
     for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
         json_object_set_new(out, copied[i],
                             !strcmp(copied[i], "token") ? json_string(link->token)
-                                                        : field(rec, copied[i]));
-    json_t *ocr = h5_latest_result(req, link, H5_OCR_RESULT);
+                                                        : h5_field(rec, copied[i]));
+    json_t *ocr = h5_result(req, link, rec, "ocr_result_id");
     json_object_set_new(out, "ocr_result", ocr ? ocr : json_null());
-    json_object_set_new(out, "ocr_charged", field(rec, "ocr_charged"));
-    json_object_set_new(out, "face_id_success", field(rec, "face_id_success"));
-    json_t *face = h5_latest_result(req, link, H5_FACE_RESULT);
+    json_object_set_new(out, "ocr_charged", h5_field(rec, "ocr_charged"));
+    json_object_set_new(out, "face_id_success", h5_field(rec, "face_id_success"));
+    json_t *face = h5_result(req, link, rec, "face_result_id");
     json_object_set_new(out, "face_id_result", face ? face : json_null());
     static const char *const rest[] = {"face_id_charged", "is_success", "latest_error", "retries",
                                        "face_retries"};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
-        json_object_set_new(out, rest[i], field(rec, rest[i]));
+        json_object_set_new(out, rest[i], h5_field(rec, rest[i]));
     json_object_set_new(out, "expire_at", time_or_null(link->expire_at_ms));
     json_object_set_new(out, "created_at", time_or_null(link->created_at_ms));
     json_object_set_new(out, "updated_at", time_or_null(link->updated_at_ms));
     json_object_set_new(out, "pruned_at", time_or_null(link->pruned_at_ms));
     if (json_is_string(json_object_get(rec, "wallet_address")))
-        json_object_set_new(out, "wallet_address", field(rec, "wallet_address"));
+        json_object_set_new(out, "wallet_address", h5_field(rec, "wallet_address"));
     return out;
 }
 

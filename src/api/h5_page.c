@@ -10,29 +10,10 @@
 #include "app.h"
 #include "util/timeutil.h"
 
-/* The documents the vendor documents for the hosted page (h5-and-v3.md A.2). */
-static const char *const passport_countries[] = {
-    "AUS", "BGD", "CAN", "CHN", "CUB", "DEU", "FRA", "IND", "IDN", "IRN", "ITA",
-    "JPN", "KAZ", "KOR", "LAO", "MYS", "MNG", "NLD", "NZL", "NGA", "PAK", "PHL",
-    "RUS", "SAU", "SGP", "SYR", "THA", "UKR", "GBR", "USA", "VNM", "ZAF"};
-
-static json_t *documents(void) {
-    json_t *passports = json_array();
-    for (size_t i = 0; passports && i < sizeof passport_countries / sizeof *passport_countries; i++)
-        json_array_append_new(passports, json_string(passport_countries[i]));
-    return json_pack("{s:[s],s:o}", "ID_CARD", "MYS", "PASSPORT",
-                     passports ? passports : json_array());
-}
-
-static json_t *nullable(json_t *rec, const char *key) {
-    json_t *v = json_object_get(rec, key);
-    return v ? json_incref(v) : json_null();
-}
-
 void api_h5_session(http_request *req, http_response *res) {
     store_verification link;
     json_t *rec;
-    if (!h5_page_link(req, res, true, &link, &rec)) return;
+    if (!h5_page_link(req, res, H5_LINK_ANY, &link, &rec)) return;
     store_account account;
     if (store_account_get_by_id(req->app->store, link.account_id, &account) != STORE_OK) {
         respond_internal_error(res);
@@ -52,13 +33,13 @@ void api_h5_session(http_request *req, http_response *res) {
         "{s:s,s:i,s:s,s:s,s:o,s:o,s:b,s:b,s:o,s:i,s:i,s:s,s:o,s:s?,s:o}", "merchant",
         account.display_name[0] ? account.display_name : account.username, "retention_days",
         account.retention_days, "type", h5_str(rec, "type"), "step", step, "id_country",
-        nullable(rec, "id_country"), "id_type", nullable(rec, "id_type"), "select_id_country",
+        h5_field(rec, "id_country"), "id_type", h5_field(rec, "id_type"), "select_id_country",
         json_is_true(json_object_get(rec, "select_id_country")), "select_id_type",
-        json_is_true(json_object_get(rec, "select_id_type")), "documents", documents(),
+        json_is_true(json_object_get(rec, "select_id_type")), "documents", h5_documents(),
         "ocr_attempts_left", ocr_left < 0 ? 0 : ocr_left, "face_attempts_left",
         face_left < 0 ? 0 : face_left, "expire_at", expire, "is_success",
         finished ? json_integer(h5_int(rec, "is_success")) : json_null(), "redirect", redirect,
-        "latest_error", nullable(rec, "latest_error"));
+        "latest_error", h5_field(rec, "latest_error"));
     free(redirect);
     if (out)
         h5_ok(res, out);
@@ -96,7 +77,7 @@ static char *qr_svg(const char *text, size_t *len) {
 void api_h5_qr(http_request *req, http_response *res) {
     store_verification link;
     json_t *rec;
-    if (!h5_page_link(req, res, false, &link, &rec)) return;
+    if (!h5_page_link(req, res, H5_LINK_QUERY_TOKEN, &link, &rec)) return;
     size_t len = 0;
     const char *url = h5_str(rec, "url");
     char *svg = url ? qr_svg(url, &len) : NULL;

@@ -115,6 +115,13 @@ static void today(int *y, int *m, int *d) {
     *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
 }
 
+bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day) {
+    int ty, tm, td;
+    today(&ty, &tm, &td);
+    char text[11];
+    return mrz_date(yymmdd, birth, ty, text, year, month, day);
+}
+
 static void add_date_fields(json_t *list, const mrz_result *r, const visual_zone *visual) {
     int ty, tm, td, y, m, d;
     today(&ty, &tm, &td);
