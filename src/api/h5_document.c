@@ -11,6 +11,8 @@
 #include "app.h"
 #include "kyc/doc_quality.h"
 #include "kyc/face.h"
+#include "kyc/ic_print.h"
+#include "kyc/mykad_checks.h"
 #include "kyc/screen_recapture.h"
 #include "util/b64.h"
 #include "util/pool.h"
@@ -33,6 +35,24 @@ typedef struct {
     bool portrait_found;
 } capture_outcome;
 
+/* A MyKad's print judged edited by OkayDoc's font check (the IC number's digits against each
+ * other) or religion check (the religion line against its neighbours): 9104. */
+static bool mykad_print_edited(const document_reading *doc) {
+    const mykad_reading *r = &doc->mykad;
+    float detail = document_page_detail(doc);
+    if (r->ic_read) {
+        image_box line = {r->ic_box.x, r->ic_box.y, r->ic_box.w, r->ic_box.h};
+        ic_print print;
+        char reason[160];
+        if (ic_print_measure(&doc->page[0], line, r->ic.number, detail, &print) == 0 &&
+            mykad_font_check(r, &print, NULL, reason, sizeof reason) == MYKAD_FAIL)
+            return true;
+    }
+    mykad_religion_print religion;
+    return mykad_religion_check(r, &doc->page[0], detail, &religion) == 0 && religion.performed &&
+           religion.verdict == MYKAD_FAIL;
+}
+
 /* The warnings the spec's WarnCardInfos carries, from what was measured (docs/h5.md). */
 static json_t *warnings(const document_reading *doc, const image *photo, const doc_quality *q,
                         const screen_cues *screen) {
@@ -51,6 +71,7 @@ static json_t *warnings(const document_reading *doc, const image *photo, const d
     if (!doc_quality_in_colour(q)) json_array_append_new(w, json_integer(9102));
     if (screen && screen->measured && screen_recapture_found(screen))
         json_array_append_new(w, json_integer(9103));
+    if (doc->mykad_found && mykad_print_edited(doc)) json_array_append_new(w, json_integer(9104));
     if (q->glare >= GLARE_WARN) json_array_append_new(w, json_integer(9107));
     if (!doc_quality_sharp(q)) json_array_append_new(w, json_integer(9108));
     return w;
