@@ -33,6 +33,9 @@ json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool image
  * shows a document ekycd cannot read yet, else UNRECOGNIZED_IMAGE), NULL when it has one. */
 const char *api_okayid_error(const document_reading *doc);
 
+/* base64 JPEG of a rectangle of an upright page (OkayID's crops), or NULL. */
+char *api_crop_base64(const image *page, const document_rect *rect);
+
 /* An MRZ date (YYMMDD) as a calendar date, in the century OkayID gives it (birth dates not in the
  * future, expiry dates at most 50 years ahead); false when it is not six digits. */
 bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day);

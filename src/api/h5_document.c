@@ -22,7 +22,6 @@
 #define FREE_REJECTIONS   10    /* quality refusals a link gets before they count as attempts */
 #define GLARE_WARN        0.10f /* share of clipped pixels on the document: 9107 */
 #define BORDER_MARGIN_PCT 0.01f /* a card corner this close to the photo's edge: 9101 */
-#define CROP_QUALITY      85
 
 /* What one capture came to. */
 typedef struct {
@@ -89,20 +88,6 @@ static const char *mrz_value(const document_reading *doc, const char *name) {
     return f ? f->value : "";
 }
 
-static char *portrait_base64(const document_reading *doc) {
-    if (!doc->portrait_found) return NULL;
-    image crop;
-    const document_rect *r = &doc->portrait;
-    if (image_crop(&doc->page[0], r->x, r->y, r->w, r->h, &crop) != IMG_OK) return NULL;
-    uint8_t *jpeg = NULL;
-    size_t len = 0;
-    image_status st = image_encode_jpeg(&crop, CROP_QUALITY, &jpeg, &len);
-    image_free(&crop);
-    char *text = st == IMG_OK ? b64_encode(jpeg, len) : NULL;
-    free(jpeg);
-    return text;
-}
-
 /* The spec's ocr_result for an accepted reading (MyKad keys; a passport's where they apply,
  * plus its MRZ fields: docs/h5.md). */
 static json_t *ocr_result(const document_reading *doc, json_t *warn, const char *request_id) {
@@ -142,7 +127,7 @@ static json_t *ocr_result(const document_reading *doc, json_t *warn, const char 
         json_object_set_new(out, "Address", json_string(""));
         json_object_set_new(out, "Birthday", json_string(birthday));
     }
-    char *portrait = portrait_base64(doc);
+    char *portrait = doc->portrait_found ? api_crop_base64(&doc->page[0], &doc->portrait) : NULL;
     json_object_set_new(out, "Image", json_string(portrait ? portrait : ""));
     free(portrait);
     json_object_set_new(out, "Warn", json_array());

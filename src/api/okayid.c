@@ -244,8 +244,7 @@ static json_t *mykad_fields(const document_reading *doc) {
     return list;
 }
 
-/* base64 JPEG of a rectangle of an upright page, or NULL. */
-static char *crop_base64(const image *page, const document_rect *rect) {
+char *api_crop_base64(const image *page, const document_rect *rect) {
     image crop;
     if (image_crop(page, rect->x, rect->y, rect->w, rect->h, &crop) != IMG_OK) return NULL;
     uint8_t *jpeg = NULL;
@@ -263,7 +262,8 @@ static json_t *page_images(const document_reading *doc) {
     for (int p = 0; list && p < 2; p++) {
         if (!doc->page[p].pixels) continue;
         document_rect whole = {0, 0, doc->page[p].width, doc->page[p].height};
-        char *text = crop_base64(&doc->page[p], doc->outline_found[p] ? &doc->outline[p] : &whole);
+        char *text =
+            api_crop_base64(&doc->page[p], doc->outline_found[p] ? &doc->outline[p] : &whole);
         if (!text) {
             json_decref(list);
             return NULL;
@@ -291,7 +291,7 @@ json_t *api_okayid_result(const document_reading *doc, bool doc_type, bool image
         json_object_set_new(out, "images", list);
     }
     if (face) {
-        char *text = doc->portrait_found ? crop_base64(&doc->page[0], &doc->portrait) : NULL;
+        char *text = doc->portrait_found ? api_crop_base64(&doc->page[0], &doc->portrait) : NULL;
         json_object_set_new(out, "faceImage", text ? json_string(text) : json_null());
         free(text);
     }
