@@ -28,7 +28,7 @@
 
 /* {"status":status,"message":message} plus "code" for the page when code is not NULL. */
 void h5_error(http_response *res, int status, const char *message, const char *code);
-/* {"status":200,"result":result} (stolen). */
+/* {"status":200,"result":result} (stolen); 500 when result is NULL (out of memory). */
 void h5_ok(http_response *res, json_t *result);
 
 /* Checks the client_id / client_secret headers (constant-time digest comparison) and the key's

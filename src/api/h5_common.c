@@ -22,7 +22,11 @@ void h5_error(http_response *res, int status, const char *message, const char *c
 }
 
 void h5_ok(http_response *res, json_t *result) {
-    respond_json(res, 200, json_pack("{s:i,s:o}", "status", 200, "result", result));
+    json_t *body = result ? json_pack("{s:i,s:o}", "status", 200, "result", result) : NULL;
+    if (body)
+        respond_json(res, 200, body);
+    else
+        respond_internal_error(res); /* out of memory building the answer */
 }
 
 /* Counts a call against key's limit per minute: true when within it; else answers 429 (or 500)

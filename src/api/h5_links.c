@@ -281,11 +281,7 @@ void api_h5_get(http_request *req, http_response *res) {
         respond_internal_error(res);
     else {
         request_audit(req, account.id, link.journey_id);
-        json_t *out = link_json(req, &link, rec);
-        if (out)
-            h5_ok(res, out);
-        else
-            respond_internal_error(res);
+        h5_ok(res, link_json(req, &link, rec));
     }
     json_decref(rec);
     store_verification_free(&link);

@@ -41,10 +41,7 @@ void api_h5_session(http_request *req, http_response *res) {
         finished ? json_integer(h5_int(rec, "is_success")) : json_null(), "redirect", redirect,
         "latest_error", h5_field(rec, "latest_error"));
     free(redirect);
-    if (out)
-        h5_ok(res, out);
-    else
-        respond_internal_error(res);
+    h5_ok(res, out);
     json_decref(rec);
     store_verification_free(&link);
 }

@@ -1391,6 +1391,36 @@ static store_status exec_bound(sqlite_db *db, const char *op, const char *sql, i
     return rc;
 }
 
+/* A statement bound by fmt whose first row's first column is an integer (a SELECT, or a
+ * write with RETURNING): NOT_FOUND when it gives no row, CONFLICT on a unique key. */
+static store_status select_int(sqlite_db *db, const char *op, const char *sql, int64_t *out,
+                               const char *fmt, ...) {
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, sql);
+    if (s) {
+        va_list ap;
+        va_start(ap, fmt);
+        bind_values(s, fmt, ap);
+        va_end(ap);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            *out = sqlite3_column_int64(s, 0);
+            rc = STORE_OK;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else if (sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+                   sqlite3_extended_errcode(c) == SQLITE_CONSTRAINT_UNIQUE) {
+            rc = STORE_CONFLICT;
+        } else {
+            log_sqlite_error(c, op);
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
 #define CLIENT_COLUMNS                                                                             \
     "client_id, account_id, name, secret_digest, disabled, created_at, rotated_at"
 
@@ -1508,25 +1538,10 @@ static store_status sqlite_rate_hit(void *p, const char *key, int64_t window_at_
         exec_bound(db, "rate_sweep", "DELETE FROM rate_counters WHERE window_at < ?", NULL, "i",
                    keep_after_ms) != STORE_OK)
         return STORE_ERROR;
-    sqlite3 *c = acquire(db);
-    store_status rc = STORE_ERROR;
-    sqlite3_stmt *s =
-        prepare(c, "INSERT INTO rate_counters (key, window_at, hits) VALUES (?, ?, 1) "
-                   "ON CONFLICT (key, window_at) DO UPDATE SET hits = hits + 1 "
-                   "RETURNING hits");
-    if (s) {
-        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, window_at_ms);
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            *hits = sqlite3_column_int64(s, 0);
-            rc = STORE_OK;
-        } else {
-            log_sqlite_error(c, "rate_hit");
-        }
-    }
-    sqlite3_finalize(s);
-    release(db, c);
-    return rc;
+    return select_int(db, "rate_hit",
+                      "INSERT INTO rate_counters (key, window_at, hits) VALUES (?, ?, 1) "
+                      "ON CONFLICT (key, window_at) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                      hits, "ti", key, window_at_ms);
 }
 
 #define LINK_COLUMNS                                                                               \
@@ -1550,22 +1565,13 @@ static void read_link_row(sqlite3_stmt *s, void *row) {
 }
 
 static store_status sqlite_verification_add(void *p, store_verification *v) {
-    store_status rc =
-        exec_bound(p, "verification_add",
-                   "INSERT INTO verifications (token, account_id, client_id, journey_id, "
-                   "created_at, updated_at, expire_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   NULL, "tittiiib", v->token, v->account_id, v->client_id, v->journey_id,
-                   v->created_at_ms, v->created_at_ms, v->expire_at_ms, v->record, v->record_len);
-    if (rc != STORE_OK) return rc;
-    store_verification *rows = NULL;
-    size_t n = 0;
-    rc = select_rows(p, "verification_id",
-                     "SELECT " LINK_COLUMNS " FROM verifications WHERE token = ?", read_link_row,
-                     sizeof *rows, (void **)&rows, &n, "t", v->token);
-    if (rc == STORE_OK && n == 1) v->id = rows[0].id;
-    for (size_t i = 0; i < n; i++) free(rows[i].record);
-    free(rows);
-    return rc == STORE_OK && n != 1 ? STORE_ERROR : rc;
+    return select_int(p, "verification_add",
+                      "INSERT INTO verifications (token, account_id, client_id, journey_id, "
+                      "created_at, updated_at, expire_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                      "RETURNING id",
+                      &v->id, "tittiiib", v->token, v->account_id, v->client_id, v->journey_id,
+                      v->created_at_ms, v->created_at_ms, v->expire_at_ms, v->record,
+                      v->record_len);
 }
 
 static store_status sqlite_verification_get(void *p, const char *token, store_verification *out) {
