@@ -24,7 +24,7 @@ static void compare_usage(FILE *out) {
 }
 
 /* Embedding of the face that passes the role's quality gates; -1 with *code set otherwise. */
-static int checked_face_embedding(face_engine *e, const image *img, face_role role, float *emb,
+static int checked_face_embedding(face_engine *e, image *img, face_role role, float *emb,
                                   const char **code) {
     face_check_result r;
     if (face_check(e, img, role, &r) != 0) {

@@ -469,17 +469,88 @@ int face_eyes_open(float class0_probability) {
     return class0_probability < 0.5f;
 }
 
-int face_check(face_engine *e, const image *img, face_role role, face_check_result *out) {
+#define FRAME_CONTEXT     2.0f    /* a framed tight crop: the canvas is this many times its size */
+#define FRAME_MAX_SIDE    1280.0f /* ... and at most this long (the detector sees 320 x 240) */
+#define TIGHT_SHARE       0.35f   /* a face box this big a share of both sides: a tight crop */
+#define TIGHT_JAW_OUTSIDE 0.10f   /* its jawline may leave the picture by this much of the face */
+
+/* A face whose box fills much of the picture and reaches into its border zone: a tight crop of
+ * a face (what mobile SDKs send as their "best image"), not a selfie badly framed. */
+static bool tight_crop(const face_box *f, float W, float H) {
+    float w = f->x2 - f->x1, h = f->y2 - f->y1;
+    bool near_edge = f->x1 < GATE_BORDER_FRACTION * W || f->y1 < GATE_BORDER_FRACTION * H ||
+                     f->x2 > (1 - GATE_BORDER_FRACTION) * W ||
+                     f->y2 > (1 - GATE_BORDER_FRACTION) * H;
+    return near_edge && w >= TIGHT_SHARE * W && h >= TIGHT_SHARE * H;
+}
+
+/* The detector and the networks after it need context around a face: one filling the picture
+ * is often not found, or found with its box past the edges. This frames img in the middle of a
+ * canvas FRAME_CONTEXT times its size, of the detector's aspect and the colour of img's own
+ * edge, and detects again; when a face is found there, *img becomes the framed copy (the
+ * original is freed), faces / *n its detections, and out the picture's place in it, so every
+ * later network sees the same context. Otherwise nothing changes. 0, or -1 on failure. */
+static int detect_framed(face_engine *e, image *img, face_box *faces, int *n,
+                         face_check_result *out) {
+    float w = (float)img->width, h = (float)img->height;
+    float canvas_h = fmaxf(FRAME_CONTEXT * h, FRAME_CONTEXT * w * DET_H / DET_W);
+    float canvas_w = canvas_h * DET_W / DET_H;
+    float scale = fminf(1.0f, FRAME_MAX_SIDE / fmaxf(canvas_w, canvas_h));
+    int cw = (int)(canvas_w * scale), ch = (int)(canvas_h * scale);
+    int x = (int)((canvas_w - w) / 2 * scale), y = (int)((canvas_h - h) / 2 * scale);
+    image framed;
+    image_status st = image_frame(img, cw, ch, x, y, scale, &framed);
+    if (st == IMG_CORRUPT) return 0; /* too small to frame */
+    if (st != IMG_OK) return -1;
+    face_box found[FACE_MAX];
+    int m = 0;
+    if (face_detect(e, &framed, GATE_MIN_SCORE, found, FACE_MAX, &m) != 0) {
+        image_free(&framed);
+        return -1;
+    }
+    if (m == 0) {
+        image_free(&framed);
+        return 0;
+    }
+    memcpy(faces, found, (size_t)m * sizeof *found);
+    *n = m;
+    out->framed = true;
+    out->frame_x = (float)x, out->frame_y = (float)y, out->frame_scale = scale;
+    out->frame_w = w * scale, out->frame_h = h * scale;
+    image_free(img);
+    *img = framed;
+    return 0;
+}
+
+/* FACE_CROPPED for a framed tight crop: its inner features (brows, eyes, nose, mouth: landmarks
+ * 17-67) must lie inside the picture, its jawline (0-16) within TIGHT_JAW_OUTSIDE of it. */
+static bool tight_crop_cut(const face_box *f, const face_check_result *r) {
+    float margin = TIGHT_JAW_OUTSIDE * (f->y2 - f->y1);
+    for (int k = 0; k < 68; k++) {
+        float m = k < 17 ? margin : 0, x = f->landmarks[2 * k], y = f->landmarks[2 * k + 1];
+        if (x < r->frame_x - m || y < r->frame_y - m || x > r->frame_x + r->frame_w + m ||
+            y > r->frame_y + r->frame_h + m)
+            return true;
+    }
+    return false;
+}
+
+int face_check(face_engine *e, image *img, face_role role, face_check_result *out) {
     memset(out, 0, sizeof *out);
     face_box faces[FACE_MAX];
     int n = 0;
     if (face_detect(e, img, GATE_MIN_SCORE, faces, FACE_MAX, &n) != 0) return -1;
+    if ((n == 0 || tight_crop(&faces[0], (float)img->width, (float)img->height)) &&
+        detect_framed(e, img, faces, &n, out) != 0)
+        return -1;
     out->faces_found = n;
     if (n == 0) {
         out->code = "FACE_NOT_FOUND";
         return 0;
     }
-    face_box *f = &faces[0]; /* largest */
+    float W = (float)img->width, H = (float)img->height;
+    float px = out->framed ? out->frame_scale : 1.0f; /* img's pixels per picture pixel */
+    face_box *f = &faces[0];                          /* largest */
     float w = f->x2 - f->x1, h = f->y2 - f->y1;
     int other = 0;
     for (int i = 1; i < n; i++)
@@ -492,19 +563,22 @@ int face_check(face_engine *e, const image *img, face_role role, face_check_resu
     }
     if (face_landmarks(e, img, f) != 0) return -1;
     out->face = *f;
-    if (h < (role == FACE_ROLE_SELFIE ? GATE_MIN_HEIGHT_SELFIE : GATE_MIN_HEIGHT_DOC)) {
+    if (h / px < (role == FACE_ROLE_SELFIE ? GATE_MIN_HEIGHT_SELFIE : GATE_MIN_HEIGHT_DOC)) {
         out->code = "FACE_TOO_SMALL";
         return 0;
     }
     if (role == FACE_ROLE_DOCUMENT) return 0;
-    float W = (float)img->width, H = (float)img->height;
-    if (f->x1 < -GATE_CROPPED_FRACTION * w || f->y1 < -GATE_CROPPED_FRACTION * h ||
-        f->x2 > W + GATE_CROPPED_FRACTION * w || f->y2 > H + GATE_CROPPED_FRACTION * h) {
+    if (out->framed
+            ? tight_crop_cut(f, out)
+            : (f->x1 < -GATE_CROPPED_FRACTION * w || f->y1 < -GATE_CROPPED_FRACTION * h ||
+               f->x2 > W + GATE_CROPPED_FRACTION * w || f->y2 > H + GATE_CROPPED_FRACTION * h)) {
         out->code = "FACE_CROPPED";
         return 0;
     }
-    if (f->x1 < GATE_BORDER_FRACTION * W || f->y1 < GATE_BORDER_FRACTION * H ||
-        f->x2 > (1 - GATE_BORDER_FRACTION) * W || f->y2 > (1 - GATE_BORDER_FRACTION) * H) {
+    /* a framed tight crop is close to its edges by nature: only a whole picture is judged so */
+    if (!out->framed &&
+        (f->x1 < GATE_BORDER_FRACTION * W || f->y1 < GATE_BORDER_FRACTION * H ||
+         f->x2 > (1 - GATE_BORDER_FRACTION) * W || f->y2 > (1 - GATE_BORDER_FRACTION) * H)) {
         out->code = "FACE_CLOSE_TO_BORDER";
         /* measured further below still, so callers can report angles */
     }

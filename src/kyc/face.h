@@ -89,13 +89,22 @@ typedef struct {
     int faces_found;
     float yaw, pitch, roll;
     float eye_class0[2];
+    /* When no face was found in the picture as given but one was once it was framed (a tight
+     * crop, see face_check): the picture's place in the framed copy (top-left, size) and the
+     * scale it was placed at. Coordinates above are in the framed copy. */
+    bool framed;
+    float frame_x, frame_y, frame_w, frame_h, frame_scale;
 } face_check_result;
 
 /* Finds the face to use and applies the gates for the role: FACE_NOT_FOUND, TOO_MANY_FACES,
  * FACE_TOO_SMALL, FACE_CROPPED, FACE_CLOSE_TO_BORDER, FACE_ANGLE_TOO_LARGE, EYES_CLOSED (the
  * document role checks only NOT_FOUND and TOO_SMALL: portraits on cards are small and frontal).
- * Thresholds: docs/face-quality.md. Returns -1 only on an internal failure. */
-int face_check(face_engine *e, const image *img, face_role role, face_check_result *out);
+ * A picture in which no face is found is framed by a surround of its own edge colour and
+ * searched again (a tight crop of a face); when that finds one, *img is replaced by the framed
+ * copy (out->framed), which the caller then embeds and judges. Sizes are judged in the
+ * picture's own pixels. Thresholds: docs/face-quality.md. Returns -1 only on an internal
+ * failure. */
+int face_check(face_engine *e, image *img, face_role role, face_check_result *out);
 
 /* The liveness network's live-class logit, ln(p / (1 - p)), minus `shift`, clamped to the
  * spec's score range (+-ln 1e7 = +-16.12). */

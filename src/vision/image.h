@@ -72,6 +72,13 @@ image_status image_encode_jpeg(const image *img, int quality, uint8_t **out, siz
 /* A copy of the rectangle (x, y, w, h), clipped to the image; IMG_CORRUPT when nothing is left. */
 image_status image_crop(const image *img, int x, int y, int w, int h, image *out);
 
+/* A new out_w x out_h image with img, scaled by `scale` (0 < scale <= 1; shrinking averages the
+ * footprint), placed with its top-left corner at (x, y), and everything around it filled with
+ * the mean colour of img's outermost pixels: a tight crop framed by a surround of its own
+ * colour. The placed copy must fit inside; IMG_CORRUPT otherwise. */
+image_status image_frame(const image *img, int out_w, int out_h, int x, int y, float scale,
+                         image *out);
+
 /* A 1-channel luma copy of img (itself copied when already grey). */
 image_status image_to_grey(const image *img, image *out);
 

@@ -181,6 +181,61 @@ image_status image_warp_grey(const image *grey, const float m[6], int out_w, int
     return IMG_OK;
 }
 
+/* Per-channel mean of the pixels on img's outer edge (its first and last rows and columns). */
+static void border_mean(const image *img, uint8_t mean[4]) {
+    double sum[4] = {0};
+    size_t n = 0;
+    int c = img->channels, w = img->width, h = img->height;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = img->pixels + (size_t)y * img->stride;
+        int step = (y == 0 || y == h - 1) ? 1 : (w > 1 ? w - 1 : 1);
+        for (int x = 0; x < w; x += step, n++)
+            for (int k = 0; k < c; k++) sum[k] += row[(size_t)x * (size_t)c + (size_t)k];
+    }
+    for (int k = 0; k < c; k++) mean[k] = (uint8_t)(sum[k] / (double)(n ? n : 1) + 0.5);
+}
+
+image_status image_frame(const image *img, int out_w, int out_h, int x, int y, float scale,
+                         image *out) {
+    memset(out, 0, sizeof *out);
+    int c = img->channels;
+    int sw = (int)((float)img->width * scale + 0.5f), sh = (int)((float)img->height * scale + 0.5f);
+    if (c < 1 || c > 4 || !(scale > 0 && scale <= 1) || sw < 1 || sh < 1 || x < 0 || y < 0 ||
+        x + sw > out_w || y + sh > out_h)
+        return IMG_CORRUPT;
+    size_t row = (size_t)out_w * (size_t)c;
+    out->pixels = malloc(row * (size_t)out_h);
+    if (!out->pixels) return IMG_NOMEM;
+    out->width = out_w, out->height = out_h, out->channels = c, out->stride = row;
+    uint8_t fill[4];
+    border_mean(img, fill);
+    for (int v = 0; v < out_h; v++)
+        for (int u = 0; u < out_w; u++) memcpy(out->pixels + v * row + (size_t)u * c, fill, c);
+    /* each placed pixel averages its source footprint [u0, u1) x [v0, v1) */
+    for (int v = 0; v < sh; v++) {
+        int v0 = (int)((float)v / scale), v1 = (int)((float)(v + 1) / scale);
+        if (v0 >= img->height) v0 = img->height - 1;
+        if (v1 <= v0) v1 = v0 + 1;
+        if (v1 > img->height) v1 = img->height;
+        uint8_t *dst = out->pixels + (size_t)(y + v) * row + (size_t)x * c;
+        for (int u = 0; u < sw; u++) {
+            int u0 = (int)((float)u / scale), u1 = (int)((float)(u + 1) / scale);
+            if (u0 >= img->width) u0 = img->width - 1;
+            if (u1 <= u0) u1 = u0 + 1;
+            if (u1 > img->width) u1 = img->width;
+            unsigned sum[4] = {0};
+            for (int sy = v0; sy < v1; sy++) {
+                const uint8_t *src = img->pixels + (size_t)sy * img->stride;
+                for (int sx = u0; sx < u1; sx++)
+                    for (int k = 0; k < c; k++) sum[k] += src[(size_t)sx * c + k];
+            }
+            unsigned n = (unsigned)((v1 - v0) * (u1 - u0));
+            for (int k = 0; k < c; k++) dst[(size_t)u * c + k] = (uint8_t)((sum[k] + n / 2) / n);
+        }
+    }
+    return IMG_OK;
+}
+
 image_status image_crop(const image *img, int x, int y, int w, int h, image *out) {
     memset(out, 0, sizeof *out);
     int x1 = x + w, y1 = y + h;
