@@ -504,7 +504,7 @@ static int judge_best_frame(http_request *req, const store_verification *link, j
             rc = -2;
         } else {
             o->sim = face_confidence(face_cosine(doc, selfie));
-            o->live_judged = a->cfg.liveness_calibrated;
+            o->live_judged = true;
             if (face_cosine(best->embedding, selfie) < CHALLENGE_SAME_FACE)
                 o->reason = "face_mismatch";
             else if (o->sim < MATCH_PASS)

@@ -16,22 +16,24 @@
 static void liveness_usage(FILE *out) {
     fputs("Usage: ekycd liveness [--models DIR] [--threshold T] [--config FILE] SELFIE\n"
           "       ekycd liveness --calibrate --live DIR --spoof DIR [--models DIR]\n"
+          "       ekycd liveness --evaluate [--threshold T] --live DIR --spoof DIR [--models DIR]\n"
           "\n"
           "The first form applies the selfie quality gates and prints the OkayLive JSON:\n"
-          "probability (live if > 0.5), score, quality. Passive liveness needs a threshold\n"
+          "probability (live if > 0.5), score, quality, at the threshold in force: the one\n"
           "calibrated on your own captures (--threshold, EKYCD_LIVENESS_THRESHOLD or the config\n"
-          "key liveness_threshold); without one it prints LIVENESS_NOT_AVAILABLE.\n"
+          "key liveness_threshold), else the shipped default (docs/liveness.md).\n"
           "\n"
           "The second form reads every image of the two directories (live selfies and spoofs -\n"
           "screen replays, prints - taken with your own capture flow), skips those without a\n"
           "usable face, and prints the threshold at which live and spoof errors are equal.\n"
+          "--evaluate instead prints the error rates of the threshold in force on them.\n"
           "\n"
           "  --models DIR   directory with the pinned models (default ./models)\n",
           out);
 }
 
 /* The face the selfie gates accept, or the error code. */
-static const char *checked_selfie(face_engine *e, const image *img, face_check_result *check) {
+static const char *checked_selfie(face_engine *e, image *img, face_check_result *check) {
     if (face_check(e, img, FACE_ROLE_SELFIE, check) != 0) return "Internal Server Error";
     return check->code;
 }
@@ -43,7 +45,6 @@ static int liveness_one(face_engine *e, const char *path, const config *cfg) {
     face_check_result check;
     liveness_result r;
     code = checked_selfie(e, &img, &check);
-    if (!code && !cfg->liveness_calibrated) code = "LIVENESS_NOT_AVAILABLE";
     if (!code && liveness_assess(e, &img, &check, (float)cfg->liveness_threshold, &r) != 0)
         code = "Internal Server Error";
     image_free(&img);
@@ -94,38 +95,52 @@ static int collect_logits(face_engine *e, const char *dir, float **out, size_t *
     return 0;
 }
 
-static int calibrate(face_engine *e, const char *live_dir, const char *spoof_dir) {
+/* Prints, for threshold t, how many of the live logits it refuses and spoof logits it accepts
+ * (the JSON of --calibrate and --evaluate). */
+static int print_error_rates(float t, const float *live, size_t nl, const float *spoof, size_t ns,
+                             size_t skipped_live, size_t skipped_spoof) {
+    size_t refused = 0, accepted = 0;
+    for (size_t i = 0; i < nl; i++) refused += live[i] <= t;
+    for (size_t i = 0; i < ns; i++) accepted += spoof[i] > t;
+    return cli_print_json(json_pack(
+        "{s:f,s:I,s:I,s:I,s:I,s:f,s:f}", "liveness_threshold", (double)t, "live", (json_int_t)nl,
+        "spoof", (json_int_t)ns, "skippedLive", (json_int_t)skipped_live, "skippedSpoof",
+        (json_int_t)skipped_spoof, "liveRefused", nl ? (double)refused / (double)nl : 0.0,
+        "spoofAccepted", ns ? (double)accepted / (double)ns : 0.0));
+}
+
+/* --calibrate (at == NULL): the equal-error threshold of the two directories and its error
+ * rates there; --evaluate: the error rates of the threshold *at on them. */
+static int calibrate(face_engine *e, const char *live_dir, const char *spoof_dir, const float *at) {
     float *live = NULL, *spoof = NULL;
     size_t nl = 0, ns = 0, skl = 0, sks = 0;
     int rc = collect_logits(e, live_dir, &live, &nl, &skl);
     if (rc == 0) rc = collect_logits(e, spoof_dir, &spoof, &ns, &sks);
-    if (rc == 0 && (nl < 10 || ns < 10))
-        rc = cli_fail("calibrate: need at least 10 usable live and 10 spoof images (have %zu, %zu)",
-                      nl, ns);
+    size_t need = at ? 1 : 10;
+    if (rc == 0 && (nl < need || ns < need))
+        rc = cli_fail("%s: need at least %zu usable live and %zu spoof images (have %zu, %zu)",
+                      at ? "evaluate" : "calibrate", need, need, nl, ns);
     if (rc == 0) {
-        float t = liveness_equal_error_threshold(live, nl, spoof, ns);
-        size_t refused = 0, accepted = 0;
-        for (size_t i = 0; i < nl; i++) refused += live[i] <= t;
-        for (size_t i = 0; i < ns; i++) accepted += spoof[i] > t;
-        rc = cli_print_json(json_pack("{s:f,s:I,s:I,s:I,s:I,s:f,s:f}", "liveness_threshold",
-                                      (double)t, "live", (json_int_t)nl, "spoof", (json_int_t)ns,
-                                      "skippedLive", (json_int_t)skl, "skippedSpoof",
-                                      (json_int_t)sks, "liveRefused", (double)refused / (double)nl,
-                                      "spoofAccepted", (double)accepted / (double)ns));
+        float t = at ? *at : liveness_equal_error_threshold(live, nl, spoof, ns);
+        rc = print_error_rates(t, live, nl, spoof, ns, skl, sks);
     }
     free(live), free(spoof);
     return rc;
 }
 
 int cli_liveness(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"models", required_argument, 0, 'm'}, {"threshold", required_argument, 0, 't'},
-        {"config", required_argument, 0, 'c'}, {"calibrate", no_argument, 0, 'C'},
-        {"live", required_argument, 0, 'l'},   {"spoof", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"models", required_argument, 0, 'm'},
+                                         {"threshold", required_argument, 0, 't'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"calibrate", no_argument, 0, 'C'},
+                                         {"evaluate", no_argument, 0, 'E'},
+                                         {"live", required_argument, 0, 'l'},
+                                         {"spoof", required_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *models = "models", *threshold = NULL, *live = NULL, *spoof = NULL;
     cli_store_opts so = {0};
-    bool calibrating = false;
+    bool calibrating = false, evaluating = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -137,6 +152,8 @@ int cli_liveness(int argc, char **argv) {
             so.config_file = optarg;
         else if (c == 'C')
             calibrating = true;
+        else if (c == 'E')
+            evaluating = true;
         else if (c == 'l')
             live = optarg;
         else if (c == 's')
@@ -147,9 +164,13 @@ int cli_liveness(int argc, char **argv) {
         } else
             return cli_usage_error("liveness: invalid option");
     }
-    if (calibrating ? (!live || !spoof || optind != argc) : argc - optind != 1)
-        return cli_usage_error(calibrating ? "liveness --calibrate: needs --live DIR --spoof DIR"
-                                           : "liveness: needs one SELFIE");
+    bool dirs = calibrating || evaluating;
+    if (calibrating && evaluating)
+        return cli_usage_error("liveness: --calibrate or --evaluate, not both");
+    if (dirs ? (!live || !spoof || optind != argc) : argc - optind != 1)
+        return cli_usage_error(dirs
+                                   ? "liveness --calibrate/--evaluate: needs --live DIR --spoof DIR"
+                                   : "liveness: needs one SELFIE");
     config cfg;
     char err[512];
     if (cli_load_config(&cfg, &so) != 0) return 1;
@@ -158,8 +179,10 @@ int cli_liveness(int argc, char **argv) {
     face_models *fm = NULL;
     if (face_models_load(models, &fm, err, sizeof err) != 0) return cli_fail("%s", err);
     face_engine *e = face_engine_create(fm);
+    float in_force = (float)cfg.liveness_threshold;
     int rc = !e            ? cli_fail("out of memory")
-             : calibrating ? calibrate(e, live, spoof)
+             : calibrating ? calibrate(e, live, spoof, NULL)
+             : evaluating  ? calibrate(e, live, spoof, &in_force)
                            : liveness_one(e, argv[optind], &cfg);
     face_engine_free(e);
     face_models_free(fm);

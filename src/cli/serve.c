@@ -41,7 +41,7 @@ static void serve_usage(FILE *out) {
           "  --ocr DIR           OCR models, mrz.traineddata (default ./ocr)\n"
           "  --liveness-threshold T  passive liveness threshold (a live logit) calibrated on your\n"
           "                      own captures with `ekycd liveness --calibrate`; without one\n"
-          "                      OkayLive answers LIVENESS_NOT_AVAILABLE (docs/liveness.md)\n"
+          "                      the shipped default, weak on unseen cameras (docs/liveness.md)\n"
           "  --log-level LEVEL   debug, info, warn or error (default info)\n"
           "  -h, --help          show this help\n"
           "\n"
@@ -265,6 +265,11 @@ int cli_serve(int argc, char **argv) {
         log_event(LOG_INFO, "listening",
                   json_pack("{s:s,s:i,s:s}", "host", a.cfg.listen_host, "port", port, "store",
                             strncmp(a.cfg.store_url, "sqlite:", 7) == 0 ? "sqlite" : "other"));
+        log_event(LOG_INFO, "liveness_threshold",
+                  json_pack("{s:f,s:s}", "threshold", a.cfg.liveness_threshold, "source",
+                            a.cfg.liveness_calibrated
+                                ? "configured"
+                                : "default (uncalibrated: docs/liveness.md)"));
         if (a.cfg.ready_file[0] && write_ready_file(a.cfg.ready_file, port) != 0)
             log_msg(LOG_WARN, "ready_file", "cannot write ready file");
         int sig = 0;

@@ -31,6 +31,7 @@ void config_defaults(config *cfg) {
     cfg->store_pool = 4;
     cfg->job_lease_seconds = 60;
     cfg->okayid_visual_zone = true;
+    cfg->liveness_threshold = CONFIG_DEFAULT_LIVENESS_THRESHOLD;
 }
 
 int config_set_listen(config *cfg, const char *text, char *err, size_t errlen) {
