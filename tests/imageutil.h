@@ -69,7 +69,44 @@ static inline bool iu_paste_ghost(image *dst, const image *src, int sx, int sy, 
 #define IU_CARD_PORTRAIT_H 355
 #define IU_CARD_GHOST_X    535
 #define IU_CARD_GHOST_Y    222
-#define IU_LFW             "../shared/data/faces-pairs/dev/images/lfw/"
+#define IU_LFW(rel)        tu_shared("faces-pairs/dev/images/lfw/" rel)
+/* A rectangle (x, y, w, h) of the committed MyKad fixture (IU_CARD, a synthetic card printed
+ * with an LFW photo), scaled by `scale` (<= 1), written as a JPEG to `path`. 0, or -1. */
+static inline int iu_card_crop_jpeg(const char *path, int x, int y, int w, int h, float scale) {
+    image card, crop, scaled;
+    if (!iu_load(IU_CARD, &card)) return -1;
+    image_status st = image_crop(&card, x, y, w, h, &crop);
+    image_free(&card);
+    if (st != IMG_OK) return -1;
+    if (scale < 1) {
+        st = image_frame(&crop, (int)((float)crop.width * scale + 0.5f),
+                         (int)((float)crop.height * scale + 0.5f), 0, 0, scale, &scaled);
+        image_free(&crop);
+        if (st != IMG_OK) return -1;
+        crop = scaled;
+    }
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    st = image_encode_jpeg(&crop, 92, &jpeg, &len);
+    image_free(&crop);
+    int rc = st == IMG_OK ? tu_write_file(path, jpeg, len) : -1;
+    free(jpeg);
+    return rc;
+}
+
+/* The fixture card's portrait cut out: a face photo of one person, the card's holder, that tests
+ * can use on a fresh clone without the shared data. 0, or -1. */
+static inline int iu_fixture_face_jpeg(const char *path) {
+    return iu_card_crop_jpeg(path, IU_CARD_PORTRAIT_X, IU_CARD_PORTRAIT_Y, IU_CARD_PORTRAIT_W,
+                             IU_CARD_PORTRAIT_H, 1.0f);
+}
+
+/* Tight crops of the holder's face, as mobile SDKs send their "best image": the face filling a
+ * 180 x 290 picture (the detector alone does not find it), and the same face so small (~70 px)
+ * that it is found only framed, then too small for a selfie. */
+#define IU_TIGHT_FACE       760, 175, 180, 290, 1.0f
+#define IU_TIGHT_SMALL_FACE 770, 180, 165, 290, 0.25f
+
 static inline int iu_mykad_with_ghost(const char *portrait, const char *ghost, int w, int h,
                                       bool ghost_in_colour, image *card) {
     image a, b;

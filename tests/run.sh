@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs test binaries (cmocka), each with a time limit, and prints one summary line
-# "N passed, M failed" from the counts cmocka reports. Exit status 1 if anything failed.
+# "N passed, M failed, K skipped" from the counts cmocka reports (a test skips, saying why, when
+# what it needs is absent: the shared evaluation data on a fresh clone). Exit status 1 if anything
+# failed or a program crashed.
 # With --pg first, the binaries (API tests) run against PostgreSQL instead of SQLite: a throwaway
 # cluster (tests/pg.sh) and a fresh database per binary, named through EKYCD_STORE.
 set -u
@@ -17,6 +19,7 @@ if [ "${1:-}" = "--pg" ]; then
 fi
 passed=0
 failed=0
+skipped=0
 broken=()
 for bin in "$@"; do
   name=$(basename "$bin")
@@ -31,7 +34,9 @@ for bin in "$@"; do
   rc=${PIPESTATUS[0]}
   p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$out" | grep -Eo '[0-9]+$' | tail -1)
   f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$out" | grep -Eo '[0-9]+$' | tail -1)
+  s=$(grep -Eo '^\[  SKIPPED \] [0-9]+ test' "$out" | grep -Eo '[0-9]+' | tail -1)
   passed=$((passed + ${p:-0}))
+  skipped=$((skipped + ${s:-0}))
   failed=$((failed + ${f:-0}))
   if [ "$rc" -ne 0 ] || [ -z "$p$f" ]; then
     broken+=("$name (exit $rc)")
@@ -43,5 +48,5 @@ echo
 if [ ${#broken[@]} -gt 0 ]; then
   echo "failing programs: ${broken[*]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ ${#broken[@]} -eq 0 ]

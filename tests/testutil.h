@@ -69,4 +69,30 @@ static inline int tu_file_contains(const char *path, const void *needle, size_t 
     return found;
 }
 
+/* A file of the shared evaluation data (../shared/data beside the project, or wherever
+ * $EKYCD_SHARED_DATA points; tests run from the project root). Returns root + "/" + rel in one of
+ * eight rotating static buffers, so a test may hold a few at once. Tests that need such a file
+ * skip() when it is absent: a fresh clone has no shared data. */
+static inline const char *tu_shared(const char *rel) {
+    static char bufs[8][1024];
+    static unsigned next;
+    const char *root = getenv("EKYCD_SHARED_DATA");
+    if (!root || !*root) root = "../shared/data";
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", root, rel);
+    return b;
+}
+
+/* In a cmocka test: skips it, saying which file was missing, when a shared-data file (see
+ * tu_shared) is absent. */
+#define TU_NEED_SHARED(path)                                                                       \
+    do {                                                                                           \
+        const char *need_ = (path);                                                                \
+        if (access(need_, R_OK) != 0) {                                                            \
+            printf("  skipped: %s not found (the shared evaluation data; EKYCD_SHARED_DATA)\n",    \
+                   need_);                                                                         \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
 #endif

@@ -15,7 +15,7 @@
 #include "store/store.h"
 #include "util/crypto.h"
 
-#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
+#define PASSPORT tu_shared("documents/dev/images/Arg0s1080__mrz/passports_Canada.png")
 #define USERPWD  "bo:bo-secret-123"
 
 static char *g_dir;
@@ -75,7 +75,7 @@ static long long db_bytes_of(const char *journey) {
 
 static void test_okaydoc_blobs_on_disk_then_deleted(void **state) {
     (void)state;
-    if (access(PASSPORT, R_OK) != 0) skip();
+    TU_NEED_SHARED(PASSPORT);
     char journey[64], path[160];
     api_new_journey(g_srv.port, "bo", "bo-secret-123", journey);
     assert_int_equal(strlen(journey), 36);

@@ -7,9 +7,13 @@
 #include <cmocka.h>
 
 #include "apiutil.h"
+#include "imageutil.h"
 
-#define PHOTO_A "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg"
-#define PHOTO_B "../shared/data/faces-pairs/dev/images/lfw/Abel_Pacheco/Abel_Pacheco_0004.jpg"
+/* OkayFace's two photos, from the committed fixtures (a fresh clone has no shared data): the
+ * synthetic MyKad as the ID and its holder's portrait cut out as the selfie */
+#define PHOTO_A IU_CARD
+static char g_photo_b[600];
+#define PHOTO_B g_photo_b
 
 static char *g_dir;
 static api_server g_srv;
@@ -18,6 +22,9 @@ static int group_setup(void **state) {
     (void)state;
     curl_global_init(CURL_GLOBAL_ALL);
     g_dir = tu_mkdtemp();
+    if (!g_dir) return -1;
+    snprintf(g_photo_b, sizeof g_photo_b, "%s/selfie.jpg", g_dir);
+    if (iu_fixture_face_jpeg(g_photo_b) != 0) return -1;
     if (api_add_account(g_dir, "carol", "carol-secret-1", "--steps", "okayface", NULL) != 0 ||
         api_add_account(g_dir, "dave", "dave-secret-12", NULL) != 0 ||
         api_add_account(g_dir, "erin", "erin-secret-12", "--steps", "okayface,selfie", NULL) == 0 ||

@@ -22,6 +22,10 @@
 
 static char *g_dir, *g_dir_limited;
 static api_server g_srv, g_limited;
+/* g_srv's configuration: passive liveness accepts every frame. The fake camera (build/face-motion)
+ * renders a printed photo, which passive liveness rightly doubts; these tests are about the
+ * challenge. test_challenge_not_live runs it at a threshold no frame passes. */
+static char g_config[700];
 static char g_id[64], g_secret[128], g_id_b[64], g_secret_b[128];
 static char g_id_l[64], g_secret_l[128];
 
@@ -69,7 +73,10 @@ static int group_setup(void **state) {
         add_client(g_dir, "other", g_id_b, g_secret_b) ||
         add_client(g_dir_limited, "lim", g_id_l, g_secret_l))
         return -1;
-    if (api_server_start(&g_srv, g_dir, NULL, NULL) != 0 ||
+    snprintf(g_config, sizeof g_config, "%s/challenge.json", g_dir);
+    const char *lenient = "{\"liveness_threshold\": -16}";
+    if (tu_write_file(g_config, lenient, strlen(lenient)) != 0) return -1;
+    if (api_server_start(&g_srv, g_dir, g_config, NULL) != 0 ||
         api_server_start(&g_limited, g_dir_limited, config, NULL) != 0)
         return -1;
     return 0;
@@ -581,7 +588,7 @@ static void make_old_link(long long ago_ms, char token[64]) {
     api_resp_free(&r);
     free(body);
     assert_int_equal(api_server_stop(&past), 0);
-    assert_int_equal(api_server_start(&g_srv, g_dir, NULL, NULL), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, g_config, NULL), 0);
 }
 
 static void test_expired_link(void **state) {
@@ -597,7 +604,7 @@ static void test_expired_link(void **state) {
     assert_int_equal(api_server_start(&past, g_dir, NULL, env), 0);
     make_link(past.port, g_id, g_secret, MYKAD_LINK, token);
     assert_int_equal(api_server_stop(&past), 0);
-    assert_int_equal(api_server_start(&g_srv, g_dir, NULL, NULL), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, g_config, NULL), 0);
     api_resp r = page_call(g_srv.port, "GET", "/api/h5/session", token, NULL);
     json_t *s = result_of(&r);
     assert_string_equal(json_string_value(json_object_get(s, "step")), "expired");
@@ -841,6 +848,27 @@ static void expect_refused(attempt_kind kind, const char *reason) {
     api_resp_free(&g);
 }
 
+/* Passive liveness gates the challenge: followed exactly, but at a threshold no frame passes. */
+static void test_challenge_not_live(void **state) {
+    (void)state;
+    char strict[700];
+    snprintf(strict, sizeof strict, "%s/strict.json", g_dir);
+    const char *text = "{\"liveness_threshold\": 16}";
+    assert_int_equal(tu_write_file(strict, text, strlen(text)), 0);
+    assert_int_equal(api_server_stop(&g_srv), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, strict, NULL), 0);
+    char token[64];
+    link_at_selfie(token);
+    api_resp f;
+    attempt(token, FOLLOW, &f);
+    json_t *res = result_of(&f);
+    assert_false(json_is_true(json_object_get(res, "passed")));
+    assert_string_equal(json_string_value(json_object_get(res, "reason")), "not_live");
+    api_resp_free(&f);
+    assert_int_equal(api_server_stop(&g_srv), 0);
+    assert_int_equal(api_server_start(&g_srv, g_dir, g_config, NULL), 0);
+}
+
 static void test_challenge_still_photo(void **state) {
     (void)state;
     expect_refused(STILL, NULL);
@@ -984,6 +1012,7 @@ int main(void) {
         cmocka_unit_test(test_document_retries_end_the_link),
         cmocka_unit_test(test_page_bad_input),
         cmocka_unit_test(test_challenge_followed),
+        cmocka_unit_test(test_challenge_not_live),
         cmocka_unit_test(test_challenge_still_photo),
         cmocka_unit_test(test_challenge_replayed_order),
         cmocka_unit_test(test_challenge_second_face),

@@ -16,7 +16,7 @@
 #include "store/store.h"
 #include "util/crypto.h"
 
-#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
+#define PASSPORT tu_shared("documents/dev/images/Arg0s1080__mrz/passports_Canada.png")
 
 static char *g_dir;
 static char g_url[1200];
@@ -218,7 +218,7 @@ static void kill_server(api_server *s, pid_t client) {
 
 static void test_killed_mid_job_then_finished_or_failed(void **state) {
     (void)state;
-    if (access(PASSPORT, R_OK) != 0) skip();
+    TU_NEED_SHARED(PASSPORT);
     char cfg[700];
     snprintf(cfg, sizeof cfg, "%s/jobs.json", g_dir);
     assert_int_equal(tu_write_file(cfg, (const unsigned char *)"{\"job_lease_seconds\":2}", 23), 0);

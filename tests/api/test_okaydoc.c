@@ -263,7 +263,7 @@ static void test_mykad_checks(void **state) {
 
 /* The MyKad fixture with an LFW photo as its portrait and `ghost` as its ghost photo
  * (tests/imageutil.h), base64 JPEG; NULL without the shared data. */
-#define LFW_DIR IU_LFW
+#define LFW_DIR(rel) IU_LFW(rel)
 static char *card_with_ghost(const char *portrait, const char *ghost, bool ghost_in_colour) {
     image card;
     int rc = iu_mykad_with_ghost(portrait, ghost, 110, 140, ghost_in_colour, &card);
@@ -285,14 +285,15 @@ static json_t *only_component(api_resp *r) {
  * a ghost and a document that is no MyKad are not performed, with the reason. */
 static void test_mykad_photo_substitution(void **state) {
     (void)state;
-    char *genuine = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
-                                    LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
+    char *genuine = card_with_ghost(LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"),
+                                    LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"), false);
     if (!genuine) {
-        skip(); /* the shared data is absent */
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
+        skip();
         return;
     }
-    char *forged = card_with_ghost(LFW_DIR "Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg",
-                                   LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
+    char *forged = card_with_ghost(LFW_DIR("Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg"),
+                                   LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"), false);
     char *plain = api_file_base64("tests/data/mykad/flat.jpg"), *page = jpeg_base64(&g_page);
     char id[64];
     api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
@@ -342,14 +343,15 @@ static void test_mykad_photo_substitution(void **state) {
  * performed; photoSubstitutionCheck off: the ghost is searched for all the same. */
 static void test_mykad_ghost_colour(void **state) {
     (void)state;
-    char *grey = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
-                                 LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", false);
+    char *grey = card_with_ghost(LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"),
+                                 LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"), false);
     if (!grey) {
-        skip(); /* the shared data is absent */
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
+        skip();
         return;
     }
-    char *coloured = card_with_ghost(LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg",
-                                     LFW_DIR "Abel_Pacheco/Abel_Pacheco_0001.jpg", true);
+    char *coloured = card_with_ghost(LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"),
+                                     LFW_DIR("Abel_Pacheco/Abel_Pacheco_0001.jpg"), true);
     char *plain = api_file_base64("tests/data/mykad/flat.jpg");
     char id[64];
     api_new_journey(g_srv.port, "olga", "olga-secret-123", id);

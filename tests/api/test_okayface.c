@@ -10,11 +10,11 @@
 #include "apiutil.h"
 #include "util/b64.h"
 
-#define LFW               "../shared/data/faces-pairs/dev/images/lfw/"
-#define SAME_A            LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg"
-#define SAME_B            LFW "Abel_Pacheco/Abel_Pacheco_0004.jpg"
-#define OTHER             LFW "Dean_Barker/Dean_Barker_0001.jpg"
-#define EYES_CLOSED_PHOTO LFW "Barbara_Brezigar/Barbara_Brezigar_0001.jpg"
+#define LFW(rel)          tu_shared("faces-pairs/dev/images/lfw/" rel)
+#define SAME_A            LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg")
+#define SAME_B            LFW("Abel_Pacheco/Abel_Pacheco_0004.jpg")
+#define OTHER             LFW("Dean_Barker/Dean_Barker_0001.jpg")
+#define EYES_CLOSED_PHOTO LFW("Barbara_Brezigar/Barbara_Brezigar_0001.jpg")
 
 static char *g_dir;
 static api_server g_srv;
@@ -68,7 +68,7 @@ static double confidence_of(api_resp *r) {
 
 static void test_match_and_non_match(void **state) {
     (void)state;
-    if (!g_have_photos) skip();
+    TU_NEED_SHARED(SAME_A);
     api_part same[] = {{"journeyId", NULL, g_journey, NULL, 0},
                        {"imageIdCard", SAME_A, NULL, NULL, 0},
                        {"imageBest", SAME_B, NULL, NULL, 0}};
@@ -91,7 +91,7 @@ static void test_match_and_non_match(void **state) {
 
 static void test_base64_inputs(void **state) {
     (void)state;
-    if (!g_have_photos) skip();
+    TU_NEED_SHARED(SAME_A);
     size_t la = 0, lb = 0;
     unsigned char *a = tu_read_file(SAME_A, &la), *b = tu_read_file(SAME_B, &lb);
     char *ea = b64_encode(a, la), *eb = b64_encode(b, lb);
@@ -139,18 +139,17 @@ static void test_errors(void **state) {
     expect_code(&r, "Photo format error");
     api_resp_free(&r);
 
-    /* a truncated JPEG */
-    if (g_have_photos) {
-        size_t len = 0;
-        unsigned char *jpg = tu_read_file(SAME_A, &len);
-        api_part truncated[] = {{"journeyId", NULL, g_journey, NULL, 0},
-                                {"imageIdCard", NULL, NULL, jpg, len / 2},
-                                {"imageBest", SAME_B, NULL, NULL, 0}};
-        r = post_form("/api/ekyc/okayface", truncated, 3);
-        expect_code(&r, "Photo format error");
-        api_resp_free(&r);
-        free(jpg);
-    }
+    /* a truncated JPEG (the committed MyKad fixture cut in half) */
+    size_t len = 0;
+    unsigned char *jpg = tu_read_file("tests/data/mykad/flat.jpg", &len);
+    assert_non_null(jpg);
+    api_part truncated[] = {{"journeyId", NULL, g_journey, NULL, 0},
+                            {"imageIdCard", NULL, NULL, jpg, len / 2},
+                            {"imageBest", "tests/data/mykad/flat.jpg", NULL, NULL, 0}};
+    r = post_form("/api/ekyc/okayface", truncated, 3);
+    expect_code(&r, "Photo format error");
+    api_resp_free(&r);
+    free(jpg);
 
     /* 3.5 MB image part: over the per-image limit */
     size_t big = 3500000;
@@ -169,10 +168,12 @@ static void test_errors(void **state) {
                        {"imageBest", "README.md", NULL, NULL, 0},
                        {"livenessDetection", NULL, "true", NULL, 0}};
     r = post_form("/api/ekyc/okayface/v1-1", live, 4);
-    expect_code(&r, "LIVENESS_NOT_AVAILABLE");
+    expect_code(&r, "Photo format error"); /* liveness is available out of the box */
     api_resp_free(&r);
 
-    if (g_have_photos) {
+    if (!g_have_photos) {
+        printf("  (the EYES_CLOSED case needs the shared LFW photos: not run)\n");
+    } else {
         api_part closed[] = {{"journeyId", NULL, g_journey, NULL, 0},
                              {"imageIdCard", SAME_A, NULL, NULL, 0},
                              {"imageBest", EYES_CLOSED_PHOTO, NULL, NULL, 0}};
@@ -218,7 +219,7 @@ static const char *search_status(const char *journey, const char *selfie) {
 
 static void test_blacklist_search(void **state) {
     (void)state;
-    if (!g_have_photos) skip();
+    TU_NEED_SHARED(SAME_A);
     api_part add[] = {{"image", SAME_A, NULL, NULL, 0},
                       {"label", NULL, "suspect-label-A", NULL, 0}};
     api_resp r = post_form_as("/api/ekyc/blacklist/faces", add, 2, "alice:alice-secret-1");
@@ -266,7 +267,7 @@ static void test_blacklist_search(void **state) {
 
 static void test_result_kept_sealed(void **state) {
     (void)state;
-    if (!g_have_photos) skip();
+    TU_NEED_SHARED(SAME_A);
     char path[128];
     snprintf(path, sizeof path, "/api/ekyc/journey/%s", g_journey);
     api_resp r = api_get(g_srv.port, path, "alice:alice-secret-1");

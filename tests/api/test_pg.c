@@ -16,7 +16,7 @@
 #include "store/store.h"
 #include "util/crypto.h"
 
-#define PASSPORT "../shared/data/documents/dev/images/Arg0s1080__mrz/passports_Canada.png"
+#define PASSPORT tu_shared("documents/dev/images/Arg0s1080__mrz/passports_Canada.png")
 
 static char *g_dir_a, *g_dir_b;
 static api_server g_a, g_b;
@@ -58,7 +58,10 @@ static int group_teardown(void **state) {
 
 static void test_two_nodes_one_journey(void **state) {
     (void)state;
-    if (!g_on_pg) skip();
+    if (!g_on_pg) {
+        printf("  skipped: PostgreSQL only (the --pg pass of make test)\n");
+        skip();
+    }
     char journey[64], path[128];
     api_new_journey(g_a.port, "nina", "nina-secret-1", journey);
     assert_int_equal(strlen(journey), 36);
@@ -112,7 +115,11 @@ static void components(int port, const char *journey, char *out, size_t len) {
 
 static void test_node_killed_mid_job(void **state) {
     (void)state;
-    if (!g_on_pg || access(PASSPORT, R_OK) != 0) skip();
+    if (!g_on_pg) {
+        printf("  skipped: PostgreSQL only (the --pg pass of make test)\n");
+        skip();
+    }
+    TU_NEED_SHARED(PASSPORT);
     /* node A again, now with a 2 s lease and every job held until the node is killed */
     assert_int_equal(api_server_stop(&g_a), 0);
     char cfg[700];
@@ -185,7 +192,10 @@ static void pg_control(const char *verb) {
 
 static void test_database_lost_and_back(void **state) {
     (void)state;
-    if (!g_on_pg) skip();
+    if (!g_on_pg) {
+        printf("  skipped: PostgreSQL only (the --pg pass of make test)\n");
+        skip();
+    }
     assert_int_equal(ready_status(g_a.port), 200);
     pg_control("stop");
     assert_int_equal(ready_status(g_a.port), 503);
@@ -212,7 +222,10 @@ static void test_database_lost_and_back(void **state) {
  * advisory lock (as a sweeping node does for its transaction), a sweep deletes nothing. */
 static void test_sweeper_one_node_at_a_time(void **state) {
     (void)state;
-    if (!g_on_pg) skip();
+    if (!g_on_pg) {
+        printf("  skipped: PostgreSQL only (the --pg pass of make test)\n");
+        skip();
+    }
     assert_true(sodium_init() >= 0);
     char key_path[700], err[256];
     snprintf(key_path, sizeof key_path, "%s/ekycd.key", g_dir_a);

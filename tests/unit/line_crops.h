@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "util/file.h"
 #include "vision/image.h"
 
-#define LINE_CROPS "../shared/data/mrz-vectors/lines"
+#define LINE_CROPS(rel) tu_shared("mrz-vectors/lines/" rel)
 
 static inline int line_crops_edit_distance(const char *a, const char *b) {
     int n = (int)strlen(b), prev[64], cur[64];
@@ -55,7 +56,7 @@ static inline int line_crops_next(FILE *tsv, int step, int *row, image *grey, ch
         char *save = NULL, *img = strtok_r(line, "\t", &save), *text = strtok_r(NULL, "\t", &save);
         size_t len = text ? strlen(text) : 0;
         if ((len != 30 && len != 36 && len != 44) || len >= cap) continue;
-        snprintf(path, sizeof path, LINE_CROPS "/%s", img);
+        snprintf(path, sizeof path, "%s%s", LINE_CROPS(""), img);
         size_t n = 0;
         uint8_t *bytes = file_read_all(path, 16u << 20, &n);
         image rgb;

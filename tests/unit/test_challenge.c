@@ -17,7 +17,7 @@
 #include "../../tools/face-motion/sequence.c"
 #include "testutil.h"
 
-#define LFW "../shared/data/faces-pairs/dev/images/lfw/"
+#define LFW(rel) tu_shared("faces-pairs/dev/images/lfw/" rel)
 
 static face_models *g_models;
 static face_engine *g_engine;
@@ -456,11 +456,11 @@ static void test_too_slow_fails(void **state) {
 static void test_lfw_people(void **state) {
     (void)state;
     fm_person a, b;
-    if (load_person(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", &a) != 0) {
+    if (load_person(LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg"), &a) != 0) {
         printf("  skipped: shared LFW images not found\n");
         skip();
     }
-    assert_int_equal(load_person(LFW "Dean_Barker/Dean_Barker_0001.jpg", &b), 0);
+    assert_int_equal(load_person(LFW("Dean_Barker/Dean_Barker_0001.jpg"), &b), 0);
     seq_opts o;
     test_opts(&o);
     const challenge_action order[3] = {CHALLENGE_TURN_RIGHT, CHALLENGE_TURN_LEFT, CHALLENGE_BLINK};

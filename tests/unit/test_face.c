@@ -11,7 +11,7 @@
 #include "kyc/face.h"
 #include "testutil.h"
 
-#define LFW "../shared/data/faces-pairs/dev/images/lfw/"
+#define LFW(rel) tu_shared("faces-pairs/dev/images/lfw/" rel)
 
 static face_models *g_models;
 static face_engine *g_engine;
@@ -91,12 +91,12 @@ static void test_genuine_beats_impostor(void **state) {
     (void)state;
     float a[FACE_EMBEDDING_DIM], b[FACE_EMBEDDING_DIM], c[FACE_EMBEDDING_DIM];
     face_box ba, bb, bc;
-    if (embed_file(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", a, &ba) != 0) {
+    if (embed_file(LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg"), a, &ba) != 0) {
         printf("  skipped: shared LFW images not found\n");
         skip();
     }
-    assert_int_equal(embed_file(LFW "Abel_Pacheco/Abel_Pacheco_0004.jpg", b, &bb), 0);
-    assert_int_equal(embed_file(LFW "Dean_Barker/Dean_Barker_0001.jpg", c, &bc), 0);
+    assert_int_equal(embed_file(LFW("Abel_Pacheco/Abel_Pacheco_0004.jpg"), b, &bb), 0);
+    assert_int_equal(embed_file(LFW("Dean_Barker/Dean_Barker_0001.jpg"), c, &bc), 0);
     /* LFW deep-funnelled crops: the face is in the middle of the 250x250 image */
     float cx = (ba.x1 + ba.x2) / 2, cy = (ba.y1 + ba.y2) / 2;
     assert_true(fabsf(cx - 125) < 30 && fabsf(cy - 125) < 40);
@@ -135,21 +135,21 @@ static const char *gate(const char *path, face_role role) {
 static void test_quality_gates(void **state) {
     (void)state;
     image probe;
-    if (load_photo(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", &probe) != 0) {
+    if (load_photo(LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg"), &probe) != 0) {
         printf("  skipped: shared LFW images not found\n");
         skip();
     }
-    assert_string_equal(gate(LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg", FACE_ROLE_SELFIE), "OK");
-    assert_string_equal(gate(LFW "Barbara_Brezigar/Barbara_Brezigar_0001.jpg", FACE_ROLE_SELFIE),
+    assert_string_equal(gate(LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg"), FACE_ROLE_SELFIE), "OK");
+    assert_string_equal(gate(LFW("Barbara_Brezigar/Barbara_Brezigar_0001.jpg"), FACE_ROLE_SELFIE),
                         "EYES_CLOSED");
     assert_string_equal(
-        gate(LFW "Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg", FACE_ROLE_SELFIE),
+        gate(LFW("Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg"), FACE_ROLE_SELFIE),
         "TOO_MANY_FACES");
     /* on an ID document the largest face is used, other faces do not matter */
     assert_string_equal(
-        gate(LFW "Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg", FACE_ROLE_DOCUMENT), "OK");
+        gate(LFW("Benjamin_Netanyahu/Benjamin_Netanyahu_0001.jpg"), FACE_ROLE_DOCUMENT), "OK");
     assert_string_equal(
-        gate("../shared/data/faces-pairs/dev/images/face_recognition/obama/obama_partial_face2.jpg",
+        gate(tu_shared("faces-pairs/dev/images/face_recognition/obama/obama_partial_face2.jpg"),
              FACE_ROLE_SELFIE),
         "FACE_CROPPED");
 

@@ -16,8 +16,8 @@
 #include "kyc/ghost_photo.h"
 
 #define CARD    IU_CARD /* 1012 x 638, portrait at (690, 120) 280 x 355 */
-#define HOLDER  IU_LFW "Abel_Pacheco/Abel_Pacheco_0001.jpg"
-#define OTHER   IU_LFW "Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg"
+#define HOLDER  IU_LFW("Abel_Pacheco/Abel_Pacheco_0001.jpg")
+#define OTHER   IU_LFW("Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg")
 #define GHOST_X IU_CARD_GHOST_X /* where the fixture's layout leaves room for a ghost */
 #define GHOST_Y IU_CARD_GHOST_Y
 
@@ -57,7 +57,8 @@ static bool compare_composed(const char *portrait, const char *ghost, int w, int
                              ghost_comparison *g) {
     image card;
     if (!compose(&card, portrait, ghost, w, h)) {
-        skip(); /* the shared data is absent */
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
+        skip();
         return false;
     }
     assert_int_equal(ghost_photo_compare(g_engine, &card, 1.0f, g), 0);
@@ -123,6 +124,7 @@ static void test_region_without_portrait_falls_back_to_page(void **state) {
     document_reading doc;
     memset(&doc, 0, sizeof doc);
     if (!compose(&doc.page[0], HOLDER, HOLDER, 110, 140)) {
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
         skip();
         return;
     }
@@ -148,6 +150,7 @@ static void test_enlarged_card_counts_the_photo_pixels(void **state) {
     document_reading doc;
     memset(&doc, 0, sizeof doc);
     if (!compose(&doc.page[0], HOLDER, HOLDER, 110, 140)) {
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
         skip();
         return;
     }
@@ -173,7 +176,8 @@ static void test_ghost_colour(void **state) {
     image grey_ghost, colour_ghost;
     int rc = iu_mykad_with_ghost(HOLDER, HOLDER, 110, 140, false, &grey_ghost);
     if (rc < 0) {
-        skip(); /* the shared data is absent */
+        printf("  skipped: the shared LFW photos are absent (EKYCD_SHARED_DATA)\n");
+        skip();
         return;
     }
     assert_int_equal(rc, 0);

@@ -12,7 +12,7 @@
 #include "kyc/mrz.h"
 #include "testutil.h"
 
-#define VECTORS "../shared/data/mrz-vectors/vectors.jsonl"
+#define VECTORS tu_shared("mrz-vectors/vectors.jsonl")
 
 typedef struct {
     json_t **items;
@@ -153,6 +153,7 @@ static void check_vector(const vector_set *set, json_t *vec) {
 
 static void test_all_vectors(void **state) {
     (void)state;
+    TU_NEED_SHARED(VECTORS);
     vector_set set = load_vectors();
     assert_true(set.count >= 39);
     for (size_t i = 0; i < set.count; i++) {

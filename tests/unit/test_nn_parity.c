@@ -15,8 +15,7 @@
 #include "vision/image.h"
 #include "testutil.h"
 
-#define FACE_JPEG                                                                                  \
-    "../shared/data/faces-pairs/dev/images/lfw/Aaron_Patterson/Aaron_Patterson_0001.jpg"
+#define FACE_JPEG tu_shared("faces-pairs/dev/images/lfw/Aaron_Patterson/Aaron_Patterson_0001.jpg")
 
 typedef struct {
     const char *file;
