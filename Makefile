@@ -143,8 +143,19 @@ fuzz-nn: build/gen/onnx.pb-c.h models
 	    src/nn/*.c build/gen/onnx.pb-c.c $(PKG_LIBS)
 	build/fuzz/fuzz_onnx_load -max_total_time=$(FUZZ_SECONDS) -max_len=300000 build/fuzz/corpus
 
-# One line per model: ekycd vs ONNX Runtime, one thread each, same inputs (docs/performance.md).
-bench-nn: models build/bench-nn
+# ONNX Runtime through its C API (the libonnxruntime.so that onnxruntime-node ships, opened with
+# dlopen), and a copy of a model with its subnormal weights flushed to zero, made at bench time.
+build/ort-c-bench: bench/nn/ort_c.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS) -ldl
+
+build/onnx-flush: bench/nn/flush_subnormals.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+# One line per model: ekycd vs ONNX Runtime (through Node and through its C API, and on a copy
+# with subnormal weights flushed), one thread each, same inputs (docs/performance.md).
+bench-nn: models build/bench-nn build/ort-c-bench build/onnx-flush
 	@scripts/fetch-ort.sh
 	@bench/nn/run.sh
 

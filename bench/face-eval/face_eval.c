@@ -1,9 +1,15 @@
-/* face-eval: verification accuracy of ekycd's face pipeline on a pairs set
+/* face-eval: verification accuracy of the pipeline POST /api/ekyc/okayface runs, on a pairs set
  * (../shared/data/faces-pairs/dev by default).
  *   face-eval [DATA_DIR] [MODELS_DIR]
- * Each image is embedded once (the detected face nearest the image centre, the LFW convention).
- * Prints: LFW accuracy by 5-fold cross-validation (threshold chosen on the other folds), TAR at
- * FAR 1% and 0.1%, EER, the thresholds behind them, per-subset accuracy, and timing.
+ * Each pair is judged as the OkayFace handler judges it (bench/face/api_face.h): its first image
+ * as imageIdCard (api_face_analyse, document role), its second as imageBest (selfie role: every
+ * quality gate, head angle by fr_pose and closed eyes by fr_eye included), with the API's
+ * detector threshold and face choice (the largest). A pair either image of which the API refuses
+ * is counted by the reason, as the API would answer it. On the pairs it answers: accuracy at the
+ * API's own pass mark (confidence >= 75, cosine >= 0.36; no threshold is chosen on this set),
+ * then, for comparison with published LFW figures, 5-fold cross-validated accuracy (threshold
+ * chosen on the other folds), TAR at FAR 1% and 0.1%, EER, and per-subset accuracy; and the
+ * whole set end to end, a refused pair counted as not matched. Timing is per API call.
  *   face-eval --liveness [DATA_DIR] [MODELS_DIR]      (../shared/data/liveness/dev by default)
  * Passive liveness: AUC of each of the liveness network's three softmax classes as a "live"
  * score, with the face found by the detector (2.7x and 2.0x context) and with the whole image
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../face/api_face.h"
 #include "kyc/face.h"
 #include "kyc/liveness.h"
 #include "util/file.h"
@@ -25,14 +32,16 @@
 
 typedef struct {
     char *path;
-    float emb[FACE_EMBEDDING_DIM];
-    int ok;
+    int need[2];         /* used as imageIdCard (0) / as imageBest (1) */
+    const char *code[2]; /* the API's refusal in that role, NULL when it answers */
+    float emb[2][FACE_EMBEDDING_DIM];
 } entry;
 
 typedef struct {
     int a, b, same, fold;
     char subset[64];
     float score;
+    const char *refused; /* "imageIdCard:CODE" / "imageBest:CODE", or NULL when answered */
 } pair;
 
 static entry *entries;
@@ -45,8 +54,8 @@ static int find_or_add(const char *path) {
         capentries = capentries ? capentries * 2 : 1024;
         entries = realloc(entries, (size_t)capentries * sizeof *entries);
     }
+    memset(&entries[nentries], 0, sizeof entries[nentries]);
     entries[nentries].path = strdup(path);
-    entries[nentries].ok = 0;
     return nentries++;
 }
 
@@ -65,28 +74,6 @@ static int load_photo(const char *path, image *img) {
         bytes ? image_decode(bytes, len, 40000000, img, err, sizeof err) : IMG_CORRUPT;
     free(bytes);
     return st == IMG_OK ? 0 : -1;
-}
-
-/* Embeds the face nearest the centre; returns 0 when a face was found. */
-static int embed_image(face_engine *e, const char *path, float *emb) {
-    image img;
-    if (load_photo(path, &img) != 0) return -1;
-    face_box faces[FACE_MAX];
-    int n = 0, rc = -1;
-    if (face_detect(e, &img, 0.5f, faces, FACE_MAX, &n) == 0 && n > 0) {
-        int best = 0;
-        float bestd = 1e30f;
-        for (int i = 0; i < n; i++) {
-            float cx = (faces[i].x1 + faces[i].x2) / 2 - img.width / 2.0f;
-            float cy = (faces[i].y1 + faces[i].y2) / 2 - img.height / 2.0f;
-            if (cx * cx + cy * cy < bestd) bestd = cx * cx + cy * cy, best = i;
-        }
-        if (face_landmarks(e, &img, &faces[best]) == 0 &&
-            face_embed(e, &img, &faces[best], emb) == 0)
-            rc = 0;
-    }
-    image_free(&img);
-    return rc;
 }
 
 static int cmp_float(const void *a, const void *b) {
@@ -529,31 +516,61 @@ static int liveness_sweep(const char *data, const char *models) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    if (argc > 1 && !strcmp(argv[1], "--liveness-sweep"))
-        return liveness_sweep(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
-                              argc > 3 ? argv[3] : "models");
-    if (argc > 1 && !strcmp(argv[1], "--quality"))
-        return quality_eval(argc > 2 ? argv[2] : "../shared/data/faces-pairs/dev",
-                            argc > 3 ? argv[3] : "models");
-    if (argc > 1 && !strcmp(argv[1], "--liveness"))
-        return liveness_eval(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
-                             argc > 3 ? argv[3] : "models");
-    const char *data = argc > 1 ? argv[1] : "../shared/data/faces-pairs/dev";
-    const char *models = argc > 2 ? argv[2] : "models";
-    char path[2048], err[512];
+/* Counts of refusals by reason, split genuine / impostor. */
+typedef struct {
+    const char *reason;
+    int genuine, impostor;
+} refusal;
+
+static void count_refusal(refusal *r, int *n, int max, const char *reason, int same) {
+    int k = 0;
+    while (k < *n && strcmp(r[k].reason, reason)) k++;
+    if (k == *n) {
+        if (*n == max) return;
+        r[(*n)++] = (refusal){reason, 0, 0};
+    }
+    if (same)
+        r[k].genuine++;
+    else
+        r[k].impostor++;
+}
+
+static int cmp_refusal(const void *a, const void *b) {
+    const refusal *x = a, *y = b;
+    return (y->genuine + y->impostor) - (x->genuine + x->impostor);
+}
+
+/* The pairs' verdicts at the API's pass mark (confidence >= 75) over pairs of `subset` (NULL:
+ * all): right, genuine accepted, impostors accepted. */
+static void at_pass_mark(const pair *p, int n, const char *subset, int *total, int *right, int *gen,
+                         int *gen_acc, int *imp, int *imp_acc) {
+    *total = *right = *gen = *gen_acc = *imp = *imp_acc = 0;
+    for (int i = 0; i < n; i++) {
+        if (subset && strcmp(p[i].subset, subset)) continue;
+        int match = face_confidence(p[i].score) >= 75.0f;
+        (*total)++;
+        *right += match == p[i].same;
+        if (p[i].same)
+            (*gen)++, *gen_acc += match;
+        else
+            (*imp)++, *imp_acc += match;
+    }
+}
+
+static int verification_eval(const char *data, const char *models) {
+    char path[2048];
     snprintf(path, sizeof path, "%s/pairs.tsv", data);
     FILE *f = fopen(path, "r");
     if (!f) {
         printf("face-eval: skipped, %s not found\n", path);
         return 0;
     }
-    face_models *fm = NULL;
-    if (face_models_load(models, &fm, err, sizeof err) != 0) {
-        fprintf(stderr, "face-eval: %s\n", err);
+    app api;
+    if (bench_face_app(&api, models) != 0) {
+        fprintf(stderr, "face-eval: cannot load the face models from %s\n", models);
+        fclose(f);
         return 1;
     }
-    face_engine *e = face_engine_create(fm);
     pair *pairs = NULL;
     int npairs = 0, cap = 0;
     char line[4096];
@@ -567,92 +584,196 @@ int main(int argc, char **argv) {
             pairs = realloc(pairs, (size_t)cap * sizeof *pairs);
         }
         pair *p = &pairs[npairs++];
+        memset(p, 0, sizeof *p);
         p->a = find_or_add(a);
         p->b = find_or_add(b);
         p->same = same;
         p->fold = fold[0] == '-' ? 0 : atoi(fold);
         snprintf(p->subset, sizeof p->subset, "%s", subset);
+        entries[p->a].need[0] = 1; /* imageIdCard */
+        entries[p->b].need[1] = 1; /* imageBest */
     }
     fclose(f);
+    /* every image in each role it is used in, through the handler's api_face_analyse */
+    static const char *const role_name[2] = {"imageIdCard", "imageBest"};
+    static char reasons[32][96];
+    int calls = 0, refused_images[2] = {0}, used_images[2] = {0};
     double t0 = now_ms();
-    int failed = 0;
-    for (int i = 0; i < nentries; i++) {
-        snprintf(path, sizeof path, "%s/%s", data, entries[i].path);
-        entries[i].ok = embed_image(e, path, entries[i].emb) == 0;
-        failed += !entries[i].ok;
-    }
-    double per_image = (now_ms() - t0) / nentries;
+    for (int i = 0; i < nentries; i++)
+        for (int r = 0; r < 2; r++) {
+            if (!entries[i].need[r]) continue;
+            snprintf(path, sizeof path, "%s/%s", data, entries[i].path);
+            size_t len = 0;
+            uint8_t *bytes = file_read_all(path, 64u << 20, &len);
+            api_face_outcome out;
+            entries[i].code[r] =
+                bytes ? bench_face_analyse(&api, bytes, len,
+                                           r == 0 ? FACE_ROLE_DOCUMENT : FACE_ROLE_SELFIE,
+                                           entries[i].emb[r], &out)
+                      : "unreadable file";
+            free(bytes);
+            calls++;
+            used_images[r]++;
+            refused_images[r] += entries[i].code[r] != NULL;
+        }
+    double per_call = (now_ms() - t0) / (calls ? calls : 1);
+    /* pairs: refused with the reason the API would answer, else scored */
+    refusal refusals[64];
+    int nref = 0, nrefused = 0;
+    pair *answered = malloc((size_t)(npairs ? npairs : 1) * sizeof *answered);
+    int nans = 0;
     for (int i = 0; i < npairs; i++) {
         entry *a = &entries[pairs[i].a], *b = &entries[pairs[i].b];
-        pairs[i].score = a->ok && b->ok ? face_cosine(a->emb, b->emb) : -1.0f;
+        int r = a->code[0] ? 0 : b->code[1] ? 1 : -1;
+        if (r >= 0) {
+            char reason[96]; /* "role:CODE", kept once in reasons[] */
+            snprintf(reason, sizeof reason, "%s:%s", role_name[r],
+                     r == 0 ? a->code[0] : b->code[1]);
+            int k = 0;
+            while (k < 31 && reasons[k][0] && strcmp(reasons[k], reason)) k++;
+            if (!reasons[k][0]) snprintf(reasons[k], sizeof reasons[k], "%s", reason);
+            pairs[i].refused = reasons[k];
+            count_refusal(refusals, &nref, 64, pairs[i].refused, pairs[i].same);
+            nrefused++;
+            continue;
+        }
+        pairs[i].score = face_cosine(a->emb[0], b->emb[1]);
+        answered[nans++] = pairs[i];
     }
-    /* LFW: 5-fold cross-validated accuracy */
+    qsort(refusals, (size_t)nref, sizeof *refusals, cmp_refusal);
+    printf("face-eval: the OkayFace API's pipeline (api_face_analyse: first image as imageIdCard, "
+           "second as imageBest), %d pairs, %d images\n",
+           npairs, nentries);
+    printf("api_calls=%d (imageIdCard %d, refused %d; imageBest %d, refused %d), %.1f ms per "
+           "call\n",
+           calls, used_images[0], refused_images[0], used_images[1], refused_images[1], per_call);
+    printf("pairs_refused=%d of %d (%.2f %%)\n", nrefused, npairs,
+           100.0 * nrefused / (npairs ? npairs : 1));
+    for (int k = 0; k < nref; k++)
+        printf("  refused reason=%s pairs=%d (genuine %d, impostor %d)\n", refusals[k].reason,
+               refusals[k].genuine + refusals[k].impostor, refusals[k].genuine,
+               refusals[k].impostor);
+    for (int i = 0; i < npairs; i++) { /* refusals by subset */
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(pairs[j].subset, pairs[i].subset);
+        if (seen) continue;
+        int cnt = 0, ref = 0;
+        for (int j = 0; j < npairs; j++)
+            if (!strcmp(pairs[j].subset, pairs[i].subset)) cnt++, ref += pairs[j].refused != NULL;
+        printf("  refused subset=%s %d of %d", pairs[i].subset, ref, cnt);
+        for (int k = 0; k < nref; k++) {
+            int c = 0;
+            for (int j = 0; j < npairs; j++)
+                c += pairs[j].refused == refusals[k].reason &&
+                     !strcmp(pairs[j].subset, pairs[i].subset);
+            if (c) printf(" %s=%d", refusals[k].reason, c);
+        }
+        printf("\n");
+    }
+    /* the API's own decision on the pairs it answers */
+    int total, right, gen, gen_acc, imp, imp_acc;
+    at_pass_mark(answered, nans, "lfw", &total, &right, &gen, &gen_acc, &imp, &imp_acc);
+    printf("answered lfw pairs=%d: at the API's pass mark (confidence >= 75): accuracy=%.4f "
+           "tar=%.4f (%d/%d) far=%.4f (%d/%d)\n",
+           total, (double)right / (total ? total : 1), (double)gen_acc / (gen ? gen : 1), gen_acc,
+           gen, (double)imp_acc / (imp ? imp : 1), imp_acc, imp);
+    at_pass_mark(answered, nans, NULL, &total, &right, &gen, &gen_acc, &imp, &imp_acc);
+    printf("answered pairs, all subsets=%d: at the pass mark accuracy=%.4f tar=%.4f (%d/%d) "
+           "far=%.4f (%d/%d)\n",
+           total, (double)right / (total ? total : 1), (double)gen_acc / (gen ? gen : 1), gen_acc,
+           gen, (double)imp_acc / (imp ? imp : 1), imp_acc, imp);
+    /* end to end: a refused pair is not a match */
+    {
+        int g = 0, ga = 0, im = 0, ia = 0;
+        for (int i = 0; i < npairs; i++) {
+            int match = !pairs[i].refused && face_confidence(pairs[i].score) >= 75.0f;
+            if (pairs[i].same)
+                g++, ga += match;
+            else
+                im++, ia += match;
+        }
+        printf("end to end, all %d pairs (refused = not matched): genuine matched=%.4f (%d/%d) "
+               "impostors matched=%.4f (%d/%d)\n",
+               npairs, (double)ga / (g ? g : 1), ga, g, (double)ia / (im ? im : 1), ia, im);
+    }
+    for (int i = 0; i < nans; i++) { /* other subsets at the pass mark */
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) seen = !strcmp(answered[j].subset, answered[i].subset);
+        if (seen || !strcmp(answered[i].subset, "lfw")) continue;
+        at_pass_mark(answered, nans, answered[i].subset, &total, &right, &gen, &gen_acc, &imp,
+                     &imp_acc);
+        printf("subset=%s answered=%d accuracy_at_pass_mark=%.4f\n", answered[i].subset, total,
+               (double)right / (total ? total : 1));
+    }
+    /* LFW protocol on the answered pairs, for comparison with published figures */
     double acc_sum = 0;
     int folds = 0;
     for (int k = 1; k <= 10; k++) {
         int present = 0;
-        for (int i = 0; i < npairs; i++) present |= pairs[i].fold == k;
+        for (int i = 0; i < nans; i++) present |= answered[i].fold == k;
         if (!present) continue;
-        float t = best_threshold(pairs, npairs, k, "lfw");
-        acc_sum += accuracy(pairs, npairs, t, k, 1, "lfw");
+        float t = best_threshold(answered, nans, k, "lfw");
+        acc_sum += accuracy(answered, nans, t, k, 1, "lfw");
         folds++;
     }
-    /* TAR at FAR and EER over the LFW pairs */
-    float *imp = malloc((size_t)npairs * sizeof *imp), *gen = malloc((size_t)npairs * sizeof *gen);
+    printf("lfw protocol on the answered pairs: accuracy_5fold=%.4f (threshold chosen on the "
+           "other folds)\n",
+           folds ? acc_sum / folds : 0);
+    float *imps = malloc((size_t)(nans ? nans : 1) * sizeof *imps),
+          *gens = malloc((size_t)(nans ? nans : 1) * sizeof *gens);
     int ni = 0, ng = 0;
-    for (int i = 0; i < npairs; i++) {
-        if (strcmp(pairs[i].subset, "lfw")) continue;
-        if (pairs[i].same)
-            gen[ng++] = pairs[i].score;
+    for (int i = 0; i < nans; i++) {
+        if (strcmp(answered[i].subset, "lfw")) continue;
+        if (answered[i].same)
+            gens[ng++] = answered[i].score;
         else
-            imp[ni++] = pairs[i].score;
+            imps[ni++] = answered[i].score;
     }
-    qsort(imp, (size_t)ni, sizeof *imp, cmp_float);
-    qsort(gen, (size_t)ng, sizeof *gen, cmp_float);
+    qsort(imps, (size_t)ni, sizeof *imps, cmp_float);
+    qsort(gens, (size_t)ng, sizeof *gens, cmp_float);
     double fars[2] = {0.01, 0.001};
-    printf("face-eval: %d pairs (%d images, %d without a usable face), %.1f ms per image\n", npairs,
-           nentries, failed, per_image);
-    printf("lfw_accuracy_5fold=%.4f\n", folds ? acc_sum / folds : 0);
-    for (int k = 0; k < 2; k++) {
-        int idx = (int)ceil((1.0 - fars[k]) * ni); /* scores >= imp[idx] are accepted */
+    for (int k = 0; k < 2 && ni > 0 && ng > 0; k++) {
+        int idx = (int)ceil((1.0 - fars[k]) * ni); /* scores >= imps[idx] are accepted */
         if (idx >= ni) idx = ni - 1;
-        float t = imp[idx] + 1e-6f;
+        float t = imps[idx] + 1e-6f;
         int acc = 0;
-        for (int i = 0; i < ng; i++) acc += gen[i] >= t;
+        for (int i = 0; i < ng; i++) acc += gens[i] >= t;
         printf("tar_at_far_%g=%.4f threshold=%.4f\n", fars[k], (double)acc / ng, t);
     }
     double eer = 1, eer_t = 0;
-    for (float t = -0.2f; t <= 0.9f; t += 0.001f) {
+    for (float t = -0.2f; t <= 0.9f && ni > 0 && ng > 0; t += 0.001f) {
         int fa = 0, fr = 0;
-        for (int i = 0; i < ni; i++) fa += imp[i] >= t;
-        for (int i = 0; i < ng; i++) fr += gen[i] < t;
+        for (int i = 0; i < ni; i++) fa += imps[i] >= t;
+        for (int i = 0; i < ng; i++) fr += gens[i] < t;
         double far = (double)fa / ni, frr = (double)fr / ng;
         if (fabs(far - frr) < eer) eer = fabs(far - frr), eer_t = t;
     }
-    {
+    if (ni > 0 && ng > 0) {
         int fa = 0, fr = 0;
-        for (int i = 0; i < ni; i++) fa += imp[i] >= eer_t;
-        for (int i = 0; i < ng; i++) fr += gen[i] < eer_t;
+        for (int i = 0; i < ni; i++) fa += imps[i] >= eer_t;
+        for (int i = 0; i < ng; i++) fr += gens[i] < eer_t;
         printf("eer=%.4f threshold=%.4f\n", ((double)fa / ni + (double)fr / ng) / 2, eer_t);
     }
-    /* other subsets: accuracy at the threshold chosen on all LFW pairs */
-    float t_all = best_threshold(pairs, npairs, 0, "lfw");
-    printf("best_threshold_lfw=%.4f\n", t_all);
-    for (int i = 0; i < npairs; i++) {
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++) seen = !strcmp(pairs[j].subset, pairs[i].subset);
-        if (seen || !strcmp(pairs[i].subset, "lfw")) continue;
-        int cnt = 0;
-        for (int j = 0; j < npairs; j++) cnt += !strcmp(pairs[j].subset, pairs[i].subset);
-        printf("subset=%s pairs=%d accuracy_at_lfw_threshold=%.4f\n", pairs[i].subset, cnt,
-               accuracy(pairs, npairs, t_all, 0, 0, pairs[i].subset));
-    }
-    free(imp);
-    free(gen);
+    free(imps);
+    free(gens);
+    free(answered);
     free(pairs);
     for (int i = 0; i < nentries; i++) free(entries[i].path);
     free(entries);
-    face_engine_free(e);
-    face_models_free(fm);
+    bench_face_app_free(&api);
     return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--liveness-sweep"))
+        return liveness_sweep(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
+                              argc > 3 ? argv[3] : "models");
+    if (argc > 1 && !strcmp(argv[1], "--quality"))
+        return quality_eval(argc > 2 ? argv[2] : "../shared/data/faces-pairs/dev",
+                            argc > 3 ? argv[3] : "models");
+    if (argc > 1 && !strcmp(argv[1], "--liveness"))
+        return liveness_eval(argc > 2 ? argv[2] : "../shared/data/liveness/dev",
+                             argc > 3 ? argv[3] : "models");
+    return verification_eval(argc > 1 ? argv[1] : "../shared/data/faces-pairs/dev",
+                             argc > 2 ? argv[2] : "models");
 }

@@ -2,10 +2,11 @@
  * §5): the liveness network's live logit shifted by this deployment's calibration threshold,
  * and a quality figure from the face measurements.
  *
- * The network ranks live above spoof within one capture setting (dev AUC 0.84) but its level
- * moves between settings, so one global threshold is near chance (docs/accuracy.md). ekycd
- * therefore reports liveness only once the operator has calibrated a threshold on their own
- * live and spoof captures (`ekycd liveness --calibrate`). */
+ * The network ranks live above spoof within one capture setting (dev: mean within-group AUC
+ * 0.86; pooled over all settings 0.77) but its level moves between settings, so one global
+ * threshold is near chance (docs/accuracy.md). ekycd therefore reports liveness only once the
+ * operator has calibrated a threshold on their own live and spoof captures
+ * (`ekycd liveness --calibrate`). */
 #ifndef EKYCD_KYC_LIVENESS_H
 #define EKYCD_KYC_LIVENESS_H
 
