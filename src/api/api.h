@@ -25,6 +25,14 @@ void api_journey_status(http_request *req, http_response *res);
 void api_journey_complete(http_request *req, http_response *res);
 
 /* okayid.c — emas.md §4.2: document reading (MRZ documents; docs/okayid.md) */
+/* Values of an OkayID field's Matrix (emas.md §7.4) */
+enum {
+    RCF_DISABLED = 0,
+    RCF_VERIFIED = 1,
+    RCF_NOT_VERIFIED = 2,
+    RCF_COMPARE_TRUE = 3,
+    RCF_COMPARE_FALSE = 4
+};
 void api_okayid(http_request *req, http_response *res);
 /* The OkayID success body for a reading, with the optional parts the request enabled; NULL when
  * out of memory. Shared with `ekycd read`. */

@@ -52,15 +52,6 @@ enum {
 #define MATRIX_VISUAL_VALIDITY 2 /* Matrix index of the visual zone's validity (emas.md §7.4) */
 #define MATRIX_MRZ_VISUAL      5 /* … and of the MRZ-versus-visual comparison */
 
-/* Matrix values (emas.md §7.4) */
-enum {
-    RCF_DISABLED = 0,
-    RCF_VERIFIED = 1,
-    RCF_NOT_VERIFIED = 2,
-    RCF_COMPARE_TRUE = 3,
-    RCF_COMPARE_FALSE = 4
-};
-
 /* An MRZ field; `visual`, when the printed value was compared with it, fills Field_Visual and
  * Matrix[5]. */
 static json_t *field_map(int type, const char *mrz_value, bool valid, const visual_field *visual) {

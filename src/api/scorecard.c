@@ -147,18 +147,22 @@ static metric metric_for(const char *check, const journey_results *r) {
         return s ? value(!strcmp(s, "NOT_FOUND") ? 1 : 0) : missing("no OkayFace v2 search");
     }
     if (!strcmp(check, "checkDigitValidation") || !strcmp(check, "mrzVizConsistencyCheck")) {
+        /* The result code of the fields together (emas.md §7.4), the reading of §6 under which
+         * every value the default rules pass means "all agree" (docs/scorecard.md): the check
+         * digits VERIFIED (1) when every one read is verified, else NOT_VERIFIED (2); the MRZ
+         * against the visual zone COMPARE_TRUE (3) when the fields compared are all the same,
+         * COMPARE_FALSE (4) when one is different. */
         if (!r->okayid) return missing("no OkayID result");
         static const int digits[] = {80, 81, 82, 84}, viz[] = {0, 1, 2, 3, 5, 12};
         int hits, done;
         if (check[0] == 'c') {
-            count_matrix(r->okayid, digits, 4, 0, 1, &hits, &done);
-            return done ? value(hits) : missing("no MRZ check digits read");
+            count_matrix(r->okayid, digits, 4, 0, RCF_VERIFIED, &hits, &done);
+            return done ? value(hits == done ? RCF_VERIFIED : RCF_NOT_VERIFIED)
+                        : missing("no MRZ check digits read");
         }
-        /* the fields found the same; none when one was found different */
-        int differing;
-        count_matrix(r->okayid, viz, 6, 5, 4, &differing, &done);
-        count_matrix(r->okayid, viz, 6, 5, 3, &hits, &done);
-        return done ? value(differing ? 0 : hits) : missing("MRZ-visual comparison not performed");
+        count_matrix(r->okayid, viz, 6, 5, RCF_COMPARE_FALSE, &hits, &done);
+        return done ? value(hits ? RCF_COMPARE_FALSE : RCF_COMPARE_TRUE)
+                    : missing("MRZ-visual comparison not performed");
     }
     static const struct {
         const char *check;
