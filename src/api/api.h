@@ -44,9 +44,10 @@ const char *api_okayid_error(const document_reading *doc);
 /* base64 JPEG of a rectangle of an upright page (OkayID's crops), or NULL. */
 char *api_crop_base64(const image *page, const document_rect *rect);
 
-/* An MRZ date (YYMMDD) as a calendar date, in the century OkayID gives it (birth dates not in the
- * future, expiry dates at most 50 years ahead); false when it is not six digits. */
-bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day);
+/* The document's date of birth (or of expiry) as OkayID reports it: the MRZ's date, in the century
+ * its visual zone printed when it printed the year in full, else the MRZ's rule (birth dates not
+ * in the future, expiry dates at most 50 years ahead); false when the MRZ has no full date. */
+bool api_document_date(const document_reading *doc, bool birth, int *year, int *month, int *day);
 
 /* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
 void api_okaydoc(http_request *req, http_response *res);

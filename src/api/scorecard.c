@@ -187,9 +187,11 @@ static metric metric_for(const char *check, const journey_results *r) {
 
 /* ---- document types found ---- */
 
-static bool ends_with(const char *s, const char *tail) {
-    size_t n = strlen(s), t = strlen(tail);
-    return n >= t && !strcmp(s + n - t, tail);
+/* An OkayID documentType that names a passport: "Canada - Passport", "Malaysia - ePassport(2017)",
+ * "China - Passport (2007) #1" (the model after the country, docs/okayid.md). */
+static bool passport_type(const char *document_type) {
+    const char *model = strstr(document_type, " - ");
+    return model && strstr(model, "Passport") != NULL;
 }
 
 /* Up to 2 docTypes: passport (read by OkayID or checked as one by OkayDoc), and the OkayDoc
@@ -199,8 +201,7 @@ static int doc_types(const journey_results *r, const char *out[2]) {
     const char *type = json_string_value(json_object_get(r->okaydoc_record, "type"));
     const char *doc_type = json_string_value(json_object_get(r->okaydoc_record, "docType"));
     const char *read = json_string_value(json_object_get(r->okayid, "documentType"));
-    if ((read && ends_with(read, " - Passport")) || (type && !strcmp(type, "passport")))
-        out[n++] = "passport";
+    if ((read && passport_type(read)) || (type && !strcmp(type, "passport"))) out[n++] = "passport";
     /* the MyKad ekycd reads is the front of the current card ("New IC") */
     if (type && !strcmp(type, "nonpassport") && doc_type)
         out[n++] = !strcasecmp(doc_type, "mykad") ? "mykad_new" : doc_type;
