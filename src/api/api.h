@@ -25,6 +25,14 @@ void api_journey_status(http_request *req, http_response *res);
 void api_journey_complete(http_request *req, http_response *res);
 
 /* okayid.c — emas.md §4.2: document reading (MRZ documents; docs/okayid.md) */
+/* Values of an OkayID field's Matrix (emas.md §7.4) */
+enum {
+    RCF_DISABLED = 0,
+    RCF_VERIFIED = 1,
+    RCF_NOT_VERIFIED = 2,
+    RCF_COMPARE_TRUE = 3,
+    RCF_COMPARE_FALSE = 4
+};
 void api_okayid(http_request *req, http_response *res);
 /* The OkayID success body for a reading, with the optional parts the request enabled; NULL when
  * out of memory. Shared with `ekycd read`. */
@@ -36,9 +44,10 @@ const char *api_okayid_error(const document_reading *doc);
 /* base64 JPEG of a rectangle of an upright page (OkayID's crops), or NULL. */
 char *api_crop_base64(const image *page, const document_rect *rect);
 
-/* An MRZ date (YYMMDD) as a calendar date, in the century OkayID gives it (birth dates not in the
- * future, expiry dates at most 50 years ahead); false when it is not six digits. */
-bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day);
+/* The document's date of birth (or of expiry) as OkayID reports it: the MRZ's date, in the century
+ * its visual zone printed when it printed the year in full, else the MRZ's rule (birth dates not
+ * in the future, expiry dates at most 50 years ahead); false when the MRZ has no full date. */
+bool api_document_date(const document_reading *doc, bool birth, int *year, int *month, int *day);
 
 /* okaydoc.c — emas.md §4.7: capture checks of a document image (docs/okaydoc.md) */
 void api_okaydoc(http_request *req, http_response *res);

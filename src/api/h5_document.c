@@ -76,11 +76,12 @@ static json_t *warnings(const document_reading *doc, const image *photo, const d
     return w;
 }
 
-/* DD/MM/YYYY of an MRZ YYMMDD date as OkayID reads it; "" when it is not a full date. */
-static void mrz_date(const char *yymmdd, bool birth, char out[16]) {
+/* DD/MM/YYYY of the MRZ's birth (or expiry) date as OkayID reads it; "" when it is not a full
+ * date. */
+static void mrz_date(const document_reading *doc, bool birth, char out[16]) {
     int y, m, d;
     out[0] = '\0';
-    if (api_mrz_date(yymmdd, birth, &y, &m, &d)) snprintf(out, 16, "%02d/%02d/%04d", d, m, y);
+    if (api_document_date(doc, birth, &y, &m, &d)) snprintf(out, 16, "%02d/%02d/%04d", d, m, y);
 }
 
 static const char *mrz_value(const document_reading *doc, const char *name) {
@@ -119,7 +120,7 @@ static json_t *ocr_result(const document_reading *doc, json_t *warn, const char 
         char name[200], birthday[16];
         snprintf(name, sizeof name, "%s%s%s", mrz_value(doc, "lastName"),
                  mrz_value(doc, "firstName")[0] ? " " : "", mrz_value(doc, "firstName"));
-        mrz_date(mrz_value(doc, "birthDate"), true, birthday);
+        mrz_date(doc, true, birthday);
         json_object_set_new(out, "ID", json_string(mrz_value(doc, "documentNumber")));
         json_object_set_new(out, "Name", json_string(name));
         json_object_set_new(out, "Sex", json_string(mrz_value(doc, "sex")));
@@ -137,7 +138,7 @@ static json_t *ocr_result(const document_reading *doc, json_t *warn, const char 
     json_object_set_new(out, "RequestId", json_string(request_id));
     if (!doc->mykad_found) { /* a passport's own fields after the shared keys */
         char expiry[16];
-        mrz_date(mrz_value(doc, "expirationDate"), false, expiry);
+        mrz_date(doc, false, expiry);
         json_t *lines = json_array();
         for (int i = 0; lines && i < doc->mrz.mrz.line_count; i++)
             json_array_append_new(lines, json_string(doc->mrz.mrz.lines[i]));

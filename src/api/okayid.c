@@ -52,25 +52,17 @@ enum {
 #define MATRIX_VISUAL_VALIDITY 2 /* Matrix index of the visual zone's validity (emas.md §7.4) */
 #define MATRIX_MRZ_VISUAL      5 /* … and of the MRZ-versus-visual comparison */
 
-/* Matrix values (emas.md §7.4) */
-enum {
-    RCF_DISABLED = 0,
-    RCF_VERIFIED = 1,
-    RCF_NOT_VERIFIED = 2,
-    RCF_COMPARE_TRUE = 3,
-    RCF_COMPARE_FALSE = 4
-};
-
 /* An MRZ field; `visual`, when the printed value was compared with it, fills Field_Visual and
- * Matrix[5]. */
+ * Matrix[5]. Two values that differ are never reported the same (COMPARE_TRUE): a comparison
+ * that found them the same while they read differently says COMPARE_FALSE. */
 static json_t *field_map(int type, const char *mrz_value, bool valid, const visual_field *visual) {
     json_t *matrix = json_pack("[iiiiiiiiii]", valid ? RCF_VERIFIED : RCF_NOT_VERIFIED, 0, 0, 0, 0,
                                0, 0, 0, 0, 0);
     bool compared = visual && visual->comparison != VISUAL_NOT_COMPARED;
+    bool same = compared && visual->comparison == VISUAL_SAME && !strcmp(mrz_value, visual->value);
     if (matrix && compared)
-        json_array_set_new(
-            matrix, MATRIX_MRZ_VISUAL,
-            json_integer(visual->comparison == VISUAL_SAME ? RCF_COMPARE_TRUE : RCF_COMPARE_FALSE));
+        json_array_set_new(matrix, MATRIX_MRZ_VISUAL,
+                           json_integer(same ? RCF_COMPARE_TRUE : RCF_COMPARE_FALSE));
     return json_pack("{s:i,s:i,s:i,s:s?,s:s?,s:n,s:o}", "wLCID", 0, "FieldType", type, "wFieldType",
                      type, "Field_MRZ", mrz_value, "Field_Visual", compared ? visual->value : NULL,
                      "Field_Barcode", "Matrix", matrix);
@@ -115,11 +107,28 @@ static void today(int *y, int *m, int *d) {
     *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
 }
 
-bool api_mrz_date(const char *yymmdd, bool birth, int *year, int *month, int *day) {
+/* An MRZ date whose century the visual zone printed (a four-digit year, the same date or one
+ * digit away) takes that century: the MRZ's two digits cannot tell 1911 from 2011. Else the
+ * rule of mrz_date. */
+static bool mrz_date_seen(const char *yymmdd, bool birth, const visual_field *seen, int today_year,
+                          char out[11], int *year, int *month, int *day) {
+    if (!mrz_date(yymmdd, birth, today_year, out, year, month, day)) return false;
+    if (seen && seen->comparison != VISUAL_NOT_COMPARED && seen->year_printed) {
+        int printed = atoi(seen->value);
+        *year = printed - printed % 100 + *year % 100;
+        snprintf(out, 11, "%04d-%02d-%02d", *year, *month, *day);
+    }
+    return true;
+}
+
+bool api_document_date(const document_reading *doc, bool birth, int *year, int *month, int *day) {
+    const mrz_field *f = mrz_field_get(&doc->mrz.mrz, birth ? "birthDate" : "expirationDate");
     int ty, tm, td;
     today(&ty, &tm, &td);
     char text[11];
-    return mrz_date(yymmdd, birth, ty, text, year, month, day);
+    return f &&
+           mrz_date_seen(f->value, birth, &doc->visual.field[birth ? VISUAL_BIRTH : VISUAL_EXPIRY],
+                         ty, text, year, month, day);
 }
 
 static void add_date_fields(json_t *list, const mrz_result *r, const visual_zone *visual) {
@@ -127,15 +136,17 @@ static void add_date_fields(json_t *list, const mrz_result *r, const visual_zone
     today(&ty, &tm, &td);
     char text[11], number[16];
     const mrz_field *birth = mrz_field_get(r, "birthDate");
-    if (birth && mrz_date(birth->value, true, ty, text, &y, &m, &d)) {
-        add_compared_field(list, FT_BIRTH, text, birth->valid, &visual->field[VISUAL_BIRTH]);
+    const visual_field *seen = &visual->field[VISUAL_BIRTH];
+    if (birth && mrz_date_seen(birth->value, true, seen, ty, text, &y, &m, &d)) {
+        add_compared_field(list, FT_BIRTH, text, birth->valid, seen);
         int age = ty - y - ((tm < m || (tm == m && td < d)) ? 1 : 0);
         snprintf(number, sizeof number, "%d", age);
         add_field(list, FT_AGE, number, birth->valid);
     }
     const mrz_field *expiry = mrz_field_get(r, "expirationDate");
-    if (expiry && mrz_date(expiry->value, false, ty, text, &y, &m, &d)) {
-        add_compared_field(list, FT_EXPIRY, text, expiry->valid, &visual->field[VISUAL_EXPIRY]);
+    seen = &visual->field[VISUAL_EXPIRY];
+    if (expiry && mrz_date_seen(expiry->value, false, seen, ty, text, &y, &m, &d)) {
+        add_compared_field(list, FT_EXPIRY, text, expiry->valid, seen);
         /* whole months left until expiry, negative once expired */
         int months = (y - ty) * 12 + (m - tm) - (d < td ? 1 : 0);
         snprintf(number, sizeof number, "%d", months);
@@ -426,7 +437,7 @@ static void run_okayid(app *a, const char *journey_id, json_t *body, void *prepa
 
 const api_job_kind api_okayid_job = {"okayid", run_okayid};
 
-void api_okayid(http_request *req, http_response *res) {
+static void handle_okayid(http_request *req, http_response *res) {
     json_t *body = NULL;
     body_status bs = body_parse_json(req, &body);
     if (bs != BODY_OK) {
@@ -462,4 +473,31 @@ void api_okayid(http_request *req, http_response *res) {
         api_job_run(req, res, &api_okayid_job, journey.id, body, &in);
     input_free(&in);
     json_decref(body);
+}
+
+/* Every error the endpoint answers in the spec's envelope carries "result": null, as its reading
+ * errors do (docs/okayid.md): also those of the steps it shares with the other endpoints (the
+ * body, the journey, the quota, a busy server), whose bodies are completed here. The vendor's
+ * own 500 bodies are left as they are. */
+static void add_null_result(http_response *res) {
+    if (!res->code[0] || !res->body || !res->content_type ||
+        strcmp(res->content_type, "application/json") != 0)
+        return;
+    json_t *body = json_loadb(res->body, res->body_len, 0, NULL);
+    const char *status = json_string_value(json_object_get(body, "status"));
+    if (status && !strcmp(status, "error") && !json_object_get(body, "result")) {
+        json_object_set_new(body, "result", json_null());
+        char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        if (text) {
+            free(res->body);
+            res->body = text;
+            res->body_len = strlen(text);
+        }
+    }
+    json_decref(body);
+}
+
+void api_okayid(http_request *req, http_response *res) {
+    handle_okayid(req, res);
+    add_null_result(res);
 }

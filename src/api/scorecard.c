@@ -147,18 +147,22 @@ static metric metric_for(const char *check, const journey_results *r) {
         return s ? value(!strcmp(s, "NOT_FOUND") ? 1 : 0) : missing("no OkayFace v2 search");
     }
     if (!strcmp(check, "checkDigitValidation") || !strcmp(check, "mrzVizConsistencyCheck")) {
+        /* The result code of the fields together (emas.md §7.4), the reading of §6 under which
+         * every value the default rules pass means "all agree" (docs/scorecard.md): the check
+         * digits VERIFIED (1) when every one read is verified, else NOT_VERIFIED (2); the MRZ
+         * against the visual zone COMPARE_TRUE (3) when the fields compared are all the same,
+         * COMPARE_FALSE (4) when one is different. */
         if (!r->okayid) return missing("no OkayID result");
         static const int digits[] = {80, 81, 82, 84}, viz[] = {0, 1, 2, 3, 5, 12};
         int hits, done;
         if (check[0] == 'c') {
-            count_matrix(r->okayid, digits, 4, 0, 1, &hits, &done);
-            return done ? value(hits) : missing("no MRZ check digits read");
+            count_matrix(r->okayid, digits, 4, 0, RCF_VERIFIED, &hits, &done);
+            return done ? value(hits == done ? RCF_VERIFIED : RCF_NOT_VERIFIED)
+                        : missing("no MRZ check digits read");
         }
-        /* the fields found the same; none when one was found different */
-        int differing;
-        count_matrix(r->okayid, viz, 6, 5, 4, &differing, &done);
-        count_matrix(r->okayid, viz, 6, 5, 3, &hits, &done);
-        return done ? value(differing ? 0 : hits) : missing("MRZ-visual comparison not performed");
+        count_matrix(r->okayid, viz, 6, 5, RCF_COMPARE_FALSE, &hits, &done);
+        return done ? value(hits ? RCF_COMPARE_FALSE : RCF_COMPARE_TRUE)
+                    : missing("MRZ-visual comparison not performed");
     }
     static const struct {
         const char *check;
@@ -183,9 +187,11 @@ static metric metric_for(const char *check, const journey_results *r) {
 
 /* ---- document types found ---- */
 
-static bool ends_with(const char *s, const char *tail) {
-    size_t n = strlen(s), t = strlen(tail);
-    return n >= t && !strcmp(s + n - t, tail);
+/* An OkayID documentType that names a passport: "Canada - Passport", "Malaysia - ePassport(2017)",
+ * "China - Passport (2007) #1" (the model after the country, docs/okayid.md). */
+static bool passport_type(const char *document_type) {
+    const char *model = strstr(document_type, " - ");
+    return model && strstr(model, "Passport") != NULL;
 }
 
 /* Up to 2 docTypes: passport (read by OkayID or checked as one by OkayDoc), and the OkayDoc
@@ -195,8 +201,7 @@ static int doc_types(const journey_results *r, const char *out[2]) {
     const char *type = json_string_value(json_object_get(r->okaydoc_record, "type"));
     const char *doc_type = json_string_value(json_object_get(r->okaydoc_record, "docType"));
     const char *read = json_string_value(json_object_get(r->okayid, "documentType"));
-    if ((read && ends_with(read, " - Passport")) || (type && !strcmp(type, "passport")))
-        out[n++] = "passport";
+    if ((read && passport_type(read)) || (type && !strcmp(type, "passport"))) out[n++] = "passport";
     /* the MyKad ekycd reads is the front of the current card ("New IC") */
     if (type && !strcmp(type, "nonpassport") && doc_type)
         out[n++] = !strcasecmp(doc_type, "mykad") ? "mykad_new" : doc_type;

@@ -74,11 +74,45 @@ static document_kind kind_of(const mrz_reading *r) {
     }
 }
 
+/* The vendor's documentType strings (emas.md §8: "<country> - <model>"), for the MRZ documents of
+ * the countries it lists, by issuing state and kind; where it lists several models of one kind,
+ * the first listed (an MRZ does not say which model it is). Others are named "<country> -
+ * <kind>" (docs/okayid.md, "documentType"). */
+static const struct {
+    char state[4];
+    document_kind kind;
+    const char *name;
+} vendor_types[] = {
+    {"ARE", DOC_PASSPORT, "United Arab Emirates - ePassport(2011)"},
+    {"ARE", DOC_ID_CARD, "United Arab Emirates - Id Card #2"},
+    {"BRN", DOC_PASSPORT, "Brunei Darussalam - ePassport (2008)"},
+    {"BRN", DOC_ID_CARD, "Brunei Darussalam - Id Card #2"},
+    {"CHN", DOC_PASSPORT, "China - Passport (2007) #1"},
+    {"HKG", DOC_PASSPORT, "Hong Kong - Passport (2007)"},
+    {"IDN", DOC_PASSPORT, "Indonesia - Passport #9"},
+    {"KHM", DOC_PASSPORT, "Cambodia - ePassport #3"},
+    {"KHM", DOC_ID_CARD, "Cambodia - Id Card #3"},
+    {"KHM", DOC_VISA, "Cambodia - Visa #4"},
+    {"MMR", DOC_PASSPORT, "Myanmar - Passport #2"},
+    {"MYS", DOC_PASSPORT, "Malaysia - ePassport(2017)"},
+    {"MYS", DOC_VISA, "Malaysia - Visa #10"},
+    {"PHL", DOC_PASSPORT, "Philippines - ePassport (2016)"},
+    {"SGP", DOC_PASSPORT, "Singapore - ePassport(2006)"},
+    {"THA", DOC_PASSPORT, "Thailand - ePassport #5"},
+    {"VNM", DOC_PASSPORT, "Vietnam - Passport(2005)"},
+    {"VNM", DOC_ID_CARD, "Vietnam - Id Card #4"},
+};
+
 static void name_document(document_reading *out) {
     const mrz_field *state = mrz_field_get(&out->mrz.mrz, "issuingState");
     char code[4] = "<<<";
     if (state) memcpy(code, out->mrz.mrz.lines[state->line] + state->start, 3);
     out->issuing_state = state_name(code);
+    for (size_t i = 0; i < sizeof vendor_types / sizeof vendor_types[0]; i++)
+        if (vendor_types[i].kind == out->kind && !strcmp(vendor_types[i].state, code)) {
+            snprintf(out->document_type, sizeof out->document_type, "%s", vendor_types[i].name);
+            return;
+        }
     static const char *const kinds[] = {"", "Passport", "Id Card", "Visa", "Travel Document"};
     const char *country = out->issuing_state;
     char raw[4];

@@ -12,7 +12,7 @@
  *    (ocr/mrz_cells.h), then parsed. Wrong check digits choose among the classifier's runner-up
  *    characters; so does a state code that is no known code, and a date read with letters takes
  *    its cells' likeliest digits. The first reading with every check digit right wins,
- *    otherwise the best-scoring one that parses.
+ *    otherwise the best-scoring one that passes as an MRZ (looks_like_mrz).
  * 5. When none checks out, the most confidently read band and direction is read again over the
  *    extent its lines share, if they disagree about their ends (band_extents). */
 #include "kyc/mrz_reader.h"
@@ -42,8 +42,11 @@
 #define LEVEL_TAIL                 0.005f /* darkest and lightest shares of pixels set to 0 and 255 */
 #define FLAT_RANGE                 128    /* … in an image whose levels between those span less */
 #define MIN_CHECK_DIGITS           2      /* right check digits before a reading counts as an MRZ */
-#define MAX_SWAPS                  3      /* runner-up characters taken for check digits */
-#define MIN_CHOICE                 0.02f /* least probability of a runner-up worth taking */
+#define PRINTED_MIN_CONFIDENCE                                                                     \
+    95                   /* … or the least confidence of a reading taken for what its            \
+                            layout says despite its check digits (looks_like_mrz) */
+#define MAX_SWAPS  3     /* runner-up characters taken for check digits */
+#define MIN_CHOICE 0.02f /* least probability of a runner-up worth taking */
 
 /* A component in line coordinates: `along` the reading axis and `across` it. */
 typedef struct {
@@ -319,13 +322,6 @@ static void count_check_digits(const mrz_result *r, int *ok, int *total) {
     }
 }
 
-static int score_of(const mrz_reading *r) {
-    if (!r->found) return -1;
-    int valid_fields = 0;
-    for (int i = 0; i < r->mrz.field_count; i++) valid_fields += r->mrz.fields[i].valid;
-    return 1000 * r->check_digits_ok + 10 * valid_fields + r->confidence / 10;
-}
-
 /* Parses raw[] (line_count lines) into out->mrz with the parser's repairs and counts the right
  * check digits. */
 static void parse_raw(mrz_reading *out, int line_count) {
@@ -347,15 +343,52 @@ static bool state_known(const mrz_result *m, const char *name) {
     return f && (f->valid || strcmp(f->value, "UTO") == 0);
 }
 
+/* The issuing state and the nationality are the same three letters: a code ekycd's table does
+ * not hold (a new code, a sample card's made-up state) that two fields of the MRZ confirm. */
+static bool states_agree(const mrz_result *m) {
+    const mrz_field *a = mrz_field_get(m, "issuingState"), *b = mrz_field_get(m, "nationality");
+    if (!a || !b || a->length != 3 || b->length != 3) return false;
+    const char *x = m->lines[a->line] + a->start, *y = m->lines[b->line] + b->start;
+    for (int i = 0; i < 3; i++)
+        if (x[i] < 'A' || x[i] > 'Z' || x[i] != y[i]) return false;
+    return true;
+}
+
+static bool state_confirmed(const mrz_result *m, const char *name) {
+    return state_known(m, name) || states_agree(m);
+}
+
 /* Text that happens to fit a format is not an MRZ until its check digits say so. Check digits
  * alone are not enough: a run of one repeated digit checks itself (555555555 has check digit 5)
  * and runner-up swaps can fix a check digit of any text. A real MRZ also holds a real date of
- * birth or of expiry and a known issuing state or nationality. */
-static bool looks_like_mrz(const mrz_result *m, int check_digits_ok) {
-    if (m->format == MRZ_FORMAT_NONE || check_digits_ok < MIN_CHECK_DIGITS) return false;
-    bool dated = field_valid(m, "birthDate") || field_valid(m, "expirationDate");
-    bool stated = state_known(m, "issuingState") || state_known(m, "nationality");
-    return dated && stated;
+ * birth or of expiry and a known issuing state or nationality (or the same three letters for
+ * both). A document can also be printed with wrong check digits (a specimen, an issuer's slip):
+ * with fewer than two right, a reading is still an MRZ when its layout says so throughout — both
+ * dates real, both state codes known (or the same), the sex a valid letter — and the classifier
+ * read it with confidence; its check digits are then reported not verified. */
+static bool looks_like_mrz(const mrz_result *m, int check_digits_ok, int confidence) {
+    if (m->format == MRZ_FORMAT_NONE) return false;
+    if (check_digits_ok >= MIN_CHECK_DIGITS) {
+        bool dated = field_valid(m, "birthDate") || field_valid(m, "expirationDate");
+        bool stated = state_confirmed(m, "issuingState") || state_confirmed(m, "nationality");
+        return dated && stated;
+    }
+    return confidence >= PRINTED_MIN_CONFIDENCE && field_valid(m, "birthDate") &&
+           field_valid(m, "expirationDate") && state_confirmed(m, "issuingState") &&
+           state_confirmed(m, "nationality") && field_valid(m, "sex");
+}
+
+/* How a reading ranks against another of the same band (lengths, extents) and of other bands:
+ * one whose state codes are confirmed (a known code or the same letters in both) first, as the
+ * gate will ask for them and no mending changes them; then right check digits, valid fields and
+ * confidence. Not found: -1. */
+static int score_of(const mrz_reading *r) {
+    if (!r->found) return -1;
+    int valid_fields = 0;
+    for (int i = 0; i < r->mrz.field_count; i++) valid_fields += r->mrz.fields[i].valid;
+    bool stated =
+        state_confirmed(&r->mrz, "issuingState") || state_confirmed(&r->mrz, "nationality");
+    return 100000 * stated + 1000 * r->check_digits_ok + 10 * valid_fields + r->confidence / 10;
 }
 
 /* The classifier's best characters as the reading; confidence = mean top probability. */
@@ -372,7 +405,9 @@ static void reading_from_cells(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_
     out->confidence = (int)(100 * sum / (line_count * length) + 0.5);
     parse_raw(out, line_count);
     /* a candidate until the runner-up swaps are made (swap_by_check_digits) */
-    out->found = out->mrz.format != MRZ_FORMAT_NONE && out->check_digits_ok >= MIN_CHECK_DIGITS;
+    out->found = out->mrz.format != MRZ_FORMAT_NONE &&
+                 (out->check_digits_ok >= MIN_CHECK_DIGITS ||
+                  looks_like_mrz(&out->mrz, out->check_digits_ok, out->confidence));
 }
 
 /* Once a reading is an MRZ, its wrong check digits choose among the classifier's runner-up
@@ -407,11 +442,14 @@ static void swap_by_check_digits(const mrz_cell (*cells)[MRZ_CELLS_MAX], int lin
 
 /* A state code field (issuing state, nationality) has no check digit but only a few hundred
  * right values: when it is not one, the likeliest combination of its cells' choices (each at
- * least MIN_CHOICE probable) that spells a known code or UTO replaces it. */
+ * least MIN_CHOICE probable) that spells a known code or UTO replaces it — unless the other
+ * state field reads the same letters, which confirms them. */
 static void mend_state_code(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count,
                             const char *name, mrz_reading *r) {
     const mrz_field *f = mrz_field_get(&r->mrz, name);
-    if (!f || f->length != 3 || f->line >= line_count || state_known(&r->mrz, name)) return;
+    if (!f || f->length != 3 || f->line >= line_count || state_known(&r->mrz, name) ||
+        states_agree(&r->mrz))
+        return;
     const mrz_cell *cell = &cells[f->line][f->start];
     float best_p = 0;
     char best[4] = {0}, code[4] = {0};
@@ -464,14 +502,23 @@ static void mend_date(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, co
 /* A candidate reading of `line_count` lines of `length` cells mended from its cells and put
  * through the MRZ gate: runner-up swaps for wrong check digits, dates read with letters, then
  * the gate, then (only after it, which must see the state codes as read: mended codes would let
- * text through that only looks like an MRZ) unknown state codes. */
+ * text through that only looks like an MRZ) unknown state codes. A reading taken for its layout,
+ * with fewer than MIN_CHECK_DIGITS right, is not swapped: its check digits are more likely
+ * printed wrong than misread, and swaps would make its text fit them (8 and 0 read as B and O
+ * until they do). */
 static void mend_reading(const mrz_cell (*cells)[MRZ_CELLS_MAX], int line_count, int length,
                          mrz_reading *r) {
     if (!r->found) return;
+    if (r->check_digits_ok < MIN_CHECK_DIGITS) {
+        r->found = looks_like_mrz(&r->mrz, r->check_digits_ok, r->confidence);
+        if (r->found) mend_state_code(cells, line_count, "issuingState", r);
+        if (r->found) mend_state_code(cells, line_count, "nationality", r);
+        return;
+    }
     swap_by_check_digits(cells, line_count, length, r);
     mend_date(cells, line_count, "birthDate", r);
     mend_date(cells, line_count, "expirationDate", r);
-    r->found = looks_like_mrz(&r->mrz, r->check_digits_ok);
+    r->found = looks_like_mrz(&r->mrz, r->check_digits_ok, r->confidence);
     if (!r->found) return;
     mend_state_code(cells, line_count, "issuingState", r);
     mend_state_code(cells, line_count, "nationality", r);

@@ -5,8 +5,10 @@
  * every line cell by cell with ekycd's MRZ character classifier (ocr/mrz_cells.h), and parses
  * the text with mrz_parse (field alphabets and check digits repair OCR confusions; check digits
  * also choose among the classifier's runner-up characters). The candidate whose check
- * digits agree best wins; a candidate counts only with at least two right check digits, so text
- * that merely fits a format is not an MRZ. Without one, `found` is false. */
+ * digits agree best wins; a candidate counts only with at least two right check digits, or, for
+ * a document printed with wrong ones, a layout right throughout (both dates, both state codes,
+ * sex) read confidently, so text that merely fits a format is not an MRZ. Without one, `found`
+ * is false. */
 #ifndef EKYCD_KYC_MRZ_READER_H
 #define EKYCD_KYC_MRZ_READER_H
 

@@ -261,6 +261,7 @@ static void compare_date(const printed_date *dates, int count, const char *mrz_v
     for (int i = 0; i < count; i++) {
         if (same_date(&dates[i], &want)) {
             out->comparison = VISUAL_SAME;
+            out->year_printed = dates[i].year >= 0;
             format_date(&dates[i], birth, out->value);
             return;
         }
@@ -273,6 +274,7 @@ static void compare_date(const printed_date *dates, int count, const char *mrz_v
     }
     if (near) {
         out->comparison = VISUAL_DIFFERENT;
+        out->year_printed = near->year >= 0;
         format_date(near, birth, out->value);
     }
 }

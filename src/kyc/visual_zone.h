@@ -48,6 +48,8 @@ typedef enum {
 typedef struct {
     visual_comparison comparison;
     char value[VISUAL_VALUE_MAX]; /* as printed: dates as YYYY-MM-DD; "" when not compared */
+    bool year_printed;            /* a date printed with its four-digit year (value's century is the
+                                     page's, not the MRZ rule's) */
 } visual_field;
 
 typedef struct {

@@ -483,8 +483,9 @@ static void test_errors(void **state) {
 
 /* The scorecard of a passport journey (emas.md §4.8, §6) with the documented default: liveness
  * is not available and OkayFace was not called, so those checks are F with a reason; the page
- * prints two of the six compared fields (birth date, sex), both the same as its MRZ, which is
- * not the 3 or 6 the rule asks: F; the check digits pass: FFFP = suspicious. */
+ * prints two of the six compared fields (birth date, sex), both the same as its MRZ: the
+ * comparison's code is COMPARE_TRUE (3), which the rule's =3 passes (a count, 2, would have
+ * failed a genuine page); every check digit is right: VERIFIED (1), P: FFPP = suspicious. */
 static void test_scorecard(void **state) {
     (void)state;
     char id[64], path[128], body[160];
@@ -519,7 +520,7 @@ static void test_scorecard(void **state) {
     json_t *checks = json_object_get(card, "checkResultList");
     static const char *const want[4][2] = {{"liveFaceCheck", "F"},
                                            {"facialVerification", "F"},
-                                           {"mrzVizConsistencyCheck", "F"},
+                                           {"mrzVizConsistencyCheck", "P"},
                                            {"checkDigitValidation", "P"}};
     assert_int_equal(json_array_size(checks), 4);
     for (size_t i = 0; i < 4; i++) {
@@ -529,9 +530,9 @@ static void test_scorecard(void **state) {
         if (i < 2) assert_non_null(json_string_value(json_object_get(c, "reason")));
     }
     assert_int_equal((int)json_number_value(json_object_get(json_array_get(checks, 2), "metric")),
-                     2);
+                     3);
     assert_int_equal((int)json_number_value(json_object_get(json_array_get(checks, 3), "metric")),
-                     4);
+                     1);
     api_resp_free(&r);
 
     /* POST with a body, as older clients call it; and an unknown journey */
@@ -561,7 +562,8 @@ static json_t *field_map_of(json_t *maps, int type) {
  * by `text2image --font="OCR B" --ptsize=5 --leading=14 --char_spacing=0.3 --xsize=900
  * --ysize=360 --margin=30` from mrz_td3_altered.txt: 75 printed where the MRZ says 74; the
  * number printed as in the MRZ): OkayID says so in Matrix[5] with the printed value, and the
- * scorecard's MRZ-visual count is 0, not the one field that agrees. */
+ * scorecard's MRZ-visual metric is COMPARE_FALSE (4), which the default =3,=6 fails, however
+ * many other fields agree. */
 static void test_scorecard_visual_difference(void **state) {
     (void)state;
     char id[64], path[128];
@@ -597,7 +599,7 @@ static void test_scorecard_visual_difference(void **state) {
     assert_string_equal(json_string_value(json_object_get(viz, "checkType")),
                         "mrzVizConsistencyCheck");
     assert_string_equal(json_string_value(json_object_get(viz, "checkStatus")), "F");
-    assert_int_equal((int)json_number_value(json_object_get(viz, "metric")), 0);
+    assert_int_equal((int)json_number_value(json_object_get(viz, "metric")), 4);
     api_resp_free(&r);
 }
 
@@ -644,7 +646,7 @@ static void test_scorecard_rules(void **state) {
     const char *set[] = {"scorecard",  "set",      "--data",  g_dir,      "--username", "olga",
                          "--doc-type", "passport", "--rules", rules_path, NULL};
     assert_int_equal(api_run_cli(log, set), 2); /* refused: nothing stored */
-    const char *good = "{\"configList\":[\"checkDigitValidation@P:=4;F:otherwise\"],"
+    const char *good = "{\"configList\":[\"checkDigitValidation@P:=1;F:otherwise\"],"
                        "\"scorecardList\":[\"P=clear\",\"otherwise=suspicious\"]}";
     assert_int_equal(tu_write_file(rules_path, good, strlen(good)), 0);
     assert_int_equal(api_run_cli(log, set), 0);
