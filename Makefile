@@ -30,7 +30,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 TEST_HDRS := $(wildcard tests/*.h tests/unit/*.h)
 
-.PHONY: all asan test run deps models bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval screen-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models liveness-default bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval screen-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -337,6 +337,10 @@ bench-h5: models build/ekycd build/face-motion
 	bench/h5/h5_bench.py $(or $(FLOWS),5)
 
 .PHONY: challenge-eval
+# How the shipped default liveness threshold was chosen and what it is worth (docs/liveness.md)
+liveness-default: models build/ekycd
+	bench/liveness/default_threshold.sh
+
 challenge-eval: models build/challenge-eval
 	build/challenge-eval ../shared/data/faces-pairs/dev models $(CHALLENGE_EVAL_N) $(CHALLENGE_EVAL_FLAGS)
 

@@ -52,8 +52,8 @@ static json_t *verdict_json(const capture_verdict *v) {
     json_t *reasons = json_array();
     for (int i = 0; reasons && i < v->n_reasons; i++)
         json_array_append_new(reasons, json_string(v->reasons[i]));
-    return json_pack("{s:f,s:f,s:o}", "probability", (double)v->probability, "score",
-                     (double)v->score, "reasons", reasons);
+    return json_pack("{s:f,s:f,s:b,s:o}", "probability", (double)v->probability, "score",
+                     (double)v->score, "measured", 1, "reasons", reasons);
 }
 
 json_t *api_capture_liveness(app *a, const char *journey_id, const uint8_t *bundle,
@@ -61,8 +61,11 @@ json_t *api_capture_liveness(app *a, const char *journey_id, const uint8_t *bund
     capture_bundle b;
     capture_verdict v;
     if (capture_bundle_parse(bundle, bundle_len, &b) != 0) {
-        capture_verdict_single("BUNDLE_MALFORMED", &v);
-        return verdict_json(&v);
+        /* not a bundle ekycd can read (the vendor SDK's own format, say): no capture evidence
+         * was measured, so no figure is given, rather than one that looks like a measured
+         * attack (docs/capture-bundle.md) */
+        return json_pack("{s:n,s:n,s:b,s:[s]}", "probability", "score", "measured", 0, "reasons",
+                         "BUNDLE_MALFORMED");
     }
     capture_context ctx = {.journey_id = journey_id, .now_ms = time_now_ms()};
     store_capture_nonce n;

@@ -81,6 +81,8 @@ void api_okayface(http_request *req, http_response *res) {
     api_upload id = {0}, best = {0};
     const char *code = api_face_get_image(&form, "imageIdCard", "imageIdCardBase64", &id);
     if (!code) code = api_face_get_image(&form, "imageBest", "imageBestBase64", &best);
+    if (code && !strcmp(code, "MISSING_ARGUMENTS"))
+        code = "MISSING_ARGUMENTS: imageIdCard or imageBest"; /* the vendor's text (emas.md 11.3) */
     if (code) {
         api_face_respond_error(res, code);
         free(id.owned), free(best.owned);

@@ -29,6 +29,7 @@ static const char *okaylive_message(const char *code, image_status decode_status
     if (!strcmp(code, "FACE_TOO_SMALL")) return "Face image is too small";
     if (!strcmp(code, "FACE_CROPPED") || !strcmp(code, "FACE_CLOSE_TO_BORDER"))
         return "Failed to crop face";
+    if (!strcmp(code, "Internal Server Error")) return "Failed to predict result";
     return code; /* TOO_MANY_FACES, FACE_ANGLE_TOO_LARGE, EYES_CLOSED, PAYLOAD_TOO_LARGE, ... */
 }
 

@@ -253,11 +253,17 @@ static void test_bad_bundles(void **state) {
     api_resp_free(&r);
     const char *bad[] = {"not json at all", "{\"version\":1}", "[1,2,3]",
                          "{\"version\":2,\"nonce\":\"a\",\"payload\":\"e30=\",\"signature\":\"\"}"};
+    /* a bundle ekycd cannot read (a vendor SDK's, say): the capture figure is not measured -
+     * null, not a number that looks like a measured attack - and the passive figure is there */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = post_plus_with(IU_CARD, journey, g_face, bad[i]);
         json_t *c = capture_of(&r);
-        assert_true(probability(c) < 0.5);
+        assert_true(json_is_null(json_object_get(c, "probability")));
+        assert_true(json_is_null(json_object_get(c, "score")));
+        assert_true(json_is_false(json_object_get(c, "measured")));
         assert_true(has_reason(c, "BUNDLE_MALFORMED"));
+        json_t *passive = json_object_get(r.json, "imageBestLiveness");
+        assert_true(json_is_number(json_object_get(passive, "probability")));
         api_resp_free(&r);
     }
     /* well formed, but a nonce the server never issued */
@@ -266,6 +272,8 @@ static void test_bad_bundles(void **state) {
     char *bundle = make_bundle(&k, &s);
     r = post_plus_with(IU_CARD, journey, g_face, bundle);
     assert_true(has_reason(capture_of(&r), "UNKNOWN_NONCE"));
+    assert_true(probability(capture_of(&r)) < 0.5); /* measured: the bundle was read */
+    assert_true(json_is_true(json_object_get(capture_of(&r), "measured")));
     api_resp_free(&r);
     free(bundle);
     /* capture keys only for live journeys */

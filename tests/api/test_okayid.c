@@ -419,20 +419,16 @@ static void test_wrong_check_digits(void **state) {
  * card with the made-up state CMW are read; the closed French passport (its cover, no page
  * shown) stays UNRECOGNIZED_IMAGE. The Czech specimen's birth date, 1911 printed and 11 in the
  * MRZ, is 1911 on both sides. */
-#define DEV_IMAGES "../shared/data/documents/dev/images/"
+#define DEV_IMAGES(rel) tu_shared("documents/dev/images/" rel)
 static void test_shared_dev_documents(void **state) {
     (void)state;
-    static const char *const paths[] = {
-        DEV_IMAGES "konstantint__PassportEye/0_id-esp.png",
-        DEV_IMAGES "konstantint__PassportEye/77_card-cmw.png",
-        DEV_IMAGES "DoubangoTelecom__ultimateMRZ-SDK/Passport-France_1200x864.jpg",
-        DEV_IMAGES "Arg0s1080__mrz/passports_Czech_Republic.png",
+    const char *const paths[] = {
+        DEV_IMAGES("konstantint__PassportEye/0_id-esp.png"),
+        DEV_IMAGES("konstantint__PassportEye/77_card-cmw.png"),
+        DEV_IMAGES("DoubangoTelecom__ultimateMRZ-SDK/Passport-France_1200x864.jpg"),
+        DEV_IMAGES("Arg0s1080__mrz/passports_Czech_Republic.png"),
     };
-    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        if (access(paths[i], R_OK) != 0) {
-            printf("  skipped: %s not found\n", paths[i]);
-            skip();
-        }
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) TU_NEED_SHARED(paths[i]);
     char id[64];
     new_journey(id);
     char *img = base64_of(paths[0], NULL, 0);
