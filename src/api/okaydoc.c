@@ -37,24 +37,30 @@ static const char *const passport_countries[] = {"IND", "SGP", "IDN", "BGD", "MM
 /* A non-passport switch and the method it answers with (emas.md §4.7.1, §4.7.3). */
 typedef struct {
     const char *flag, *method, *label;
-    int measured; /* 0 not performed, 1 blur, 2 brightness, 3 colour, 4 quality, 5 screen */
+    int measured;       /* 0 not performed, 1 blur, 2 brightness, 3 colour, 4 quality, 5 screen */
+    bool other_default; /* on when absent for a docType other than mykad */
 } doc_switch;
 
+/* The switches are the MyKad engine's, off unless sent (emas.md §4.7.1). Other docTypes run the
+ * vendor's per-document check set (§7.2: landmarks, screen "and more"; the PH ID back: blur,
+ * brightness, colour, screen), which is not published: there an absent switch is on for the
+ * checks ekycd measures on any card and for the landmark check (answered NotPerformed), and a
+ * switch sent as false is off (docs/okaydoc.md). */
 static const doc_switch switches[] = {
-    {"landmarkCheck", "landmark", "Landmark Analysis Result", 0},
-    {"fontCheck", "font", "Font Checking Result", 0},
-    {"microprintCheck", "microprint", "Microprint Score", 0},
-    {"photoSubstitutionCheck", "substitution", "Ghost Photo Comparison", 0},
-    {"icTypeCheck", "docType", "Document Type", 0},
-    {"colorMode", "colorMode", "Color Mode", 3},
-    {"hologram", "hologram", "Hologram", 0},
-    {"screenDetection", "screen", "Screen Detection", 5},
-    {"ghostPhotoColorDetection", "holocolor", "Ghost Photo Color Detection", 0},
-    {"idBlurDetection", "idBlurDetection", "ID Blur Detection", 1},
-    {"idBrightnessDetection", "idBrightnessDetc", "ID Brightness Detection", 2},
-    {"islamFieldTamperingDetection", "islamFieldTampering", "Religion Field Tampering", 0},
-    {"qualityCheckDetection", "qualityCheck", "Quality Check", 4},
-    {"contentSubstitution", "contentSubstitution", "Content Substitution", 0},
+    {"landmarkCheck", "landmark", "Landmark Analysis Result", 0, true},
+    {"fontCheck", "font", "Font Checking Result", 0, false},
+    {"microprintCheck", "microprint", "Microprint Score", 0, false},
+    {"photoSubstitutionCheck", "substitution", "Ghost Photo Comparison", 0, false},
+    {"icTypeCheck", "docType", "Document Type", 0, false},
+    {"colorMode", "colorMode", "Color Mode", 3, true},
+    {"hologram", "hologram", "Hologram", 0, false},
+    {"screenDetection", "screen", "Screen Detection", 5, true},
+    {"ghostPhotoColorDetection", "holocolor", "Ghost Photo Color Detection", 0, false},
+    {"idBlurDetection", "idBlurDetection", "ID Blur Detection", 1, true},
+    {"idBrightnessDetection", "idBrightnessDetc", "ID Brightness Detection", 2, true},
+    {"islamFieldTamperingDetection", "islamFieldTampering", "Religion Field Tampering", 0, false},
+    {"qualityCheckDetection", "qualityCheck", "Quality Check", 4, true},
+    {"contentSubstitution", "contentSubstitution", "Content Substitution", 0, false},
 };
 
 static void respond_empty_result(http_response *res) {
@@ -283,6 +289,20 @@ static bool switch_on(json_t *body, const char *flag) {
     return json_get_flag(body, flag, &on) == FLAG_OK && on;
 }
 
+static const doc_switch *switch_named(const char *flag) {
+    for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++)
+        if (!strcmp(switches[i].flag, flag)) return &switches[i];
+    return NULL;
+}
+
+/* Whether a non-passport request asks for the switch's check: as sent, else the docType's
+ * default (off for a MyKad). */
+static bool switch_asked(json_t *body, const doc_switch *s, bool mykad) {
+    bool on = false;
+    flag_status st = json_get_flag(body, s->flag, &on);
+    return st == FLAG_OK ? on : st == FLAG_ABSENT && !mykad && s->other_default;
+}
+
 /* Only a MyKad request with a ghost check on pays for the faces, and only one with the font
  * check keeps an image of the IC number. */
 static doc_asks asks_of(json_t *body, bool passport) {
@@ -292,7 +312,7 @@ static doc_asks asks_of(json_t *body, bool passport) {
         .ghost = mykad && (switch_on(body, "photoSubstitutionCheck") ||
                            switch_on(body, "ghostPhotoColorDetection")),
         .ic_number_crop = mykad && switch_on(body, "fontCheck"),
-        .screen = passport || switch_on(body, "screenDetection"),
+        .screen = passport || switch_asked(body, switch_named("screenDetection"), mykad),
     };
 }
 
@@ -300,9 +320,8 @@ static json_t *nonpassport_methods(json_t *body, const capture_facts *q, const m
     json_t *list = json_array();
     bool mykad = is_mykad(json_get_string(body, "docType", 64));
     for (size_t i = 0; list && i < sizeof switches / sizeof switches[0]; i++) {
-        bool on = false;
-        if (json_get_flag(body, switches[i].flag, &on) != FLAG_OK || !on) continue;
         const doc_switch *s = &switches[i];
+        if (!switch_asked(body, s, mykad)) continue;
         json_t *own = mykad && !s->measured ? mykad_method(s->method, m) : NULL;
         json_array_append_new(list, own           ? own
                                     : s->measured ? measured(s->method, s->label, s->measured, q)

@@ -187,6 +187,90 @@ static void test_nonpassport_checks(void **state) {
     api_resp_free(&r);
 }
 
+/* The methods of an answer, in order, as "method=value" joined by spaces. */
+static void method_values(api_resp *r, char *out, size_t size) {
+    json_t *m, *list = json_object_get(r->json, "methodList");
+    size_t i, used = 0;
+    out[0] = '\0';
+    json_array_foreach(list, i, m) {
+        json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+        int n = snprintf(out + used, size - used, "%s%s=%s", i ? " " : "",
+                         json_string_value(json_object_get(m, "method")),
+                         json_string_value(json_object_get(c, "value")));
+        assert_true(n > 0 && (size_t)n < size - used);
+        used += (size_t)n;
+    }
+}
+
+/* A docType other than mykad (mykas, ektp_front, ...) sent without switches gets every check
+ * ekycd measures on any card, and the landmark check answered NotPerformed with its reason; a
+ * switch sent as false is off, one sent as true on. Every value is a string (Pass / Fail /
+ * NotPerformed here) and every measured component carries its score. A MyKad without switches
+ * still gets none (the MyKad engine's switches are off unless sent). */
+static void test_other_doctype_checks(void **state) {
+    (void)state;
+    char id[64], got[512];
+    api_new_journey(g_srv.port, "olga", "olga-secret-123", id);
+    char *img = jpeg_base64(&g_page);
+    api_resp r = okaydoc(id,
+                         "\"type\":\"nonpassport\",\"docType\":\"mykas\",\"version\":\"2\","
+                         "\"idImageBase64Image\":",
+                         img);
+    assert_string_equal(api_str(&r, "status"), "success");
+    method_values(&r, got, sizeof got);
+    /* the page is sharp, lit and in colour, but a web-sized scan: too few pixels per mm */
+    assert_string_equal(got, "landmark=NotPerformed colorMode=Pass screen=Pass "
+                             "idBlurDetection=Pass idBrightnessDetc=Pass qualityCheck=Fail");
+    json_t *m, *list = json_object_get(r.json, "methodList");
+    size_t i;
+    json_array_foreach(list, i, m) {
+        json_t *c = json_array_get(json_object_get(m, "componentList"), 0);
+        assert_true(json_is_string(json_object_get(c, "value")));
+        if (i == 0) {
+            assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "layout"));
+            assert_null(json_object_get(c, "score"));
+            assert_true(json_is_null(json_object_get(c, "imageUrl")));
+        } else {
+            assert_true(json_is_number(json_object_get(c, "score")));
+            assert_non_null(json_string_value(json_object_get(c, "imageUrl")));
+        }
+    }
+    api_resp_free(&r);
+
+    /* switches sent: false turns a default off, true asks for one ekycd cannot perform */
+    r = okaydoc(id,
+                "\"type\":\"nonpassport\",\"docType\":\"ektp_front\",\"landmarkCheck\":false,"
+                "\"qualityCheckDetection\":\"false\",\"screenDetection\":null,\"hologram\":true,"
+                "\"idImageBase64Image\":",
+                img);
+    method_values(&r, got, sizeof got);
+    assert_string_equal(got, "colorMode=Pass hologram=NotPerformed screen=Pass "
+                             "idBlurDetection=Pass idBrightnessDetc=Pass");
+    api_resp_free(&r);
+    free(img);
+
+    /* a greyscale copy of the e-KTP: the colour check fails without being asked by name */
+    image grey = variant('g');
+    img = jpeg_base64(&grey);
+    image_free(&grey);
+    r = okaydoc(id,
+                "\"type\":\"nonpassport\",\"docType\":\"ektp_front\",\"idImageBase64Image\":", img);
+    assert_string_equal(value_of(&r, "colorMode"), "Fail");
+    api_resp_free(&r);
+    free(img);
+
+    img = api_file_base64("tests/data/mykad/flat.jpg");
+    assert_non_null(img);
+    r = okaydoc(id,
+                "\"type\":\"nonpassport\",\"docType\":\"mykad\",\"version\":\"7-1\","
+                "\"idImageBase64Image\":",
+                img);
+    assert_string_equal(api_str(&r, "status"), "success");
+    assert_int_equal(json_array_size(json_object_get(r.json, "methodList")), 0);
+    api_resp_free(&r);
+    free(img);
+}
+
 /* The font method's component */
 static json_t *font_component(api_resp *r) {
     json_t *m, *list = json_object_get(r->json, "methodList");
@@ -682,6 +766,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passport_checks),
         cmocka_unit_test(test_nonpassport_checks),
+        cmocka_unit_test(test_other_doctype_checks),
         cmocka_unit_test(test_mykad_checks),
         cmocka_unit_test(test_mykad_photo_substitution),
         cmocka_unit_test(test_mykad_ghost_colour),
