@@ -37,6 +37,15 @@ static const char *const sections[][3] = {
     {"okaylive", "okayLives", "okayLiveResponse"},
 };
 
+/* An okayDocs item's docType, as in the vendor's sample ("ektp_front"): the request's docType of
+ * a non-passport check, "passport" for a passport's (the scorecard's name for it). */
+static json_t *okaydoc_doc_type(json_t *rec) {
+    const char *doc_type = json_string_value(json_object_get(rec, "docType"));
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    if (doc_type) return json_string(doc_type);
+    return type && !strcmp(type, "passport") ? json_string("passport") : json_null();
+}
+
 static json_t *details_document(app *a, const store_account *account, const store_journey *j) {
     store_result *results = NULL;
     size_t n = 0;
@@ -51,10 +60,15 @@ static json_t *details_document(app *a, const store_account *account, const stor
             if (strcmp(results[i].component, sections[s][0])) continue;
             json_t *rec = json_loads(results[i].payload, 0, NULL);
             json_t *resp = rec ? json_object_get(rec, "response") : NULL;
-            json_array_append_new(json_object_get(doc, sections[s][1]),
-                                  json_pack("{s:s,s:I,s:O?}", "id", results[i].id, "createdDate",
-                                            (json_int_t)results[i].created_at_ms, sections[s][2],
-                                            resp));
+            json_t *item = json_pack("{s:s}", "id", results[i].id);
+            if (item && !strcmp(sections[s][0], "okaydoc"))
+                json_object_set_new(item, "docType", okaydoc_doc_type(rec));
+            if (item) {
+                json_object_set_new(item, "createdDate",
+                                    json_integer((json_int_t)results[i].created_at_ms));
+                json_object_set(item, sections[s][2], resp ? resp : json_null());
+            }
+            json_array_append_new(json_object_get(doc, sections[s][1]), item);
             json_decref(rec);
         }
     }

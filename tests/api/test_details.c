@@ -87,6 +87,66 @@ static void test_details_decrypt_with_openssl(void **state) {
     api_resp_free(&r);
 }
 
+/* Posts `{"journeyId":id,<fields>"<base64 of the fixture card>"}` to path; the answer's status. */
+static void post_card(const char *path, const char *journey, const char *fields) {
+    char *card = api_file_base64(PHOTO_A);
+    assert_non_null(card);
+    size_t n = strlen(card) + strlen(fields) + 128;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{\"journeyId\":\"%s\",%s\"%s\"}", journey, fields, card);
+    free(card);
+    api_resp r = api_post_json(g_srv.port, path, body);
+    free(body);
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+}
+
+/* okayDocs[] items carry the docType their check was for, as the vendor's sample does
+ * ({"id","docType":"ektp_front","okayDocResponse"}): the request's docType, "passport" for a
+ * passport's. okayIds[] keep the reading (field list, documentType) without the base64 crops
+ * the client was sent (images, faceImage): the images sent are kept as sealed blobs instead
+ * (docs/details.md). */
+static void test_details_items(void **state) {
+    (void)state;
+    char journey[64], path[128];
+    api_new_journey(g_srv.port, "bob", "bob-secret-12", journey);
+    post_card("/api/ekyc/okayid", journey,
+              "\"imageEnabled\":true,\"faceImageEnabled\":true,\"base64ImageString\":");
+    post_card("/api/ekyc/okaydoc", journey,
+              "\"type\":\"nonpassport\",\"docType\":\"ektp_front\",\"version\":\"1\","
+              "\"idImageBase64Image\":");
+    post_card("/api/ekyc/okaydoc", journey,
+              "\"type\":\"passport\",\"country\":\"OTHER\",\"fullSizeImage\":");
+    snprintf(path, sizeof path, "/api/ekyc/details/%s?enc=none", journey);
+    api_resp r = api_get(g_srv.port, path, "bob:bob-secret-12");
+    json_t *doc = json_object_get(r.json, "result");
+    json_t *docs = json_object_get(doc, "okayDocs");
+    assert_int_equal(json_array_size(docs), 2);
+    static const char *const want[2] = {"ektp_front", "passport"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *item = json_array_get(docs, i);
+        const char *doc_type = json_string_value(json_object_get(item, "docType"));
+        assert_non_null(doc_type);
+        assert_string_equal(doc_type, want[i]);
+        json_t *resp = json_object_get(item, "okayDocResponse");
+        assert_string_equal(json_string_value(json_object_get(resp, "status")), "success");
+        assert_true(json_array_size(json_object_get(resp, "methodList")) > 0);
+        /* the vendor's order: id, docType, ... */
+        const char *first = json_object_iter_key(json_object_iter(item));
+        assert_string_equal(first, "id");
+    }
+    json_t *ids = json_object_get(doc, "okayIds");
+    assert_int_equal(json_array_size(ids), 1);
+    json_t *read = json_object_get(json_array_get(ids, 0), "okayIdResponse");
+    assert_string_equal(json_string_value(json_object_get(read, "status")), "success");
+    assert_true(json_is_array(json_object_get(read, "result")));
+    assert_non_null(json_string_value(json_object_get(read, "documentType")));
+    assert_null(json_object_get(read, "images"));
+    assert_null(json_object_get(read, "faceImage"));
+    api_resp_free(&r);
+}
+
 /* Decrypts ?enc=aes-256-gcm output: base64 of nonce(12) | ciphertext | tag(16), key =
  * SHA-256(details key), associated data = the journey id. NULL when it does not authenticate. */
 static char *gcm_open(const char *b64, const char *key16, const char *journey_id) {
@@ -215,6 +275,7 @@ static void test_delete(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_details_decrypt_with_openssl),
+        cmocka_unit_test(test_details_items),
         cmocka_unit_test(test_details_gcm_and_plain),
         cmocka_unit_test(test_details_errors),
         cmocka_unit_test(test_delete),
