@@ -266,6 +266,18 @@ static json_t *link_json(http_request *req, const store_verification *link, json
     return out;
 }
 
+/* The sweeper marks a link pruned within a minute of its journey's retention running out; until it
+ * has, the link says so from the journey's own purge time, so no reader ever sees captures past
+ * their retention (h5_result answers nothing for a pruned link). */
+static void note_due_prune(app *a, store_verification *link) {
+    store_journey journey;
+    int64_t now = time_now_ms();
+    if (!link->pruned_at_ms &&
+        store_journey_get(a->store, link->journey_id, 0, &journey) == STORE_OK &&
+        journey.purge_at_ms <= now)
+        link->pruned_at_ms = journey.purge_at_ms;
+}
+
 void api_h5_get(http_request *req, http_response *res) {
     store_client client;
     store_account account;
@@ -281,6 +293,7 @@ void api_h5_get(http_request *req, http_response *res) {
         respond_internal_error(res);
     else {
         request_audit(req, account.id, link.journey_id);
+        note_due_prune(req->app, &link);
         h5_ok(res, link_json(req, &link, rec));
     }
     json_decref(rec);

@@ -24,6 +24,7 @@ static void test_load_errors(void **state) {
 static void test_blank_image(void **state) {
     (void)state;
     char err[256], text[64];
+    TU_NEED_SHARED(LINE_CROPS("lines.tsv")); /* before anything is allocated */
     ocr_engine *e = ocr_engine_new("ocr", "mrz", err, sizeof err);
     assert_non_null(e);
     uint8_t white[40 * 400];
@@ -46,7 +47,6 @@ static void test_real_mrz_lines(void **state) {
     char err[256], truth[64];
     ocr_engine *e = ocr_engine_new("ocr", "mrz", err, sizeof err);
     assert_non_null(e);
-    TU_NEED_SHARED(LINE_CROPS("lines.tsv"));
     FILE *f = fopen(LINE_CROPS("lines.tsv"), "r");
     assert_non_null(f);
     line_crops_tally t = {0};
