@@ -204,17 +204,19 @@ static int quantise(const float *x, size_t dim, bool fixed, int8_t *q, row_meta 
     float mx = 0.0f;
     for (size_t j = 0; j < dim; j++) {
         if (!isfinite(x[j])) return -1;
-        mx = fmaxf(mx, fabsf(x[j]));
+        float ax = fabsf(x[j]);
+        mx = ax > mx ? ax : mx;
     }
-    float a = fixed ? 1.0f / 127.0f : mx / 127.0f;
+    float a = fixed ? 1.0f / 127.0f : mx / 127.0f, inv = a > 0.0f ? 1.0f / a : 0.0f;
     double rr = 0, hh = 0;
     int32_t sum = 0;
     for (size_t j = 0; j < dim; j++) {
-        long v = a > 0.0f ? lrintf(x[j] / a) : 0;
-        v = v > 127 ? 127 : v < -127 ? -127 : v;
+        float t = x[j] * inv;
+        t = t > 127.0f ? 127.0f : t < -127.0f ? -127.0f : t;
+        int v = (int)(t + (t >= 0.0f ? 0.5f : -0.5f)); /* nearest, halves away from zero */
         q[j] = (int8_t)v;
-        sum += (int32_t)v;
-        double h = (double)a * (double)v, r = (double)x[j] - h;
+        sum += v;
+        double h = (double)a * v, r = (double)x[j] - h;
         rr += r * r;
         hh += h * h;
     }
