@@ -30,7 +30,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 API_BIN  := $(patsubst tests/api/%.c,build/asan/tests/%,$(API_SRC))
 TEST_HDRS := $(wildcard tests/*.h tests/unit/*.h)
 
-.PHONY: all asan test run deps models liveness-default bench-nn bench-face bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval screen-eval doc-quality bench-doc format format-check clean
+.PHONY: all asan test run deps models liveness-default bench-nn bench-face bench-index bench-nodes bench-jobs fuzz-nn face-eval mrz-lines doc-eval doc-eval-views mykad-eval visual-eval ghost-eval font-eval screen-eval doc-quality bench-doc format format-check clean
 all: build/ekycd
 
 deps:
@@ -64,6 +64,7 @@ $(patsubst %.c,build/release/%.o,$(wildcard src/nn/*.c)) $(patsubst %.c,build/as
 
 # Hot numeric code: full optimisation and FMA contraction in the release build.
 build/release/src/nn/%.o: RELFLAGS += -O3 -ffp-contract=fast -mprefer-vector-width=512
+build/release/src/kyc/face_index.o: RELFLAGS += -O3
 
 build/release/%.o: %.c
 	@mkdir -p $(@D)
@@ -158,6 +159,15 @@ build/onnx-flush: bench/nn/flush_subnormals.c build/release/libekycd.a
 bench-nn: models build/bench-nn build/ort-c-bench build/onnx-flush
 	@scripts/fetch-ort.sh
 	@bench/nn/run.sh
+
+# ---- the 1:N face index: 10k, 100k and 1M synthetic templates, one core (docs/performance.md) ----
+build/index-bench: bench/index/index_bench.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+INDEX_BENCH_SIZES ?= 10000 100000 1000000
+bench-index: build/index-bench
+	@for n in $(INDEX_BENCH_SIZES); do taskset -c 0 build/index-bench $$n || exit 1; done
 
 # ---- scale-out: one vs two nodes on PostgreSQL (docs/deploy.md) ----
 build/nodes-bench: bench/nodes/nodes_bench.c

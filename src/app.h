@@ -24,12 +24,13 @@ typedef struct app {
     store *store;
     workgate gate; /* CPU-heavy work admission */
     struct metrics *metrics;
-    atomic_bool ready;           /* models loaded and store open */
-    struct face_models *faces;   /* shared, read-only */
-    struct pool *engines;        /* face engines, one per work slot */
-    struct pool *ocr_engines;    /* app_ocr, one per work slot */
-    char node[65];               /* this process among the nodes: host:pid:random */
-    unsigned fault_job_stall_ms; /* tests only (EKYCD_FAULT_JOB_STALL_MS); 0 in service */
+    atomic_bool ready;                    /* models loaded and store open */
+    struct face_models *faces;            /* shared, read-only */
+    struct pool *engines;                 /* face engines, one per work slot */
+    struct pool *ocr_engines;             /* app_ocr, one per work slot */
+    struct blacklist_indexes *blacklists; /* OkayFace v2's 1:N index per account */
+    char node[65];                        /* this process among the nodes: host:pid:random */
+    unsigned fault_job_stall_ms;          /* tests only (EKYCD_FAULT_JOB_STALL_MS); 0 in service */
 } app;
 
 #endif

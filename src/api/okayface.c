@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/blacklist_index.h"
 #include "app.h"
 #include "kyc/face.h"
 #include "server/multipart.h"
@@ -42,16 +43,12 @@ static store_status save_okayface(app *a, const char *journey_id, const char *en
 }
 
 /* 1:N: FOUND when the selfie's best cosine against the account's blacklist reaches the pass
- * threshold (confidence 75). NULL on a store failure. */
+ * threshold (confidence 75), searched in the account's in-memory index (api/blacklist_index.c).
+ * NULL on a store failure. */
 static const char *search_blacklist(app *a, int64_t account_id, const float *emb) {
-    store_face *faces = NULL;
-    size_t n = 0;
-    if (store_blacklist_list(a->store, account_id, true, &faces, &n) != STORE_OK) return NULL;
-    float best = -1.0f;
-    for (size_t i = 0; i < n; i++)
-        if (faces[i].dim == FACE_EMBEDDING_DIM) best = fmaxf(best, face_cosine(emb, faces[i].tmpl));
-    store_faces_free(faces, n);
-    return face_confidence(best) >= 75.0f ? "FOUND" : "NOT_FOUND";
+    bool found = false;
+    if (blacklist_search(a, account_id, emb, &found) != 0) return NULL;
+    return found ? "FOUND" : "NOT_FOUND";
 }
 
 void api_okayface(http_request *req, http_response *res) {
@@ -181,6 +178,7 @@ void api_blacklist_add(http_request *req, http_response *res) {
         respond_internal_error(res);
         return;
     }
+    blacklist_index_added(req->app, account.id, id, emb);
     respond_json(res, 200,
                  json_pack("{s:s,s:s,s:s,s:s}", "status", "success", "messageCode", "api.success",
                            "id", id, "label", label));
@@ -209,8 +207,9 @@ void api_blacklist_list(http_request *req, http_response *res) {
 void api_blacklist_delete(http_request *req, http_response *res) {
     store_account account;
     if (!api_basic_auth(req, res, &account)) return;
-    store_status st = store_blacklist_delete(req->app->store, account.id,
-                                             req->route_param ? req->route_param : "");
+    const char *face_id = req->route_param ? req->route_param : "";
+    store_status st = store_blacklist_delete(req->app->store, account.id, face_id);
+    if (st == STORE_OK) blacklist_index_deleted(req->app, account.id, face_id);
     if (st == STORE_NOT_FOUND)
         respond_error_with(res, "INVALID_FACE_ID", json_pack("{s:n}", "messageCode"));
     else if (st != STORE_OK)

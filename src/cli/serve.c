@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/blacklist_index.h"
 #include "api/jobs.h"
 #include "app.h"
 #include "cli/cli.h"
@@ -247,6 +248,17 @@ int cli_serve(int argc, char **argv) {
     log_event(
         LOG_INFO, "models_loaded",
         json_pack("{s:s,s:f}", "dir", a.cfg.models_dir, "ms", (time_monotonic_s() - t0) * 1e3));
+    /* OkayFace v2's blacklists, one index per account, opened once here (docs/architecture.md) */
+    if (!(a.blacklists = blacklist_indexes_create())) {
+        metrics_free(a.metrics);
+        pool_free(a.ocr_engines);
+        pool_free(a.engines);
+        face_models_free(a.faces);
+        store_close(a.store);
+        return cli_fail("out of memory");
+    }
+    if (blacklist_indexes_preload(&a) != 0)
+        log_msg(LOG_WARN, "blacklist_index", "cannot load the blacklists now: on first search");
     atomic_store(&a.ready, true);
 
     sweeper sw = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .app = &a};
@@ -287,6 +299,7 @@ int cli_serve(int argc, char **argv) {
         pthread_join(sweeper_thread, NULL);
     }
     metrics_free(a.metrics);
+    blacklist_indexes_free(a.blacklists);
     pool_free(a.ocr_engines);
     pool_free(a.engines);
     face_models_free(a.faces);

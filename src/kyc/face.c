@@ -443,6 +443,10 @@ float face_cosine(const float *a, const float *b) {
     return (float)acc;
 }
 
+float face_pass_cosine(void) {
+    return COS_PASS;
+}
+
 float face_confidence(float cosine) {
     float c;
     if (cosine >= COS_PASS)

@@ -114,6 +114,8 @@ float face_live_score(const float probs[3], float shift);
  * (75 = recommended pass threshold; docs/accuracy.md says how it was chosen). */
 float face_cosine(const float *a, const float *b);
 float face_confidence(float cosine);
+/* The cosine that face_confidence maps to 75, the pass mark. */
+float face_pass_cosine(void);
 
 /* The similarity transform (forward, 2x3: x' = a x - b y + tx, y' = b x + a y + ty) that maps
  * the five points onto the standard 112x112 template in the least-squares sense. */

@@ -59,6 +59,11 @@ typedef struct {
     store_status (*blacklist_list)(void *db, int64_t account_id, bool with_templates,
                                    backend_face_row **rows, size_t *count);
     store_status (*blacklist_delete)(void *db, int64_t account_id, const char *id);
+    /* the account's blacklist_version (moved by triggers on every add and delete) */
+    store_status (*blacklist_version)(void *db, int64_t account_id, int64_t *version);
+    /* one face's sealed template (malloc'd); NOT_FOUND when gone or another account's */
+    store_status (*blacklist_template)(void *db, int64_t account_id, const char *id,
+                                       uint8_t **sealed, size_t *len);
     store_status (*account_charge_call)(void *db, int64_t account_id);
     store_status (*scorecard_set)(void *db, int64_t account_id, const char *doc_type,
                                   const char *config_json, int64_t now_ms);

@@ -667,6 +667,31 @@ static store_status pg_blacklist_delete(void *p, int64_t account_id, const char 
     return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
+static store_status pg_blacklist_version(void *p, int64_t account_id, int64_t *version) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc = query_row(p, "blacklist_version",
+                                "SELECT blacklist_version FROM accounts WHERE id = $1", &q, &r);
+    if (rc == STORE_OK) *version = col_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_blacklist_template(void *p, int64_t account_id, const char *id,
+                                          uint8_t **sealed, size_t *len) {
+    pg_params q = {0};
+    p_text(&q, id);
+    p_int(&q, account_id);
+    PGresult *r;
+    store_status rc =
+        query_row(p, "blacklist_template",
+                  "SELECT template FROM blacklist_faces WHERE id = $1 AND account_id = $2", &q, &r);
+    if (rc == STORE_OK && !(*sealed = col_bytes(r, 0, 0, len))) rc = STORE_ERROR;
+    PQclear(r);
+    return rc;
+}
+
 /* ---- scorecards, audit ---- */
 
 static store_status pg_scorecard_set(void *p, int64_t account_id, const char *doc_type,
@@ -1196,6 +1221,8 @@ static const backend_ops pg_ops = {
     .blacklist_add = pg_blacklist_add,
     .blacklist_list = pg_blacklist_list,
     .blacklist_delete = pg_blacklist_delete,
+    .blacklist_version = pg_blacklist_version,
+    .blacklist_template = pg_blacklist_template,
     .account_charge_call = pg_account_charge_call,
     .scorecard_set = pg_scorecard_set,
     .scorecard_get = pg_scorecard_get,

@@ -849,6 +849,53 @@ static store_status sqlite_blacklist_delete(void *p, int64_t account_id, const c
     return rc;
 }
 
+static store_status sqlite_blacklist_version(void *p, int64_t account_id, int64_t *version) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s = prepare(c, "SELECT blacklist_version FROM accounts WHERE id = ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, account_id);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            *version = sqlite3_column_int64(s, 0);
+            rc = STORE_OK;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "blacklist_version");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
+static store_status sqlite_blacklist_template(void *p, int64_t account_id, const char *id,
+                                              uint8_t **sealed, size_t *len) {
+    sqlite_db *db = p;
+    sqlite3 *c = acquire(db);
+    store_status rc = STORE_ERROR;
+    sqlite3_stmt *s =
+        prepare(c, "SELECT template FROM blacklist_faces WHERE id = ? AND account_id = ?");
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, account_id);
+        int step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            *sealed = copy_blob_column(s, 0, len);
+            rc = *sealed ? STORE_OK : STORE_ERROR;
+        } else if (step == SQLITE_DONE) {
+            rc = STORE_NOT_FOUND;
+        } else {
+            log_sqlite_error(c, "blacklist_template");
+        }
+    }
+    sqlite3_finalize(s);
+    release(db, c);
+    return rc;
+}
+
 static store_status sqlite_audit_add(void *p, const store_audit_entry *e) {
     sqlite_db *db = p;
     sqlite3 *c = acquire(db);
@@ -1647,6 +1694,8 @@ static const backend_ops sqlite_ops = {
     .blacklist_add = sqlite_blacklist_add,
     .blacklist_list = sqlite_blacklist_list,
     .blacklist_delete = sqlite_blacklist_delete,
+    .blacklist_version = sqlite_blacklist_version,
+    .blacklist_template = sqlite_blacklist_template,
     .account_charge_call = sqlite_account_charge_call,
     .scorecard_set = sqlite_scorecard_set,
     .scorecard_get = sqlite_scorecard_get,

@@ -414,6 +414,34 @@ store_status store_blacklist_delete(store *st, int64_t account_id, const char *i
     return st->ops->blacklist_delete(st->db, account_id, id);
 }
 
+store_status store_blacklist_version(store *st, int64_t account_id, int64_t *version) {
+    *version = 0;
+    return st->ops->blacklist_version(st->db, account_id, version);
+}
+
+store_status store_blacklist_template(store *st, int64_t account_id, const char *id, float *tmpl,
+                                      size_t dim) {
+    if (!uuid_is_valid(id)) return STORE_NOT_FOUND;
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    store_status rc = st->ops->blacklist_template(st->db, account_id, id, &sealed, &len);
+    if (rc != STORE_OK) return rc;
+    char ad[96];
+    row_ad(ad, sizeof ad, "blacklist_template", id);
+    size_t plain_len = 0;
+    uint8_t *plain = crypto_open(&st->keys, ad, sealed, len, &plain_len);
+    free(sealed);
+    if (!plain) return STORE_ERROR;
+    if (plain_len != dim * sizeof *tmpl) {
+        rc = STORE_NOT_FOUND; /* a template of another size is never searched */
+    } else {
+        memcpy(tmpl, plain, plain_len);
+    }
+    sodium_memzero(plain, plain_len);
+    free(plain);
+    return rc;
+}
+
 /* ---- audit log (no personal data: stored as is) ---- */
 
 store_status store_audit_add(store *st, const store_audit_entry *entry) {

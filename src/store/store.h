@@ -154,6 +154,13 @@ store_status store_blacklist_list(store *st, int64_t account_id, bool with_templ
 void store_faces_free(store_face *faces, size_t count);
 /* NOT_FOUND for an unknown id or another account's. */
 store_status store_blacklist_delete(store *st, int64_t account_id, const char *id);
+/* The account's blacklist version: moved by one on every add and delete, by any node (a trigger
+ * in the database, in the change's transaction). NOT_FOUND for an unknown account. */
+store_status store_blacklist_version(store *st, int64_t account_id, int64_t *version);
+/* One face's template, opened into tmpl (dim floats). NOT_FOUND when the face is gone, another
+ * account's, or its template has another size. */
+store_status store_blacklist_template(store *st, int64_t account_id, const char *id, float *tmpl,
+                                      size_t dim);
 
 /* Counts one eKYC step call against the account's max_api_calls, atomically: STORE_OK, or
  * STORE_QUOTA when the quota is used up (nothing is counted then). */

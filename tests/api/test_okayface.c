@@ -202,19 +202,23 @@ static void test_errors(void **state) {
     api_resp_free(&r);
 }
 
-static const char *search_status(const char *journey, const char *selfie) {
+static const char *search_status_on(int port, const char *journey, const char *selfie) {
     static char status[32];
     api_part p[] = {{"journeyId", NULL, journey, NULL, 0},
                     {"imageIdCard", SAME_A, NULL, NULL, 0},
                     {"imageBest", selfie, NULL, NULL, 0},
                     {"blacklistFaceSearch", NULL, "true", NULL, 0}};
-    api_resp r = post_form("/api/ekyc/okayface/v2", p, 4);
+    api_resp r = api_post_form(port, "/api/ekyc/okayface/v2", p, 4, NULL);
     json_t *bs = json_object_get(r.json, "blacklistFaceSearch");
     snprintf(status, sizeof status, "%s",
              bs ? json_string_value(json_object_get(bs, "status")) : api_str(&r, "message"));
     if (bs) assert_int_equal(strlen(json_string_value(json_object_get(bs, "requestId"))), 36);
     api_resp_free(&r);
     return status;
+}
+
+static const char *search_status(const char *journey, const char *selfie) {
+    return search_status_on(g_srv.port, journey, selfie);
 }
 
 static void test_blacklist_search(void **state) {
@@ -265,6 +269,54 @@ static void test_blacklist_search(void **state) {
     api_resp_free(&r);
 }
 
+/* Two server processes on one store: each keeps bob's blacklist in memory, and each sees the
+ * other's adds and deletes at its next search (the store's blacklist version). */
+static void test_blacklist_two_nodes(void **state) {
+    (void)state;
+    TU_NEED_SHARED(SAME_A);
+    api_server second;
+    assert_int_equal(api_server_start(&second, g_dir, NULL, NULL), 0);
+    int one = g_srv.port, two = second.port;
+    assert_string_equal(search_status_on(one, g_bob_journey, SAME_B), "NOT_FOUND");
+    assert_string_equal(search_status_on(two, g_bob_journey, SAME_B), "NOT_FOUND");
+
+    /* added on node two: found on both */
+    api_part add[] = {{"image", SAME_A, NULL, NULL, 0}, {"label", NULL, "bob-list", NULL, 0}};
+    api_resp r = api_post_form(two, "/api/ekyc/blacklist/faces", add, 2, "bob:bob-secret-12");
+    assert_string_equal(api_str(&r, "status"), "success");
+    char id[64], path[128];
+    snprintf(id, sizeof id, "%s", api_str(&r, "id"));
+    api_resp_free(&r);
+    assert_string_equal(search_status_on(one, g_bob_journey, SAME_B), "FOUND");
+    assert_string_equal(search_status_on(two, g_bob_journey, SAME_B), "FOUND");
+    assert_string_equal(search_status_on(one, g_bob_journey, OTHER), "NOT_FOUND");
+
+    /* another face added on node one, then the first deleted on node one: node two follows */
+    api_part add_other[] = {{"image", OTHER, NULL, NULL, 0}, {"label", NULL, "bob-2", NULL, 0}};
+    r = api_post_form(one, "/api/ekyc/blacklist/faces", add_other, 2, "bob:bob-secret-12");
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+    assert_string_equal(search_status_on(two, g_bob_journey, OTHER), "FOUND");
+    snprintf(path, sizeof path, "/api/ekyc/blacklist/faces/%s", id);
+    api_req del = {.method = "DELETE", .path = path, .userpwd = "bob:bob-secret-12"};
+    r = api_call(one, &del);
+    assert_string_equal(api_str(&r, "status"), "success");
+    api_resp_free(&r);
+    assert_string_equal(search_status_on(two, g_bob_journey, SAME_B), "NOT_FOUND");
+    assert_string_equal(search_status_on(one, g_bob_journey, SAME_B), "NOT_FOUND");
+    assert_string_equal(search_status_on(two, g_bob_journey, OTHER), "FOUND");
+    /* deleted twice, on the other node: unknown there too */
+    r = api_call(two, &del);
+    expect_code(&r, "INVALID_FACE_ID");
+    api_resp_free(&r);
+    /* a node started now loads the list as it is */
+    assert_int_equal(api_server_stop(&second), 0);
+    assert_int_equal(api_server_start(&second, g_dir, NULL, NULL), 0);
+    assert_string_equal(search_status_on(second.port, g_bob_journey, SAME_B), "NOT_FOUND");
+    assert_string_equal(search_status_on(second.port, g_bob_journey, OTHER), "FOUND");
+    assert_int_equal(api_server_stop(&second), 0);
+}
+
 static void test_result_kept_sealed(void **state) {
     (void)state;
     TU_NEED_SHARED(SAME_A);
@@ -309,6 +361,7 @@ int main(void) {
         cmocka_unit_test(test_base64_inputs),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_blacklist_search),
+        cmocka_unit_test(test_blacklist_two_nodes),
         cmocka_unit_test(test_result_kept_sealed),
     };
     return cmocka_run_group_tests_name("api_okayface", tests, group_setup, group_teardown);

@@ -182,6 +182,40 @@ static void test_results_and_blobs(void **state) {
     assert_int_equal(store_journey_delete(f->st, j.id), STORE_NOT_FOUND);
 }
 
+/* Blacklist faces: the version moves on every add and delete of the account's own list only,
+ * and one template is read back by id (the face index's float re-score). */
+static void test_blacklist_version_and_template(void **state) {
+    fixture *f = *state;
+    store_account a = make_account(f->st, "alice", 0), b = make_account(f->st, "bob", 0);
+    int64_t va = -1, vb = -1;
+    assert_int_equal(store_blacklist_version(f->st, a.id, &va), STORE_OK);
+    assert_int_equal(va, 0);
+    assert_int_equal(store_blacklist_version(f->st, 424242, &va), STORE_NOT_FOUND);
+    float t[512], back[512];
+    for (int i = 0; i < 512; i++) t[i] = (float)i / 512.0f;
+    char id[UUID_STR_LEN], id2[UUID_STR_LEN];
+    assert_int_equal(store_blacklist_add(f->st, a.id, "one", t, 512, 2000, id), STORE_OK);
+    assert_int_equal(store_blacklist_add(f->st, a.id, "two", t, 512, 2001, id2), STORE_OK);
+    assert_int_equal(store_blacklist_version(f->st, a.id, &va), STORE_OK);
+    assert_int_equal(store_blacklist_version(f->st, b.id, &vb), STORE_OK);
+    assert_int_equal(va, 2);
+    assert_int_equal(vb, 0);
+    assert_int_equal(store_blacklist_template(f->st, a.id, id, back, 512), STORE_OK);
+    assert_memory_equal(back, t, sizeof t);
+    assert_int_equal(store_blacklist_template(f->st, b.id, id, back, 512), STORE_NOT_FOUND);
+    assert_int_equal(store_blacklist_template(f->st, a.id, id, back, 128), STORE_NOT_FOUND);
+    assert_int_equal(store_blacklist_template(f->st, a.id, "not-a-uuid", back, 512),
+                     STORE_NOT_FOUND);
+    assert_int_equal(store_blacklist_delete(f->st, b.id, id), STORE_NOT_FOUND); /* not bob's */
+    assert_int_equal(store_blacklist_version(f->st, a.id, &va), STORE_OK);
+    assert_int_equal(va, 2);
+    assert_int_equal(store_blacklist_delete(f->st, a.id, id), STORE_OK);
+    assert_int_equal(store_blacklist_version(f->st, a.id, &va), STORE_OK);
+    assert_int_equal(va, 3);
+    assert_int_equal(store_blacklist_template(f->st, a.id, id, back, 512), STORE_NOT_FOUND);
+    assert_int_equal(store_blacklist_template(f->st, a.id, id2, back, 512), STORE_OK);
+}
+
 static void test_wrong_key_cannot_read(void **state) {
     fixture *f = *state;
     store_account a = make_account(f->st, "carol", 0);
@@ -220,6 +254,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journey_quota_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_and_blobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blacklist_version_and_template, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key_cannot_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };
