@@ -23,6 +23,7 @@ static void usage(FILE *out) {
           "  liveness   passive liveness of a selfie (OkayLive JSON); --calibrate a threshold\n"
           "  read       read an identity document image (OkayID JSON)\n"
           "  client     manage H5 API keys (client_id / client_secret): add, list, rotate ...\n"
+          "  company    the v3 family's per-company API key: company key --account U\n"
           "  usage      what an account's verification links were charged in a month\n"
           "  audit      print the audit log of a journey or an account\n"
           "  scorecard  set or show an account's scorecard rules per document type\n"
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "liveness") == 0) return cli_liveness(argc - 1, argv + 1);
     if (strcmp(cmd, "read") == 0) return cli_read(argc - 1, argv + 1);
     if (strcmp(cmd, "client") == 0) return cli_client(argc - 1, argv + 1);
+    if (strcmp(cmd, "company") == 0) return cli_company(argc - 1, argv + 1);
     if (strcmp(cmd, "usage") == 0) return cli_usage(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0) return cli_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "scorecard") == 0) return cli_scorecard(argc - 1, argv + 1);

@@ -121,6 +121,7 @@ typedef struct {
     char allow[64];
     char content_type[128];
     char retry_after[32];
+    char session_id[64]; /* X-Session-Id (the v3 family) */
     CURLcode err;
     curl_off_t uploaded;
     json_t *json; /* parsed body when it is JSON */
@@ -158,6 +159,8 @@ static inline size_t api_header_cb(char *p, size_t size, size_t n, void *ud) {
         snprintf(r->allow, sizeof r->allow, "%.63s", line + 7);
     if (strncasecmp(line, "Retry-After: ", 13) == 0)
         snprintf(r->retry_after, sizeof r->retry_after, "%.31s", line + 13);
+    if (strncasecmp(line, "X-Session-Id: ", 14) == 0)
+        snprintf(r->session_id, sizeof r->session_id, "%.63s", line + 14);
     if (strncasecmp(line, "Content-Type: ", 14) == 0)
         snprintf(r->content_type, sizeof r->content_type, "%.127s", line + 14);
     return len;

@@ -158,6 +158,17 @@ void api_metrics(http_request *req, http_response *res);
  * ERROR_IDV_EXPIRED, 503 or 500 into res and returns false. */
 bool api_basic_auth(http_request *req, http_response *res, store_account *account);
 
+/* An API key (client_id and secret, as `ekycd client add` / `company key` print them) checked
+ * against the store, in the same time whether or not the id exists: API_KEY_OK with *client and
+ * *account filled when the key matches and neither it nor its account is disabled or expired;
+ * API_KEY_DENIED otherwise; API_KEY_ERROR when the store failed. */
+typedef enum { API_KEY_OK, API_KEY_DENIED, API_KEY_ERROR } api_key_status;
+/* A hosted session's id (an H5 link's token, a v3 session's id): 30 characters of A-Z 0-9 from
+ * the CSPRNG. */
+void api_session_token(char out[STORE_LINK_TOKEN_LEN + 1]);
+api_key_status api_key_check(struct app *a, const char *client_id, const char *secret,
+                             store_client *client, store_account *account);
+
 /* Resolves a journey id for `account_id` (or for any account when account_id is 0). Unknown,
  * empty, malformed, purged and other accounts' ids all answer INVALID_JOURNEY_ID alike. */
 bool api_load_journey(http_request *req, http_response *res, const char *journey_id,

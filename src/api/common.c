@@ -1,3 +1,4 @@
+#include <sodium.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -137,4 +138,30 @@ int api_check_ghost_photo(app *a, const document_reading *doc, ghost_comparison 
     pool_release(a->engines, faces);
     workgate_leave(&a->gate);
     return rc == 0 ? 0 : -2;
+}
+
+api_key_status api_key_check(app *a, const char *client_id, const char *secret,
+                             store_client *client, store_account *account) {
+    memset(client, 0, sizeof *client);
+    memset(account, 0, sizeof *account);
+    if (!client_id || !secret || strlen(secret) > 256) return API_KEY_DENIED;
+    store_status st = store_client_get(a->store, client_id, client);
+    if (st != STORE_OK && st != STORE_NOT_FOUND) return API_KEY_ERROR;
+    char digest[65];
+    store_secret_digest(a->store, secret, digest);
+    /* compared whatever the lookup found, so an unknown id costs the same */
+    bool match = st == STORE_OK && sodium_memcmp(digest, client->secret_digest, 64) == 0;
+    if (!match) return API_KEY_DENIED;
+    if (store_account_get_by_id(a->store, client->account_id, account) != STORE_OK)
+        return API_KEY_ERROR;
+    int64_t now = time_now_ms();
+    bool usable = !client->disabled && !account->disabled &&
+                  (account->expires_at_ms == 0 || account->expires_at_ms > now);
+    return usable ? API_KEY_OK : API_KEY_DENIED;
+}
+
+void api_session_token(char out[STORE_LINK_TOKEN_LEN + 1]) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for (int i = 0; i < STORE_LINK_TOKEN_LEN; i++) out[i] = alphabet[randombytes_uniform(36)];
+    out[STORE_LINK_TOKEN_LEN] = '\0';
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "api/h5.h"
 #include "app.h"
 #include "util/ids.h"
@@ -50,33 +51,14 @@ bool h5_client_auth(http_request *req, http_response *res, store_client *client,
                     store_account *account) {
     const char *id = request_header(req, "client_id");
     const char *secret = request_header(req, "client_secret");
-    static const char denied[] = "Invalid client_id or client_secret.";
-    if (!id || !secret || strlen(secret) > 256) {
-        h5_error(res, 401, denied, NULL);
-        return false;
-    }
-    store_status st = store_client_get(req->app->store, id, client);
-    if (st != STORE_OK && st != STORE_NOT_FOUND) {
+    api_key_status ks = api_key_check(req->app, id, secret, client, account);
+    if (ks == API_KEY_ERROR) {
         respond_internal_error(res);
         return false;
     }
-    char digest[65];
-    store_secret_digest(req->app->store, secret, digest);
-    /* compared whatever the lookup found, so an unknown id costs the same */
-    bool match = st == STORE_OK && sodium_memcmp(digest, client->secret_digest, 64) == 0;
-    if (match) {
-        st = store_account_get_by_id(req->app->store, client->account_id, account);
-        if (st != STORE_OK) {
-            respond_internal_error(res);
-            return false;
-        }
-        request_audit(req, account->id, NULL);
-    }
-    int64_t now = time_now_ms();
-    bool usable = match && !client->disabled && !account->disabled &&
-                  (account->expires_at_ms == 0 || account->expires_at_ms > now);
-    if (!usable) {
-        h5_error(res, 401, denied, NULL);
+    if (account->id) request_audit(req, account->id, NULL); /* the key matched */
+    if (ks != API_KEY_OK) {
+        h5_error(res, 401, "Invalid client_id or client_secret.", NULL);
         return false;
     }
     char key[64];
@@ -100,7 +82,7 @@ bool h5_page_link(http_request *req, http_response *res, h5_link_use use, store_
     const char *token = bearer_token(req);
     if (!token && use == H5_LINK_QUERY_TOKEN) token = request_query(req, "token");
     store_status st =
-        token ? store_verification_get(req->app->store, token, link) : STORE_NOT_FOUND;
+        token ? store_verification_get(req->app->store, "h5", token, link) : STORE_NOT_FOUND;
     if (st == STORE_OK) *record = json_loadb(link->record, link->record_len, 0, NULL);
     if (st == STORE_OK && !*record) st = STORE_ERROR;
     if (st != STORE_OK) {

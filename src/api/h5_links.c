@@ -106,13 +106,6 @@ static const char *check_request(json_t *body, link_request *r) {
     return NULL;
 }
 
-/* 30 characters of A-Z 0-9 from the CSPRNG. */
-static void new_token(char out[STORE_LINK_TOKEN_LEN + 1]) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    for (int i = 0; i < STORE_LINK_TOKEN_LEN; i++) out[i] = alphabet[randombytes_uniform(36)];
-    out[STORE_LINK_TOKEN_LEN] = '\0';
-}
-
 /* The page's base URL: the configured public URL, else this server as the client reached it. */
 static void page_base(const http_request *req, char *out, size_t len) {
     if (req->app->cfg.public_url[0]) {
@@ -157,7 +150,7 @@ static store_status create_link(http_request *req, const store_account *account,
     page_base(req, base, sizeof base);
     for (int attempt = 0; attempt < 3; attempt++) {
         memset(link, 0, sizeof *link);
-        new_token(link->token);
+        api_session_token(link->token);
         link->account_id = account->id;
         snprintf(link->client_id, sizeof link->client_id, "%s", client->client_id);
         snprintf(link->journey_id, sizeof link->journey_id, "%s", journey.id);
@@ -283,7 +276,7 @@ void api_h5_get(http_request *req, http_response *res) {
     store_account account;
     if (!h5_client_auth(req, res, &client, &account)) return;
     store_verification link;
-    store_status st = store_verification_get(req->app->store, req->route_param, &link);
+    store_status st = store_verification_get(req->app->store, "h5", req->route_param, &link);
     json_t *rec = st == STORE_OK ? json_loadb(link.record, link.record_len, 0, NULL) : NULL;
     if (st == STORE_OK && !rec) st = STORE_ERROR;
     if (st == STORE_OK && link.account_id != account.id) st = STORE_NOT_FOUND; /* not yours */

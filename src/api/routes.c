@@ -1,4 +1,5 @@
 #include "api/api.h"
+#include "api/v3.h"
 
 /* Every HTTP route of ekycd, one line each. Keep docs/openapi.yaml in step. */
 static const route routes[] = {
@@ -35,6 +36,10 @@ static const route routes[] = {
     {"POST", "/api/h5/challenge/frames", api_h5_frames},
     {"POST", "/api/h5/challenge/finish", api_h5_finish},
     {"GET", "/api/h5/qr.svg", api_h5_qr},
+    {"POST", "/api/v3/ekyc", api_v3_create},
+    {"GET", "/api/v3/ekyc/{sessionId}", api_v3_session},
+    {"GET", "/api/v3/users/{userId}", api_v3_user_get},
+    {"DELETE", "/api/v3/users/{userId}", api_v3_user_delete},
     {"GET", "/healthz", api_healthz},
     {"GET", "/readyz", api_readyz},
     {"GET", "/metrics", api_metrics},

@@ -19,6 +19,7 @@ int cli_audit(int argc, char **argv);
 int cli_scorecard(int argc, char **argv);
 int cli_liveness(int argc, char **argv);
 int cli_client(int argc, char **argv);
+int cli_company(int argc, char **argv);
 int cli_usage(int argc, char **argv);
 
 /* Options every verb that touches the store accepts; NULL when not given. */

@@ -74,7 +74,7 @@ int cli_usage(int argc, char **argv) {
     int rc = 0;
     if (store_account_get(st, account, &a) != STORE_OK)
         rc = cli_fail("no account named '%s'", account);
-    else if (store_verification_list(st, a.id, from, to, &links, &n) != STORE_OK)
+    else if (store_verification_list(st, "h5", a.id, from, to, &links, &n) != STORE_OK)
         rc = cli_fail("cannot read the account's links");
     if (rc == 0) {
         long long count[2][4] = {{0}}; /* [type 00, 01][links, ocr, face, success] */

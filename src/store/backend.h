@@ -107,6 +107,12 @@ typedef struct {
                                       store_verification **out, size_t *count);
     /* pruned_at = now for the links of journey_id, or (NULL) of every journey past purge */
     store_status (*verification_prune)(void *db, const char *journey_id, int64_t now_ms);
+    store_status (*account_get_by_company)(void *db, const char *company_id, store_account *out);
+    store_status (*user_put)(void *db, int64_t account_id, const char *user_digest,
+                             const uint8_t *sealed, size_t len, int64_t now_ms);
+    store_status (*user_get)(void *db, int64_t account_id, const char *user_digest,
+                             store_user *out); /* out->record: the sealed bytes */
+    store_status (*user_delete)(void *db, int64_t account_id, const char *user_digest);
 } backend_ops;
 
 /* SQLite backend: path is a file name. */

@@ -1089,7 +1089,7 @@ static store_status pg_rate_hit(void *p, const char *key, int64_t window_at_ms,
 
 #define LINK_COLUMNS                                                                               \
     "id, token, account_id, client_id, journey_id, created_at, updated_at, expire_at, pruned_at, " \
-    "version, record"
+    "version, record, family"
 
 /* One row into v; false when out of memory. */
 static bool read_link(const PGresult *r, int row, store_verification *v) {
@@ -1105,6 +1105,7 @@ static bool read_link(const PGresult *r, int row, store_verification *v) {
     v->pruned_at_ms = col_int(r, row, 8);
     v->version = col_int(r, row, 9);
     v->record = (char *)col_bytes(r, row, 10, &v->record_len);
+    col_text(r, row, 11, v->family, sizeof v->family);
     return v->record != NULL;
 }
 
@@ -1117,11 +1118,12 @@ static store_status pg_verification_add(void *p, store_verification *v) {
     p_int(&q, v->created_at_ms);
     p_int(&q, v->expire_at_ms);
     p_bytes(&q, (const uint8_t *)v->record, v->record_len);
+    p_text(&q, v->family);
     PGresult *r;
     store_status rc = query_row(p, "verification_add",
                                 "INSERT INTO verifications (token, account_id, client_id, "
-                                "journey_id, created_at, updated_at, expire_at, record) VALUES "
-                                "($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
+                                "journey_id, created_at, updated_at, expire_at, record, family) "
+                                "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
                                 &q, &r);
     if (rc == STORE_OK) v->id = col_int(r, 0, 0);
     PQclear(r);
@@ -1138,6 +1140,64 @@ static store_status pg_verification_get(void *p, const char *token, store_verifi
     if (rc == STORE_OK && !read_link(r, 0, out)) rc = STORE_ERROR;
     PQclear(r);
     return rc;
+}
+
+static store_status pg_account_get_by_company(void *p, const char *company_id, store_account *out) {
+    pg_params q = {0};
+    p_text(&q, company_id);
+    PGresult *r;
+    store_status rc =
+        query_row(p, "account_get_by_company",
+                  "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE company_id = $1", &q, &r);
+    if (rc == STORE_OK) read_account(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_user_put(void *p, int64_t account_id, const char *digest,
+                                const uint8_t *sealed, size_t len, int64_t now_ms) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_text(&q, digest);
+    p_int(&q, now_ms);
+    p_bytes(&q, sealed, len);
+    return update(p, "user_put",
+                  "INSERT INTO v3_users (account_id, user_digest, created_at, updated_at, record) "
+                  "VALUES ($1, $2, $3, $3, $4) ON CONFLICT (account_id, user_digest) DO UPDATE "
+                  "SET record = excluded.record, updated_at = excluded.updated_at",
+                  &q, NULL);
+}
+
+static store_status pg_user_get(void *p, int64_t account_id, const char *digest, store_user *out) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_text(&q, digest);
+    PGresult *r;
+    store_status rc = query_row(p, "user_get",
+                                "SELECT account_id, created_at, updated_at, record FROM v3_users "
+                                "WHERE account_id = $1 AND user_digest = $2",
+                                &q, &r);
+    if (rc == STORE_OK) {
+        memset(out, 0, sizeof *out);
+        out->account_id = col_int(r, 0, 0);
+        out->created_at_ms = col_int(r, 0, 1);
+        out->updated_at_ms = col_int(r, 0, 2);
+        out->record = (char *)col_bytes(r, 0, 3, &out->record_len);
+        if (!out->record) rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_status pg_user_delete(void *p, int64_t account_id, const char *digest) {
+    pg_params q = {0};
+    p_int(&q, account_id);
+    p_text(&q, digest);
+    int64_t changes = 0;
+    store_status rc =
+        update(p, "user_delete", "DELETE FROM v3_users WHERE account_id = $1 AND user_digest = $2",
+               &q, &changes);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
 static store_status pg_verification_update(void *p, const store_verification *v, int64_t now_ms) {
@@ -1202,6 +1262,10 @@ static const backend_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
     .account_add = pg_account_add,
+    .account_get_by_company = pg_account_get_by_company,
+    .user_put = pg_user_put,
+    .user_get = pg_user_get,
+    .user_delete = pg_user_delete,
     .account_get = pg_account_get,
     .account_list = pg_account_list,
     .account_set_disabled = pg_account_set_disabled,

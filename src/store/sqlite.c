@@ -1593,7 +1593,7 @@ static store_status sqlite_rate_hit(void *p, const char *key, int64_t window_at_
 
 #define LINK_COLUMNS                                                                               \
     "id, token, account_id, client_id, journey_id, created_at, updated_at, expire_at, pruned_at, " \
-    "version, record"
+    "version, record, family"
 
 static void read_link_row(sqlite3_stmt *s, void *row) {
     store_verification *v = row;
@@ -1609,16 +1609,17 @@ static void read_link_row(sqlite3_stmt *s, void *row) {
     v->pruned_at_ms = sqlite3_column_int64(s, 8);
     v->version = sqlite3_column_int64(s, 9);
     v->record = (char *)copy_blob_column(s, 10, &v->record_len); /* NULL: opening fails */
+    copy_text(v->family, sizeof v->family, sqlite3_column_text(s, 11));
 }
 
 static store_status sqlite_verification_add(void *p, store_verification *v) {
     return select_int(p, "verification_add",
                       "INSERT INTO verifications (token, account_id, client_id, journey_id, "
-                      "created_at, updated_at, expire_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                      "RETURNING id",
-                      &v->id, "tittiiib", v->token, v->account_id, v->client_id, v->journey_id,
-                      v->created_at_ms, v->created_at_ms, v->expire_at_ms, v->record,
-                      v->record_len);
+                      "created_at, updated_at, expire_at, record, family) VALUES (?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?) RETURNING id",
+                      &v->id, "tittiiibt", v->token, v->account_id, v->client_id, v->journey_id,
+                      v->created_at_ms, v->created_at_ms, v->expire_at_ms, v->record, v->record_len,
+                      v->family);
 }
 
 static store_status sqlite_verification_get(void *p, const char *token, store_verification *out) {
@@ -1635,6 +1636,70 @@ static store_status sqlite_verification_get(void *p, const char *token, store_ve
     for (size_t i = 0; i < n; i++) free(rows[i].record);
     free(rows);
     return rc;
+}
+
+static void read_account_row(sqlite3_stmt *s, void *row) {
+    read_account(s, row);
+}
+
+static store_status sqlite_account_get_by_company(void *p, const char *company_id,
+                                                  store_account *out) {
+    store_account *rows = NULL;
+    size_t n = 0;
+    store_status rc =
+        select_rows(p, "account_get_by_company",
+                    "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE company_id = ?",
+                    read_account_row, sizeof *rows, (void **)&rows, &n, "t", company_id);
+    if (rc == STORE_OK && n == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) *out = rows[0];
+    free(rows);
+    return rc;
+}
+
+static store_status sqlite_user_put(void *p, int64_t account_id, const char *digest,
+                                    const uint8_t *sealed, size_t len, int64_t now_ms) {
+    return exec_bound(p, "user_put",
+                      "INSERT INTO v3_users (account_id, user_digest, created_at, updated_at, "
+                      "record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, user_digest) DO "
+                      "UPDATE SET record = excluded.record, updated_at = excluded.updated_at",
+                      NULL, "itiib", account_id, digest, now_ms, now_ms, sealed, len);
+}
+
+static void read_user_row(sqlite3_stmt *s, void *row) {
+    store_user *u = row;
+    memset(u, 0, sizeof *u);
+    u->account_id = sqlite3_column_int64(s, 0);
+    u->created_at_ms = sqlite3_column_int64(s, 1);
+    u->updated_at_ms = sqlite3_column_int64(s, 2);
+    u->record = (char *)copy_blob_column(s, 3, &u->record_len);
+}
+
+static store_status sqlite_user_get(void *p, int64_t account_id, const char *digest,
+                                    store_user *out) {
+    store_user *rows = NULL;
+    size_t n = 0;
+    store_status rc =
+        select_rows(p, "user_get",
+                    "SELECT account_id, created_at, updated_at, record FROM v3_users "
+                    "WHERE account_id = ? AND user_digest = ?",
+                    read_user_row, sizeof *rows, (void **)&rows, &n, "it", account_id, digest);
+    if (rc == STORE_OK && n == 0) rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK && !rows[0].record) rc = STORE_ERROR;
+    if (rc == STORE_OK) {
+        *out = rows[0];
+        rows[0].record = NULL;
+    }
+    for (size_t i = 0; i < n; i++) free(rows[i].record);
+    free(rows);
+    return rc;
+}
+
+static store_status sqlite_user_delete(void *p, int64_t account_id, const char *digest) {
+    int changes = 0;
+    store_status rc = exec_bound(p, "user_delete",
+                                 "DELETE FROM v3_users WHERE account_id = ? AND user_digest = ?",
+                                 &changes, "it", account_id, digest);
+    return rc == STORE_OK && changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
 static store_status sqlite_verification_update(void *p, const store_verification *v,
@@ -1675,6 +1740,10 @@ static const backend_ops sqlite_ops = {
     .close = sqlite_close,
     .ping = sqlite_ping,
     .account_add = sqlite_account_add,
+    .account_get_by_company = sqlite_account_get_by_company,
+    .user_put = sqlite_user_put,
+    .user_get = sqlite_user_get,
+    .user_delete = sqlite_user_delete,
     .account_get = sqlite_account_get,
     .account_list = sqlite_account_list,
     .account_set_disabled = sqlite_account_set_disabled,

@@ -694,13 +694,16 @@ static store_status with_sealed_record(store *st, store_verification *v, int64_t
 
 store_status store_verification_add(store *st, store_verification *v) {
     if (!link_token_valid(v->token)) return STORE_ERROR;
+    if (!v->family[0]) snprintf(v->family, sizeof v->family, "h5");
     return with_sealed_record(st, v, v->created_at_ms, true);
 }
 
-store_status store_verification_get(store *st, const char *token, store_verification *out) {
+store_status store_verification_get(store *st, const char *family, const char *token,
+                                    store_verification *out) {
     memset(out, 0, sizeof *out);
     if (!link_token_valid(token)) return STORE_NOT_FOUND;
     store_status rc = st->ops->verification_get(st->db, token, out);
+    if (rc == STORE_OK && strcmp(out->family, family) != 0) rc = STORE_NOT_FOUND;
     if (rc == STORE_OK) rc = open_record(st, out);
     if (rc != STORE_OK) store_verification_free(out);
     return rc;
@@ -715,10 +718,84 @@ store_status store_verification_update(store *st, store_verification *v, int64_t
     return rc;
 }
 
-store_status store_verification_list(store *st, int64_t account_id, int64_t from_ms, int64_t to_ms,
-                                     store_verification **out, size_t *count) {
+store_status store_account_get_by_company(store *st, const char *company_id, store_account *out) {
+    memset(out, 0, sizeof *out);
+    if (!company_id || !*company_id || strlen(company_id) > STORE_COMPANY_ID_MAX)
+        return STORE_NOT_FOUND;
+    return st->ops->account_get_by_company(st->db, company_id, out);
+}
+
+/* A userId's keyed digest (domain-separated from the secrets store_secret_digest also digests). */
+static store_status user_digest(store *st, const char *user_id, char out[65]) {
+    char tagged[STORE_USER_ID_MAX + 16];
+    if (!user_id || !*user_id || strlen(user_id) > STORE_USER_ID_MAX) return STORE_NOT_FOUND;
+    snprintf(tagged, sizeof tagged, "v3-user:%s", user_id);
+    store_secret_digest(st, tagged, out);
+    return STORE_OK;
+}
+
+/* The associated data a user's record is sealed to: the account and the userId's digest. */
+static void user_ad(char *ad, size_t len, int64_t account_id, const char *digest) {
+    snprintf(ad, len, "v3_users/%lld/%s", (long long)account_id, digest);
+}
+
+store_status store_user_put(store *st, int64_t account_id, const char *user_id, const char *record,
+                            size_t record_len, int64_t now_ms) {
+    char digest[65], ad[128];
+    if (user_digest(st, user_id, digest) != STORE_OK) return STORE_ERROR;
+    user_ad(ad, sizeof ad, account_id, digest);
+    size_t len = 0;
+    uint8_t *sealed = crypto_seal(&st->keys, ad, (const uint8_t *)record, record_len, &len);
+    if (!sealed) return STORE_ERROR;
+    store_status rc = st->ops->user_put(st->db, account_id, digest, sealed, len, now_ms);
+    free(sealed);
+    return rc;
+}
+
+store_status store_user_get(store *st, int64_t account_id, const char *user_id, store_user *out) {
+    memset(out, 0, sizeof *out);
+    char digest[65], ad[128];
+    if (user_digest(st, user_id, digest) != STORE_OK) return STORE_NOT_FOUND;
+    store_status rc = st->ops->user_get(st->db, account_id, digest, out);
+    if (rc != STORE_OK) return rc;
+    user_ad(ad, sizeof ad, account_id, digest);
+    size_t n = 0;
+    uint8_t *plain = crypto_open(&st->keys, ad, (const uint8_t *)out->record, out->record_len, &n);
+    free(out->record);
+    out->record = (char *)plain;
+    out->record_len = plain ? n : 0;
+    return plain ? STORE_OK : STORE_ERROR;
+}
+
+store_status store_user_delete(store *st, int64_t account_id, const char *user_id) {
+    char digest[65];
+    if (user_digest(st, user_id, digest) != STORE_OK) return STORE_NOT_FOUND;
+    return st->ops->user_delete(st->db, account_id, digest);
+}
+
+void store_user_free(store_user *u) {
+    if (!u) return;
+    free(u->record);
+    memset(u, 0, sizeof *u);
+}
+
+store_status store_verification_list(store *st, const char *family, int64_t account_id,
+                                     int64_t from_ms, int64_t to_ms, store_verification **out,
+                                     size_t *count) {
     store_status rc = st->ops->verification_list(st->db, account_id, from_ms, to_ms, out, count);
-    for (size_t i = 0; rc == STORE_OK && i < *count; i++) rc = open_record(st, &(*out)[i]);
+    size_t kept = 0; /* another family's rows are dropped before they are opened */
+    for (size_t i = 0; rc == STORE_OK && i < *count; i++) {
+        if (strcmp((*out)[i].family, family) != 0) {
+            store_verification_free(&(*out)[i]);
+            continue;
+        }
+        if (kept != i) {
+            (*out)[kept] = (*out)[i];
+            memset(&(*out)[i], 0, sizeof(*out)[i]);
+        }
+        rc = open_record(st, &(*out)[kept++]);
+    }
+    if (rc == STORE_OK) *count = kept;
     if (rc != STORE_OK && *out) {
         store_verifications_free(*out, *count);
         *out = NULL;

@@ -308,6 +308,7 @@ typedef struct {
     int64_t created_at_ms, updated_at_ms, expire_at_ms;
     int64_t pruned_at_ms; /* 0 while the journey's captures and results are kept */
     int64_t version;      /* bumped by every update */
+    char family[4];       /* "h5" (a verification link) or "v3" (a v3 session, docs/v3.md) */
     char *record;         /* the link's JSON record, opened; NUL-terminated */
     size_t record_len;
 } store_verification;
@@ -315,16 +316,40 @@ typedef struct {
 /* Stores a new link (v->record sealed, bound to the token); fills v->id. CONFLICT when the
  * token is taken. */
 store_status store_verification_add(store *st, store_verification *v);
-/* NOT_FOUND for an unknown or malformed token. Free with store_verification_free. */
-store_status store_verification_get(store *st, const char *token, store_verification *out);
+/* The session of that family ("h5" or "v3") with this token; NOT_FOUND for an unknown or
+ * malformed token and for another family's. Free with store_verification_free. */
+store_status store_verification_get(store *st, const char *family, const char *token,
+                                    store_verification *out);
 /* Replaces the record if the row is still at v->version (then v->version and v->updated_at_ms
  * move on); CONFLICT when another request updated it first. */
 store_status store_verification_update(store *st, store_verification *v, int64_t now_ms);
-/* The account's links created in [from_ms, to_ms), oldest first. */
-store_status store_verification_list(store *st, int64_t account_id, int64_t from_ms, int64_t to_ms,
-                                     store_verification **out, size_t *count);
+/* The account's sessions of that family created in [from_ms, to_ms), oldest first. */
+store_status store_verification_list(store *st, const char *family, int64_t account_id,
+                                     int64_t from_ms, int64_t to_ms, store_verification **out,
+                                     size_t *count);
 void store_verification_free(store_verification *v);
 void store_verifications_free(store_verification *v, size_t count);
+
+/* ---- v3 users (docs/v3.md): a face enrolled under (account, userId) ---- */
+#define STORE_USER_ID_MAX 128
+typedef struct {
+    int64_t account_id;
+    int64_t created_at_ms, updated_at_ms;
+    char *record; /* sealed JSON (userId, template, enrolment), opened; NUL-terminated */
+    size_t record_len;
+} store_user;
+
+/* The account whose company id this is; NOT_FOUND otherwise. */
+store_status store_account_get_by_company(store *st, const char *company_id, store_account *out);
+/* Stores (or replaces) the user's record; the userId is kept only as a keyed digest in the row
+ * and inside the sealed record. */
+store_status store_user_put(store *st, int64_t account_id, const char *user_id, const char *record,
+                            size_t record_len, int64_t now_ms);
+/* NOT_FOUND when the account has no such user. Free with store_user_free. */
+store_status store_user_get(store *st, int64_t account_id, const char *user_id, store_user *out);
+/* Erases the user's row; NOT_FOUND when there was none. */
+store_status store_user_delete(store *st, int64_t account_id, const char *user_id);
+void store_user_free(store_user *u);
 
 const char *store_status_name(store_status s);
 

@@ -31,6 +31,7 @@ void config_defaults(config *cfg) {
     cfg->store_pool = 4;
     cfg->job_lease_seconds = 60;
     cfg->okayid_visual_zone = true;
+    cfg->v3_require_api_key = true;
     cfg->liveness_threshold = CONFIG_DEFAULT_LIVENESS_THRESHOLD;
 }
 
@@ -114,6 +115,29 @@ int config_set_public_url(config *cfg, const char *url, char *err, size_t errlen
     return 0;
 }
 
+/* A boolean config key into *out. */
+static int set_bool_key(bool *out, const char *key, json_t *v, char *err, size_t errlen) {
+    if (!json_is_boolean(v)) {
+        snprintf(err, errlen, "config: '%s' must be true or false", key);
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* A boolean environment variable ("true"/"false"/"1"/"0") into *out when it is set. */
+static int set_bool_env(bool *out, const char *name, char *err, size_t errlen) {
+    const char *v = getenv(name);
+    if (!v || !*v) return 0;
+    bool on = !strcmp(v, "true") || !strcmp(v, "1");
+    if (!on && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+        snprintf(err, errlen, "%s must be true, false, 1 or 0", name);
+        return -1;
+    }
+    *out = on;
+    return 0;
+}
+
 static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t errlen) {
     unsigned long u = 0;
     if (strcmp(key, "liveness_threshold") == 0) {
@@ -126,14 +150,10 @@ static int apply_key(config *cfg, const char *key, json_t *v, char *err, size_t 
         cfg->liveness_calibrated = true;
         return 0;
     }
-    if (strcmp(key, "okayid_visual_zone") == 0) {
-        if (!json_is_boolean(v)) {
-            snprintf(err, errlen, "config: 'okayid_visual_zone' must be true or false");
-            return -1;
-        }
-        cfg->okayid_visual_zone = json_is_true(v);
-        return 0;
-    }
+    if (strcmp(key, "okayid_visual_zone") == 0)
+        return set_bool_key(&cfg->okayid_visual_zone, key, v, err, errlen);
+    if (strcmp(key, "v3_require_api_key") == 0)
+        return set_bool_key(&cfg->v3_require_api_key, key, v, err, errlen);
     if (strcmp(key, "listen") == 0 || strcmp(key, "data") == 0 || strcmp(key, "key_file") == 0 ||
         strcmp(key, "store") == 0 || strcmp(key, "ready_file") == 0 ||
         strcmp(key, "log_level") == 0 || strcmp(key, "models") == 0 || strcmp(key, "ocr") == 0 ||
@@ -262,14 +282,9 @@ int config_apply_env(config *cfg, char *err, size_t errlen) {
     if ((v = getenv("EKYCD_LIVENESS_THRESHOLD")) && *v &&
         config_set_liveness_threshold(cfg, v, err, errlen) != 0)
         return -1;
-    if ((v = getenv("EKYCD_OKAYID_VISUAL_ZONE")) && *v) {
-        bool on = !strcmp(v, "true") || !strcmp(v, "1");
-        if (!on && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
-            snprintf(err, errlen, "EKYCD_OKAYID_VISUAL_ZONE must be true, false, 1 or 0");
-            return -1;
-        }
-        cfg->okayid_visual_zone = on;
-    }
+    if (set_bool_env(&cfg->okayid_visual_zone, "EKYCD_OKAYID_VISUAL_ZONE", err, errlen) != 0 ||
+        set_bool_env(&cfg->v3_require_api_key, "EKYCD_V3_REQUIRE_API_KEY", err, errlen) != 0)
+        return -1;
     if ((v = getenv("EKYCD_LOG_LEVEL")) && *v &&
         set_path(cfg->log_level, sizeof cfg->log_level, v, "EKYCD_LOG_LEVEL", err, errlen) != 0)
         return -1;

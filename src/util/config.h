@@ -39,6 +39,7 @@ typedef struct {
     bool okayid_visual_zone;         /* OkayID compares the visual zone with the MRZ (Matrix[5]) */
     char public_url[512];            /* base of the H5 links' URLs ("" = http://<Host header>) */
     unsigned client_rate_per_minute; /* H5 calls per client key and minute (spec: 400) */
+    bool v3_require_api_key;         /* v3 calls need X-Api-Key (off: the vendor's bare calls) */
 } config;
 
 void config_defaults(config *cfg);
@@ -46,13 +47,14 @@ void config_defaults(config *cfg);
 /* Loads a JSON object with any of the keys: listen, data, key_file, store, blob_dir, ready_file,
  * log_level, models, ocr, max_body_bytes, threads, connection_timeout_s, max_connections,
  * work_slots, work_queue, retention_days, store_pool, job_lease_seconds, liveness_threshold,
- * okayid_visual_zone, public_url, client_rate_per_minute.
+ * okayid_visual_zone, public_url, client_rate_per_minute, v3_require_api_key.
  * Unknown keys are an error (catches typos). */
 int config_load_file(config *cfg, const char *path, char *err, size_t errlen);
 
 /* Applies EKYCD_LISTEN, EKYCD_DATA, EKYCD_KEY_FILE, EKYCD_STORE, EKYCD_BLOB_DIR, EKYCD_LOG_LEVEL,
  * EKYCD_MODELS, EKYCD_PUBLIC_URL,
- * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD, EKYCD_OKAYID_VISUAL_ZONE ("true"/"false"/"1"/"0"). */
+ * EKYCD_OCR, EKYCD_LIVENESS_THRESHOLD, EKYCD_OKAYID_VISUAL_ZONE, EKYCD_V3_REQUIRE_API_KEY
+ * ("true"/"false"/"1"/"0"). */
 int config_apply_env(config *cfg, char *err, size_t errlen);
 
 /* Parses "HOST:PORT" (IPv6 as "[::1]:8080") into cfg. */

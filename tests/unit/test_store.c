@@ -216,6 +216,47 @@ static void test_blacklist_version_and_template(void **state) {
     assert_int_equal(store_blacklist_template(f->st, a.id, id2, back, 512), STORE_OK);
 }
 
+/* v3 users: sealed under (account, userId), another account's unseen; companies found by id. */
+static void test_v3_users_and_companies(void **state) {
+    fixture *f = *state;
+    store_account a = make_account(f->st, "alice", 0), b = make_account(f->st, "bob", 0);
+    store_account got;
+    assert_int_equal(store_account_get_by_company(f->st, "co-bob", &got), STORE_OK);
+    assert_int_equal(got.id, b.id);
+    assert_int_equal(store_account_get_by_company(f->st, "co-nobody", &got), STORE_NOT_FOUND);
+    assert_int_equal(store_account_get_by_company(f->st, "", &got), STORE_NOT_FOUND);
+    const char *rec = "{\"userId\":\"user-42\",\"sessionId\":\"S1\"}";
+    assert_int_equal(store_user_put(f->st, a.id, "user-42", rec, strlen(rec), 5000), STORE_OK);
+    store_user u;
+    assert_int_equal(store_user_get(f->st, a.id, "user-42", &u), STORE_OK);
+    assert_string_equal(u.record, rec);
+    assert_int_equal(u.created_at_ms, 5000);
+    store_user_free(&u);
+    assert_int_equal(store_user_get(f->st, b.id, "user-42", &u), STORE_NOT_FOUND);
+    assert_int_equal(store_user_get(f->st, a.id, "user-43", &u), STORE_NOT_FOUND);
+    /* a second enrolment replaces the record, keeps the first date */
+    const char *again = "{\"userId\":\"user-42\",\"sessionId\":\"S2\"}";
+    assert_int_equal(store_user_put(f->st, a.id, "user-42", again, strlen(again), 9000), STORE_OK);
+    assert_int_equal(store_user_get(f->st, a.id, "user-42", &u), STORE_OK);
+    assert_string_equal(u.record, again);
+    assert_int_equal(u.created_at_ms, 5000);
+    assert_int_equal(u.updated_at_ms, 9000);
+    store_user_free(&u);
+    /* neither the userId nor the record is in the database files in the clear */
+    char wal[1100];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    const char *files[] = {f->path, wal};
+    for (int i = 0; i < 2; i++) {
+        assert_false(tu_file_contains(files[i], "user-42", 7));
+        assert_false(tu_file_contains(files[i], "sessionId", 9));
+    }
+    assert_true(access(f->path, R_OK) == 0);
+    assert_int_equal(store_user_delete(f->st, b.id, "user-42"), STORE_NOT_FOUND);
+    assert_int_equal(store_user_delete(f->st, a.id, "user-42"), STORE_OK);
+    assert_int_equal(store_user_get(f->st, a.id, "user-42", &u), STORE_NOT_FOUND);
+    assert_int_equal(store_user_delete(f->st, a.id, "user-42"), STORE_NOT_FOUND);
+}
+
 static void test_wrong_key_cannot_read(void **state) {
     fixture *f = *state;
     store_account a = make_account(f->st, "carol", 0);
@@ -255,6 +296,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journey_quota_and_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_and_blobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blacklist_version_and_template, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v3_users_and_companies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key_cannot_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
     };
