@@ -3,19 +3,23 @@
  * identities (even index: development, where thresholds may be looked at; odd index:
  * evaluation, the figures quoted; the thresholds were not tuned on it).
  *
- * Usage: build/gaze-eval DATA_DIR MODELS_DIR [N] [--threads T] [--verbose]
+ * Usage: build/gaze-eval DATA_DIR MODELS_DIR [N] [--threads T] [--verbose] [--exact]
  *   DATA_DIR: ../shared/data/faces-pairs/dev (images/lfw/<person>/<person>_NNNN.jpg)
  *   N identities (default 100), spread evenly over the sorted LFW folders. The paths are
  *   gaze_draw's own, on a seeded deterministic libsodium random source: runs repeat.
  *
  * Sequences (frames 480x360 JPEG q80 at 6 per second, batches of 8 received 400 ms after the
- * batch's last capture; the head turns up to 35 deg (asked) at the grid's sides, 15 deg tilt):
- *   honest      - follows the path, 350 ms after each dot
+ * batch's last capture; the head tilts up to 15 deg at the grid's top and bottom). Each person
+ * follows less exactly than the renderer (unless --exact: 35 deg, 350 ms): a turn of 25-40 deg
+ * asked at the grid's sides, a reaction of 250-450 ms, and per dot fm_gaze_humanise (up to 40 %
+ * less turn, -100..+150 ms); every attack is made from the same follower.
+ *   honest      - follows the path
  *   still       - the same photo without any motion
  *   wrong_order - the path's dots rotated (left-right sequence changed), on its schedule
- *   late        - follows the path 1300 ms after each dot
+ *   late        - follows the path 1300 ms (1200-1400) after each dot
  *   other_path  - a recording of another session's path (other dots) on this schedule
- *   replay      - a recording of a whole other session (its own dots and holds)
+ *   replay      - a recording of a whole other session (its own dots and holds), its times
+ *                 stretched onto this path's window
  *   second      - honest, a second person in the frame from the first third on
  *   swap        - honest, another person from the middle frame on */
 #include <dirent.h>
@@ -50,6 +54,14 @@ static face_models *g_models;
 static int g_next;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_verbose;
+static int g_human = 1; /* --exact: the renderer's exact follower */
+
+static uint64_t mix(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
 
 /* ---- a deterministic random source for gaze_draw ---- */
 static uint64_t g_rng = 0x2026122400000001ULL;
@@ -133,6 +145,17 @@ static void run_identity(face_engine *e, int idx) {
     fm_gaze_point pts[FM_GAZE_MAX], follow[FM_GAZE_MAX], earlier[FM_GAZE_MAX];
     to_fm(path, pts);
     to_fm(&g_earlier[idx], earlier);
+    { /* the recording retimed onto this path's window (its first dot at this start, its end
+         at this end), so that it is judged on following rather than on timing */
+        const gaze_path *q = &g_earlier[idx];
+        double k = (double)(path->end_ms - path->start_ms) / (double)(q->end_ms - q->start_ms);
+        for (int j = 0; j < q->count; j++) {
+            int64_t a = q->pts[j].t_ms - q->start_ms, b = a + q->pts[j].dur_ms;
+            earlier[j].t_ms = (int)(path->start_ms + (int64_t)llround((double)a * k));
+            earlier[j].dur_ms =
+                (int)(path->start_ms + (int64_t)llround((double)b * k)) - earlier[j].t_ms;
+        }
+    }
     challenge_frame *f = calloc(GAZE_MAX_FRAMES, sizeof *f);
     if (!f) abort();
     seq_opts o;
@@ -150,6 +173,11 @@ static void run_identity(face_engine *e, int idx) {
         if (k == S_OTHER) kind = FM_GAZE_OTHER_PATH;
         if (k == S_REPLAY) src = earlier, npts = g_earlier[idx].count;
         fm_gaze_attack(src, npts, kind, o.seed, follow, &lag);
+        if (g_human) { /* this person's pace and reach, and dot-to-dot variation */
+            fm_gaze_humanise(follow, npts, o.seed + (uint64_t)k);
+            lag += (int)(mix(o.seed) % 201) - 100;
+            os.turn_deg = 25.0f + (float)(mix(o.seed + 1) % 16);
+        }
         if (k == S_SECOND) os.second = &other, os.second_from = 15;
         if (k == S_SWAP) os.swap = &other, os.swap_from = 25;
         int n = 0;
@@ -238,6 +266,8 @@ int main(int argc, char **argv) {
             threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--verbose") == 0)
             g_verbose = 1;
+        else if (strcmp(argv[i], "--exact") == 0)
+            g_human = 0;
         else if (!data)
             data = argv[i];
         else if (!models)
@@ -246,7 +276,8 @@ int main(int argc, char **argv) {
             n = atoi(argv[i]);
     }
     if (!data || !models || n < 2 || n > MAX_IDS || threads < 1 || threads > 16) {
-        fprintf(stderr, "usage: gaze-eval DATA_DIR MODELS_DIR [N] [--threads T] [--verbose]\n");
+        fprintf(stderr,
+                "usage: gaze-eval DATA_DIR MODELS_DIR [N] [--threads T] [--verbose] [--exact]\n");
         return 2;
     }
     if (randombytes_set_implementation(&g_det) != 0 || sodium_init() < 0) return 1;

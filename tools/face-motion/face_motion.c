@@ -578,6 +578,18 @@ void fm_gaze_attack(const fm_gaze_point *pts, int n, fm_gaze_attack_kind kind, u
     }
 }
 
+void fm_gaze_humanise(fm_gaze_point *pts, int n, uint64_t seed) {
+    uint64_t rng = seed * 0xD1B54A32D192ED03ULL + 5;
+    if (!rng) rng = 1;
+    for (int k = 0; k < n; k++) {
+        float a = 0.6f + 0.4f * fm_rndf(&rng), b = 0.6f + 0.4f * fm_rndf(&rng);
+        pts[k].x = 0.5f + (pts[k].x - 0.5f) * a;
+        pts[k].y = 0.5f + (pts[k].y - 0.5f) * b;
+        pts[k].t_ms += (int)(fm_rndf(&rng) * 250.0f) - 100;
+        if (pts[k].t_ms < 0) pts[k].t_ms = 0;
+    }
+}
+
 /* ---- YUV4MPEG2 ---- */
 
 int fm_y4m_header(FILE *f, int width, int height, int fps) {

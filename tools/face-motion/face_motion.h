@@ -124,6 +124,11 @@ int fm_gaze_attack_parse(const char *name, fm_gaze_attack_kind *out); /* 0 or -1
 void fm_gaze_attack(const fm_gaze_point *pts, int n, fm_gaze_attack_kind kind, uint64_t seed,
                     fm_gaze_point *out, int *lag_ms);
 
+/* A less exact follower (seeded): each dot's x and y pulled towards the centre by up to 40 %
+ * (a head that turns less for some dots) and its time shifted by -100..+150 ms (a reaction that
+ * varies). In place. */
+void fm_gaze_humanise(fm_gaze_point *pts, int n, uint64_t seed);
+
 /* Writes a YUV4MPEG2 stream header / one frame (4:2:0, JPEG full-range BT.601). */
 int fm_y4m_header(FILE *f, int width, int height, int fps);
 int fm_y4m_frame(FILE *f, const image *rgb);
