@@ -354,6 +354,18 @@ liveness-default: models build/ekycd
 challenge-eval: models build/challenge-eval
 	build/challenge-eval ../shared/data/faces-pairs/dev models $(CHALLENGE_EVAL_N) $(CHALLENGE_EVAL_FLAGS)
 
+# ---- gaze liveness ----
+# gaze-eval: kyc/gaze's verifier on honest and attack sequences rendered by tools/face-motion from
+# LFW identities (bench/gaze-eval; docs/gaze.md, docs/accuracy.md "Gaze liveness").
+build/gaze-eval: bench/gaze-eval/gaze_eval.c build/release/libekycd.a
+	@echo "  LD      $@"
+	@$(CC) $(BASEFLAGS) $(RELFLAGS) $(PKG_CFLAGS) -Itools/face-motion -o $@ $< build/release/libekycd.a $(PKG_LIBS)
+
+GAZE_EVAL_N ?= 100
+.PHONY: gaze-eval
+gaze-eval: models build/gaze-eval
+	build/gaze-eval ../shared/data/faces-pairs/dev models $(GAZE_EVAL_N) $(GAZE_EVAL_FLAGS)
+
 # ---- browser tests ----
 # The capture page (web/) in real Chromium (Debian's chromium, playwright-core and axe-core from
 # npm; tests/browser/run.sh installs what is missing): a type-00 MyKad flow, a type-01 passport

@@ -324,7 +324,7 @@ static bool comparable(const challenge_frame *f, size_t n, size_t i) {
 }
 
 /* The best frontal frame for the face match: comparable, nearest to frontal, eyes open, sharp. */
-static int best_frame(const challenge_frame *f, size_t n) {
+int challenge_best_frame(const challenge_frame *f, size_t n) {
     int best = -1;
     float best_cost = 0;
     for (size_t i = 0; i < n; i++) {
@@ -340,7 +340,20 @@ static int best_frame(const challenge_frame *f, size_t n) {
     return best;
 }
 
-static const char *quality_hint(const challenge_frame *f) {
+float challenge_same_face_min(const challenge_frame *f, size_t n, int best, int *compared) {
+    float min = 1.0f;
+    *compared = 0;
+    if (best < 0 || (size_t)best >= n) return min;
+    const float *ref = f[best].embedding;
+    for (size_t i = 0; i < n; i++)
+        if (comparable(f, n, i)) {
+            min = fminf(min, face_cosine(ref, f[i].embedding));
+            (*compared)++;
+        }
+    return min;
+}
+
+const char *challenge_quality_hint(const challenge_frame *f) {
     if (f->faces == 0) return "no_face";
     if (f->faces > 1) return "one_face";
     if (f->face_frac < CHALLENGE_MIN_FACE_FRAC) return "move_closer";
@@ -354,28 +367,42 @@ static const char *quality_hint(const challenge_frame *f) {
 void challenge_progress_of(const challenge_spec *s, const challenge_frame *f, size_t n,
                            challenge_progress *out) {
     out->actions_done = 0;
-    out->hint = n ? quality_hint(&f[n - 1]) : NULL;
+    out->hint = n ? challenge_quality_hint(&f[n - 1]) : NULL;
     if (n > CHALLENGE_MAX_FRAMES) n = CHALLENGE_MAX_FRAMES;
     match_state m;
     match_actions(s, f, n, base_yaw(f, n), &m);
     out->actions_done = m.done;
 }
 
-/* Timing and integrity: capture times increasing and plausible, nothing late, no frame twice. */
-static const char *check_timing(const challenge_spec *s, const challenge_frame *f, size_t n) {
+challenge_timing challenge_check_timing(const challenge_frame *f, size_t n, int64_t deadline_ms,
+                                        int64_t grace_ms, int64_t max_gap_ms) {
     for (size_t i = 0; i < n; i++) {
         if (f[i].t_ms < 0 || f[i].t_ms > f[i].received_ms + CHALLENGE_CLOCK_SLACK_MS ||
             (i > 0 && f[i].t_ms <= f[i - 1].t_ms))
-            return "out_of_order";
+            return CHALLENGE_TIMING_ORDER;
         for (size_t j = 0; j < i; j++)
-            if (memcmp(f[i].digest, f[j].digest, sizeof f[i].digest) == 0) return "out_of_order";
+            if (memcmp(f[i].digest, f[j].digest, sizeof f[i].digest) == 0)
+                return CHALLENGE_TIMING_ORDER;
     }
     for (size_t i = 0; i < n; i++) {
-        if (f[i].t_ms > s->deadline_ms || f[i].received_ms > s->deadline_ms + CHALLENGE_GRACE_MS)
-            return "too_slow";
-        if (i > 0 && f[i].t_ms - f[i - 1].t_ms > CHALLENGE_MAX_GAP_MS) return "too_slow";
+        if (f[i].t_ms > deadline_ms || f[i].received_ms > deadline_ms + grace_ms)
+            return CHALLENGE_TIMING_LATE;
+        if (i > 0 && f[i].t_ms - f[i - 1].t_ms > max_gap_ms) return CHALLENGE_TIMING_LATE;
     }
-    return NULL;
+    return CHALLENGE_TIMING_OK;
+}
+
+/* Timing and integrity: capture times increasing and plausible, nothing late, no frame twice. */
+static const char *check_timing(const challenge_spec *s, const challenge_frame *f, size_t n) {
+    switch (
+        challenge_check_timing(f, n, s->deadline_ms, CHALLENGE_GRACE_MS, CHALLENGE_MAX_GAP_MS)) {
+    case CHALLENGE_TIMING_ORDER:
+        return "out_of_order";
+    case CHALLENGE_TIMING_LATE:
+        return "too_slow";
+    default:
+        return NULL;
+    }
 }
 
 int challenge_verify(const challenge_spec *s, const challenge_frame *f, size_t n,
@@ -406,16 +433,8 @@ int challenge_verify(const challenge_spec *s, const challenge_frame *f, size_t n
     out->actions_done = m.done;
     memcpy(out->action_frame, m.action_frame, sizeof out->action_frame);
     memcpy(out->action_ms, m.action_ms, sizeof out->action_ms);
-    out->best_frame = best_frame(f, n);
-    out->same_face_min = 1.0f;
-    if (out->best_frame >= 0) {
-        const float *ref = f[out->best_frame].embedding;
-        for (size_t i = 0; i < n; i++)
-            if (comparable(f, n, i)) {
-                out->same_face_min = fminf(out->same_face_min, face_cosine(ref, f[i].embedding));
-                out->embedded_frames++;
-            }
-    }
+    out->best_frame = challenge_best_frame(f, n);
+    out->same_face_min = challenge_same_face_min(f, n, out->best_frame, &out->embedded_frames);
 
     /* the verdict: the first rule broken */
     const char *reason = NULL;
@@ -428,7 +447,7 @@ int challenge_verify(const challenge_spec *s, const challenge_frame *f, size_t n
     if (!reason && out->same_face_min < CHALLENGE_SAME_FACE) reason = "face_mismatch";
     if (!reason && m.fail) reason = m.fail;
     if (!reason && m.done < s->count) reason = NOT_SEEN[s->actions[m.done]];
-    if (!reason) reason = quality_hint(&f[out->best_frame]);
+    if (!reason) reason = challenge_quality_hint(&f[out->best_frame]);
     out->reason = reason;
     out->passed = reason == NULL;
     return 0;

@@ -131,4 +131,31 @@ typedef struct {
 int challenge_verify(const challenge_spec *s, const challenge_frame *f, size_t n,
                      challenge_verdict *out);
 
+/* ---- shared with kyc/gaze (the same records judged against a moving dot) ---- */
+
+typedef enum {
+    CHALLENGE_TIMING_OK,
+    CHALLENGE_TIMING_ORDER,
+    CHALLENGE_TIMING_LATE
+} challenge_timing;
+
+/* ORDER: a capture time negative, not increasing, or after its receipt by more than
+ * CHALLENGE_CLOCK_SLACK_MS, or a frame's bytes sent twice; LATE: a capture after deadline_ms, a
+ * receipt after deadline_ms + grace_ms, or more than max_gap_ms between two captures. */
+challenge_timing challenge_check_timing(const challenge_frame *f, size_t n, int64_t deadline_ms,
+                                        int64_t grace_ms, int64_t max_gap_ms);
+
+/* The best frontal frame for the portrait match and passive liveness (one face, embedded, steady
+ * within CHALLENGE_EMBED_MAX_DEG, |yaw| and |pitch| within CHALLENGE_BEST_MAX_DEG; nearest to
+ * frontal, sharp, eyes open), or -1. */
+int challenge_best_frame(const challenge_frame *f, size_t n);
+
+/* The lowest cosine of a comparable frame's embedding to frame best's (1 when none); *compared:
+ * how many were compared. */
+float challenge_same_face_min(const challenge_frame *f, size_t n, int best, int *compared);
+
+/* NULL, or a hint word about one frame: no_face, one_face, move_closer, move_back, too_dark,
+ * too_bright, hold_still. */
+const char *challenge_quality_hint(const challenge_frame *f);
+
 #endif

@@ -263,6 +263,22 @@ static float fm_mask(const fm_person *p, float x, float y) {
     return m;
 }
 
+/* Where a point `rel` output pixels from the axis of a cylinder of radius r, turned by angle
+ * (radians, > 0 towards +rel), comes from in the unturned source (output pixels). */
+static float fm_cylinder(float rel, float r, float angle) {
+    float sgn = angle >= 0 ? 1.0f : -1.0f, at = fabsf(angle), x = rel * sgn, u = x / r, sx;
+    if (u > 1.0f)
+        sx = x - r * (1.0f - cosf(at));
+    else if (u < -1.0f)
+        sx = x;
+    else {
+        float phi = asinf(u) - at;
+        if (phi < -(float)M_PI / 2) phi = -(float)M_PI / 2;
+        sx = r * sinf(phi);
+    }
+    return sx * sgn;
+}
+
 /* Draws a person into out: face centre at (ocx, ocy), face width fw_out pixels, pose. */
 static void fm_draw_person(const fm_person *p, const fm_pose *pose, float ocx, float ocy,
                            float fw_out, image *out) {
@@ -276,8 +292,15 @@ static void fm_draw_person(const fm_person *p, const fm_pose *pose, float ocx, f
     float theta = -pose->yaw_deg * (float)M_PI / 180.0f; /* > 0: nose to the image's right */
     float ro = 0.62f * p->fw * s; /* the head's cylinder radius, output pixels */
     float sgn = theta >= 0 ? 1.0f : -1.0f, at = fabsf(theta);
+    float pt = pose->pitch_deg * (float)M_PI / 180.0f; /* > 0: the face moves down */
+    float rv = 0.80f * p->fh * s; /* the head's horizontal cylinder radius, output pixels */
     for (int y = 0; y < out->height; y++) {
-        float sy = p->fcy + ((float)y - ocy) / s;
+        float dyo = (float)y - ocy;
+        if (pt != 0.0f) { /* tilt: the same re-projection about a horizontal axis, head only */
+            float wp = 1.0f - fm_smooth(0.45f, 0.80f, dyo / s / p->fh);
+            dyo = wp * fm_cylinder(dyo, rv, pt) + (1.0f - wp) * dyo;
+        }
+        float sy = p->fcy + dyo / s;
         float Y = (sy - p->fcy) / p->fh;
         float w = 1.0f - fm_smooth(0.55f, 0.85f, Y); /* the head turns, the shoulders do not */
         uint8_t *row = out->pixels + (size_t)y * out->stride;
@@ -446,6 +469,125 @@ int fm_plan(const fm_action *actions, int n, int step_ms, int fps, float turn_de
     *out = f;
     *count = frames;
     return 0;
+}
+
+/* ---- gaze ---- */
+
+int fm_gaze_parse(const char *spec, fm_gaze_point *pts, int *n) {
+    *n = 0;
+    const char *s = spec;
+    while (*s) {
+        float x, y;
+        int t, d, used = 0;
+        if (*n >= FM_GAZE_MAX || sscanf(s, "%f,%f,%d,%d%n", &x, &y, &t, &d, &used) != 4 ||
+            !(x >= 0 && x <= 1 && y >= 0 && y <= 1) || t < 0 || d < 100 ||
+            (*n && t < pts[*n - 1].t_ms + pts[*n - 1].dur_ms))
+            return -1;
+        pts[*n].x = x, pts[*n].y = y, pts[*n].t_ms = t, pts[*n].dur_ms = d;
+        (*n)++;
+        s += used;
+        if (*s == ';')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+int fm_plan_gaze(const fm_gaze_point *pts, int n, int lag_ms, int fps, float yaw_deg,
+                 float pitch_deg, int still, int tail_ms, fm_plan_frame **out, int *count) {
+    *out = NULL;
+    *count = 0;
+    if (n < 1 || n > FM_GAZE_MAX || fps < 1 || fps > 120 || lag_ms < 0 || tail_ms < 0) return -1;
+    float total = (float)(pts[n - 1].t_ms + pts[n - 1].dur_ms + tail_ms);
+    int frames = (int)(total * (float)fps / 1000.0f);
+    fm_plan_frame *f = calloc((size_t)(frames > 0 ? frames : 1), sizeof *f);
+    if (!f) return -1;
+    const float move = 400.0f; /* the head's move from one dot to the next */
+    for (int i = 0; i < frames; i++) {
+        float t = (float)i * 1000.0f / (float)fps;
+        f[i].t_ms = (int64_t)lroundf(t);
+        if (still) continue;
+        f[i].pose.dx = 0.012f * sinf(t * 6.2832f / 2300.0f);
+        f[i].pose.dy = 0.008f * sinf(t * 6.2832f / 3100.0f + 1.0f);
+        /* the targets' steps, each eased in after the lag */
+        float px = 0.5f, py = 0.5f, yaw = 0, pitch = 0;
+        for (int k = 0; k <= n; k++) {
+            float x = k < n ? pts[k].x : 0.5f, y = k < n ? pts[k].y : 0.5f;
+            float tk = k < n ? (float)pts[k].t_ms : (float)(pts[n - 1].t_ms + pts[n - 1].dur_ms);
+            float a = fm_smooth(tk + (float)lag_ms, tk + (float)lag_ms + move, t);
+            yaw += a * yaw_deg * (x - px) / 0.4f;
+            pitch += a * pitch_deg * (y - py) / 0.4f;
+            px = x, py = y;
+        }
+        f[i].pose.yaw_deg = yaw;
+        f[i].pose.pitch_deg = pitch;
+    }
+    *out = f;
+    *count = frames;
+    return 0;
+}
+
+int fm_gaze_attack_parse(const char *name, fm_gaze_attack_kind *out) {
+    static const char *const names[] = {"honest", "still", "wrong_order", "late", "other_path"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (fm_gaze_attack_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+void fm_gaze_attack(const fm_gaze_point *pts, int n, fm_gaze_attack_kind kind, uint64_t seed,
+                    fm_gaze_point *out, int *lag_ms) {
+    memcpy(out, pts, (size_t)n * sizeof *pts);
+    *lag_ms = kind == FM_GAZE_LATE ? FM_GAZE_LATE_MS : FM_GAZE_LAG_MS;
+    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 77;
+    if (!rng) rng = 1;
+    if (kind == FM_GAZE_WRONG_ORDER && n > 1) {
+        /* a rotation of the dots by 1..n-1 places, one that changes the dots' columns (the
+         * left-right sequence) when there is one */
+        int r0 = (int)(fm_rnd(&rng) % (uint32_t)(n - 1)), r = 1 + r0;
+        for (int j = 0; j < n - 1; j++) {
+            int cand = 1 + (r0 + j) % (n - 1), same = 1;
+            for (int k = 0; k < n && same; k++)
+                same = fabsf(pts[(k + cand) % n].x - pts[k].x) < 0.01f;
+            if (!same) {
+                r = cand;
+                break;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            out[k].x = pts[(k + r) % n].x;
+            out[k].y = pts[(k + r) % n].y;
+        }
+    } else if (kind == FM_GAZE_OTHER_PATH) {
+        /* another session's dots: from the same 3x3 grid without the centre, consecutive dots in
+         * different columns, the first not where the path's first is */
+        static const float g[3] = {0.1f, 0.5f, 0.9f};
+        int prev = 1;
+        for (int k = 0; k < n; k++) {
+            int cx, cy;
+            do {
+                cx = (int)(fm_rnd(&rng) % 3), cy = (int)(fm_rnd(&rng) % 3);
+            } while ((cx == 1 && cy == 1) || cx == prev ||
+                     (k == 0 && fabsf(g[cx] - pts[0].x) < 0.01f));
+            out[k].x = g[cx], out[k].y = g[cy];
+            prev = cx;
+        }
+    }
+}
+
+void fm_gaze_humanise(fm_gaze_point *pts, int n, uint64_t seed) {
+    uint64_t rng = seed * 0xD1B54A32D192ED03ULL + 5;
+    if (!rng) rng = 1;
+    for (int k = 0; k < n; k++) {
+        float a = 0.6f + 0.4f * fm_rndf(&rng), b = 0.6f + 0.4f * fm_rndf(&rng);
+        pts[k].x = 0.5f + (pts[k].x - 0.5f) * a;
+        pts[k].y = 0.5f + (pts[k].y - 0.5f) * b;
+        pts[k].t_ms += (int)(fm_rndf(&rng) * 250.0f) - 100;
+        if (pts[k].t_ms < 0) pts[k].t_ms = 0;
+    }
 }
 
 /* ---- YUV4MPEG2 ---- */

@@ -47,9 +47,10 @@ void fm_person_free(fm_person *p);
 
 /* How the person stands in one frame. */
 typedef struct {
-    float yaw_deg; /* fr_pose's sign: < 0 the person's own left (nose to the image's right) */
-    float closed;  /* eyelids: 0 open .. 1 closed */
-    float dx, dy;  /* sway of the head, in face widths */
+    float yaw_deg;   /* fr_pose's sign: < 0 the person's own left (nose to the image's right) */
+    float closed;    /* eyelids: 0 open .. 1 closed */
+    float dx, dy;    /* sway of the head, in face widths */
+    float pitch_deg; /* > 0 the head tilted down (chin down, the face moves down in the image) */
 } fm_pose;
 
 /* The frame: size, face size, background and noise. */
@@ -84,6 +85,49 @@ typedef struct {
 
 int fm_plan(const fm_action *actions, int n, int step_ms, int fps, float turn_deg, int still,
             fm_plan_frame **out, int *count);
+
+/* A gaze path (kyc/gaze's dot, docs/gaze.md): the dot at (x, y) on the screen (0..1, y down)
+ * from t_ms for dur_ms (ms since the session was issued), at the centre before the first point
+ * and after the last. */
+typedef struct {
+    float x, y;
+    int t_ms, dur_ms;
+} fm_gaze_point;
+
+#define FM_GAZE_MAX 8
+
+/* Parses "x,y,t_ms,dur_ms;x,y,t_ms,dur_ms;..." (at most FM_GAZE_MAX points). 0 or -1. */
+int fm_gaze_parse(const char *spec, fm_gaze_point *pts, int *n);
+
+/* The timeline of a face following a gaze path: it turns its head towards each dot lag_ms after
+ * the dot appears, over ~400 ms (yaw = yaw_deg * (x - 0.5) / 0.4, the person's own right for the
+ * screen's right; pitch = pitch_deg * (y - 0.5) / 0.4, down for the screen's bottom), and back
+ * to the centre after the last; frames from 0 to the last point's end + tail_ms. With still, no
+ * motion at all. */
+int fm_plan_gaze(const fm_gaze_point *pts, int n, int lag_ms, int fps, float yaw_deg,
+                 float pitch_deg, int still, int tail_ms, fm_plan_frame **out, int *count);
+
+/* Attacks on a gaze path: the path the recorded face follows instead of pts, and its lag. */
+typedef enum {
+    FM_GAZE_HONEST,
+    FM_GAZE_STILL,       /* a photo held up: no motion (plan with still) */
+    FM_GAZE_WRONG_ORDER, /* the same dots, visited in another order, on the path's schedule */
+    FM_GAZE_LATE,        /* the path followed FM_GAZE_LATE_MS after each dot appears */
+    FM_GAZE_OTHER_PATH   /* a recording of another session's path (seeded), same schedule */
+} fm_gaze_attack_kind;
+
+#define FM_GAZE_LAG_MS  350  /* an honest reaction: the head starts this long after the dot */
+#define FM_GAZE_LATE_MS 1300 /* a late follower (a relay, a puppet): this long */
+
+int fm_gaze_attack_parse(const char *name, fm_gaze_attack_kind *out); /* 0 or -1 */
+/* The path followed and the lag for an attack on pts (out: n points). */
+void fm_gaze_attack(const fm_gaze_point *pts, int n, fm_gaze_attack_kind kind, uint64_t seed,
+                    fm_gaze_point *out, int *lag_ms);
+
+/* A less exact follower (seeded): each dot's x and y pulled towards the centre by up to 40 %
+ * (a head that turns less for some dots) and its time shifted by -100..+150 ms (a reaction that
+ * varies). In place. */
+void fm_gaze_humanise(fm_gaze_point *pts, int n, uint64_t seed);
 
 /* Writes a YUV4MPEG2 stream header / one frame (4:2:0, JPEG full-range BT.601). */
 int fm_y4m_header(FILE *f, int width, int height, int fps);

@@ -12,6 +12,11 @@
  *   --swap-face    another person from the middle frame on
  *   --image        any image fitted into the frame on a plain background (e.g. a document for
  *                  the rear camera), still, for N seconds
+ *   --gaze SPEC    instead of actions, follow a gaze path (kyc/gaze's dot): SPEC is
+ *                  "x,y,t_ms,dur_ms;..." (screen fractions, ms since issue); the head turns
+ *                  towards each dot (--turn-deg at the grid's left/right edges, --pitch-deg at
+ *                  top/bottom) --gaze-lag ms after it appears (350), frames to the end + 1.5 s
+ *   --gaze-attack  still | wrong_order | late | other_path (face_motion.h fm_gaze_attack)
  *   --frames DIR   DIR/frame_NNNN.jpg and DIR/times.txt ("frame_NNNN.jpg T_MS" per line)
  *   --y4m FILE     YUV4MPEG2 4:2:0 (Chromium's --use-file-for-fake-video-capture)
  * Yaw: turn_left is the person's own left: the nose moves to the image's right (unmirrored). */
@@ -32,6 +37,8 @@ static void usage(void) {
         "                   [--fps 15] [--size 640x480] [--seed 1] [--turn-deg 45]\n"
         "                   [--face-frac 0.38] [--still] [--second-face IMG2] [--swap-face IMG2]\n"
         "                   [--models DIR] [--quality 88] (--y4m OUT.y4m | --frames DIR)...\n"
+        "       face-motion --face IMG --gaze x,y,t_ms,dur_ms;... [--gaze-attack KIND]\n"
+        "                   [--gaze-lag MS] [--pitch-deg 15] (other options as above)\n"
         "       face-motion --image IMG --seconds N [--fps 15] [--size 640x480] [--seed 1]\n"
         "                   (--y4m OUT.y4m | --frames DIR)...\n");
 }
@@ -109,7 +116,9 @@ int main(int argc, char **argv) {
     const char *models = getenv("EKYCD_MODELS") ? getenv("EKYCD_MODELS") : "models";
     const char *y4m[MAX_OUT], *frames_dir[MAX_OUT];
     int ny4m = 0, nframes = 0;
-    const char *actions_s = "turn_left,blink,turn_right";
+    const char *actions_s = "turn_left,blink,turn_right", *gaze = NULL, *gaze_attack = "honest";
+    int gaze_lag = -1;
+    float pitch_deg = 15.0f;
     int step_ms = 1500, fps = 15, width = 640, height = 480, still = 0, seconds = 0, quality = 88;
     unsigned long long seed = 1;
     float turn_deg = 45.0f, face_frac = 0.38f;
@@ -131,6 +140,10 @@ int main(int argc, char **argv) {
         O_FRAC,
         O_MODELS,
         O_QUALITY,
+        O_GAZE,
+        O_GAZE_ATTACK,
+        O_GAZE_LAG,
+        O_PITCH,
         O_HELP
     };
     static const struct option opts[] = {{"face", required_argument, 0, O_FACE},
@@ -150,6 +163,10 @@ int main(int argc, char **argv) {
                                          {"face-frac", required_argument, 0, O_FRAC},
                                          {"models", required_argument, 0, O_MODELS},
                                          {"quality", required_argument, 0, O_QUALITY},
+                                         {"gaze", required_argument, 0, O_GAZE},
+                                         {"gaze-attack", required_argument, 0, O_GAZE_ATTACK},
+                                         {"gaze-lag", required_argument, 0, O_GAZE_LAG},
+                                         {"pitch-deg", required_argument, 0, O_PITCH},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
     int c, bad = 0;
@@ -207,6 +224,18 @@ int main(int argc, char **argv) {
         case O_QUALITY:
             bad |= parse_int(optarg, 10, 100, &quality);
             break;
+        case O_GAZE:
+            gaze = optarg;
+            break;
+        case O_GAZE_ATTACK:
+            gaze_attack = optarg;
+            break;
+        case O_GAZE_LAG:
+            bad |= parse_int(optarg, 0, 10000, &gaze_lag);
+            break;
+        case O_PITCH:
+            pitch_deg = strtof(optarg, NULL);
+            break;
         case O_HELP:
             usage();
             return 0;
@@ -220,6 +249,13 @@ int main(int argc, char **argv) {
     if (optind < argc || (ny4m == 0 && nframes == 0)) bad = 1;
     if (!!face == !!still_image || (still_image && seconds == 0) || (face && seconds)) bad = 1;
     if (face_frac < 0.05f || face_frac > 0.8f || turn_deg < 0 || turn_deg > 80) bad = 1;
+    fm_gaze_point gaze_pts[FM_GAZE_MAX], gaze_follow[FM_GAZE_MAX];
+    int ngaze = 0, follow_lag = FM_GAZE_LAG_MS;
+    fm_gaze_attack_kind attack = FM_GAZE_HONEST;
+    if (gaze &&
+        (!face || fm_gaze_parse(gaze, gaze_pts, &ngaze) != 0 ||
+         fm_gaze_attack_parse(gaze_attack, &attack) != 0 || pitch_deg < -60 || pitch_deg > 60))
+        bad = 1;
     if (bad) {
         usage();
         return 2;
@@ -252,7 +288,14 @@ int main(int argc, char **argv) {
         if (!engine || load_person(engine, face, &main_p) != 0) goto done;
         if (second && load_person(engine, second, &second_p) != 0) goto done;
         if (swap && load_person(engine, swap, &swap_p) != 0) goto done;
-        if (fm_plan(acts, nacts, step_ms, fps, turn_deg, still, &plan, &nplan) != 0) goto done;
+        if (gaze) {
+            fm_gaze_attack(gaze_pts, ngaze, attack, (uint64_t)seed, gaze_follow, &follow_lag);
+            if (gaze_lag >= 0) follow_lag = gaze_lag;
+            if (fm_plan_gaze(gaze_follow, ngaze, follow_lag, fps, turn_deg, pitch_deg,
+                             still || attack == FM_GAZE_STILL, 1500, &plan, &nplan) != 0)
+                goto done;
+        } else if (fm_plan(acts, nacts, step_ms, fps, turn_deg, still, &plan, &nplan) != 0)
+            goto done;
     }
     for (int k = 0; k < ny4m; k++) {
         yf[k] = fopen(y4m[k], "wb");
