@@ -163,6 +163,9 @@ bool api_basic_auth(http_request *req, http_response *res, store_account *accoun
  * *account filled when the key matches and neither it nor its account is disabled or expired;
  * API_KEY_DENIED otherwise; API_KEY_ERROR when the store failed. */
 typedef enum { API_KEY_OK, API_KEY_DENIED, API_KEY_ERROR } api_key_status;
+/* An absolute http(s) URL with a host, printable ASCII without spaces, quotes, angle brackets
+ * or backslashes, at most max characters (a redirect or server URL a client hands us). */
+bool api_http_url_ok(const char *url, size_t max);
 /* A hosted session's id (an H5 link's token, a v3 session's id): 30 characters of A-Z 0-9 from
  * the CSPRNG. */
 void api_session_token(char out[STORE_LINK_TOKEN_LEN + 1]);

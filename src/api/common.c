@@ -1,5 +1,6 @@
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "app.h"
@@ -164,4 +165,16 @@ void api_session_token(char out[STORE_LINK_TOKEN_LEN + 1]) {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     for (int i = 0; i < STORE_LINK_TOKEN_LEN; i++) out[i] = alphabet[randombytes_uniform(36)];
     out[STORE_LINK_TOKEN_LEN] = '\0';
+}
+
+bool api_http_url_ok(const char *url, size_t max) {
+    size_t n = strlen(url);
+    if (n > max) return false;
+    size_t skip = !strncasecmp(url, "https://", 8) ? 8 : !strncasecmp(url, "http://", 7) ? 7 : 0;
+    if (!skip || !url[skip] || url[skip] == '/' || url[skip] == '?' || url[skip] == '#')
+        return false;
+    for (const char *p = url; *p; p++)
+        if (*p <= ' ' || *p >= 127 || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+            return false;
+    return true;
 }

@@ -26,17 +26,8 @@ static bool iso_country(const char *c) {
            isupper((unsigned char)c[2]) && state_name(c) != NULL;
 }
 
-/* An absolute http(s) URL with a host, printable ASCII without spaces, at most REDIRECT_MAX. */
 static bool redirect_ok(const char *url) {
-    size_t n = strlen(url);
-    if (n > REDIRECT_MAX) return false;
-    size_t skip = !strncasecmp(url, "https://", 8) ? 8 : !strncasecmp(url, "http://", 7) ? 7 : 0;
-    if (!skip || !url[skip] || url[skip] == '/' || url[skip] == '?' || url[skip] == '#')
-        return false;
-    for (const char *p = url; *p; p++)
-        if (*p <= ' ' || *p >= 127 || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
-            return false;
-    return true;
+    return api_http_url_ok(url, REDIRECT_MAX);
 }
 
 static bool wallet_ok(const char *w) {

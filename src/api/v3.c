@@ -74,15 +74,6 @@ static bool user_id_ok(const char *u) {
     return true;
 }
 
-static bool kr_path_ok(const char *url) {
-    size_t n = strlen(url);
-    size_t skip = !strncasecmp(url, "https://", 8) ? 8 : !strncasecmp(url, "http://", 7) ? 7 : 0;
-    if (n > KR_PATH_MAX || !skip || !url[skip] || url[skip] == '/') return false;
-    for (const char *p = url; *p; p++)
-        if (*p <= ' ' || *p >= 127 || strchr("\"<>\\'`", *p)) return false;
-    return true;
-}
-
 /* sessionTypes into r; an error code or NULL. */
 static const char *read_types(json_t *types, session_request *r) {
     if (!json_is_array(types) || json_array_size(types) == 0 || json_array_size(types) > 4)
@@ -167,7 +158,7 @@ static const char *check_session(json_t *body, session_request *r, const char **
     }
     r->model = !strcasecmp(r->model, "gaze") ? "gaze" : "passive";
     r->kr_path = string_param(body, extra, "krPath", &bad);
-    if (bad || (r->kr_path && !kr_path_ok(r->kr_path))) {
+    if (bad || (r->kr_path && !api_http_url_ok(r->kr_path, KR_PATH_MAX))) {
         *message = "extra.krPath must be an http(s) URL.";
         return "INVALID_KR_PATH";
     }
