@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "../../tools/face-motion/sequence.c"
+#include "face_people.h"
 #include "testutil.h"
 
 #define LFW(rel) tu_shared("faces-pairs/dev/images/lfw/" rel)
@@ -34,16 +35,7 @@ static const challenge_spec SPEC = {
     .deadline_ms = 20000};
 
 static int load_person(const char *path, fm_person *p) {
-    size_t len = 0;
-    unsigned char *bytes = tu_read_file(path, &len);
-    image img = {0};
-    char err[256];
-    int rc = -1;
-    if (bytes && image_decode(bytes, len, 20000000, &img, err, sizeof err) == IMG_OK)
-        rc = fm_person_init(g_engine, &img, p, err, sizeof err);
-    free(bytes);
-    image_free(&img);
-    return rc;
+    return tu_load_person(g_engine, path, p);
 }
 
 static void test_opts(seq_opts *o) {

@@ -14,6 +14,7 @@
 
 #include "../../tools/face-motion/sequence.c"
 #include "kyc/gaze.h"
+#include "face_people.h"
 #include "testutil.h"
 
 static face_models *g_models;
@@ -48,16 +49,7 @@ static void to_fm(const gaze_path *g, fm_gaze_point *pts) {
 }
 
 static int load_person(const char *path, fm_person *p) {
-    size_t len = 0;
-    unsigned char *bytes = tu_read_file(path, &len);
-    image img = {0};
-    char err[256];
-    int rc = -1;
-    if (bytes && image_decode(bytes, len, 20000000, &img, err, sizeof err) == IMG_OK)
-        rc = fm_person_init(g_engine, &img, p, err, sizeof err);
-    free(bytes);
-    image_free(&img);
-    return rc;
+    return tu_load_person(g_engine, path, p);
 }
 
 static int setup(void **state) {
